@@ -1,0 +1,368 @@
+//! Stage 3: windowed co-occurrence counts #(w,c), streamed from the walks.
+//!
+//! Row s is counted by one thread from the walks rooted at s (see
+//! [`crate::walk`]) into a dense per-thread accumulator, then emitted as a
+//! sparse row: no global hash table, no stored walks, and memory bounded by
+//! the number of distinct pairs. On an undirected graph the backward half of
+//! each window is the forward half seen from the other end, so the matrix is
+//! symmetrized: #(s,c) = k_s·C[s,c] + k_c·C[c,s], with C the raw visit counts
+//! and k the rounding weights of [`crate::walk::windows_per_node`].
+//!
+//! Marginals #(w), #(c) and |D| are taken over all pairs; pairs seen fewer
+//! than `min_count` times are then dropped (they carry most of the sampling
+//! noise: a pair seen once gets an inflated PMI).
+
+use crate::graph::Graph;
+use crate::progress::Progress;
+use crate::walk::{walk_into, walk_rng, windows_per_node};
+use rayon::prelude::*;
+
+/// The sparse matrix type of every stage: CSR, `u32` column indices, `f32` values.
+pub type SparseMatrix = sprs::CsMatI<f32, u32, usize>;
+
+/// What the counting stage needs to know.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountConfig {
+    /// Window T.
+    pub window: usize,
+    /// DeepWalk's γ.
+    pub walks_per_node: f64,
+    /// DeepWalk's t.
+    pub walk_length: usize,
+    /// Pairs seen fewer times are dropped (after the marginals are taken).
+    pub min_count: u32,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// Co-occurrence counts and their marginals.
+#[derive(Clone, Debug)]
+pub struct Cooccurrence {
+    /// #(w, c) for the pairs kept.
+    pub counts: SparseMatrix,
+    /// #(w) = Σ_c #(w, c), over all pairs (before pruning).
+    pub row_totals: Vec<f64>,
+    /// #(c) = Σ_w #(w, c), over all pairs (before pruning).
+    pub col_totals: Vec<f64>,
+    /// |D| = Σ #(w, c), over all pairs.
+    pub total: f64,
+    /// Walk steps taken.
+    pub steps: u64,
+    /// Distinct pairs before pruning.
+    pub distinct_pairs: u64,
+}
+
+/// Rows of a CSR matrix produced by one worker, to be concatenated in order.
+struct RowBlock<T> {
+    lens: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T> RowBlock<T> {
+    fn new() -> Self {
+        RowBlock {
+            lens: Vec::new(),
+            indices: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+}
+
+fn concat<T>(n_rows: usize, blocks: Vec<RowBlock<T>>) -> (Vec<usize>, Vec<u32>, Vec<T>) {
+    let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
+    let mut indptr = Vec::with_capacity(n_rows + 1);
+    indptr.push(0);
+    let mut indices = Vec::with_capacity(nnz);
+    let mut values = Vec::with_capacity(nnz);
+    for b in blocks {
+        for l in b.lens {
+            indptr.push(indptr.last().unwrap() + l);
+        }
+        indices.extend(b.indices);
+        values.extend(b.values);
+    }
+    debug_assert_eq!(indptr.len(), n_rows + 1);
+    (indptr, indices, values)
+}
+
+const ROWS_PER_TASK: usize = 32;
+
+/// Count the windows of the walks on `graph` (see the module docs).
+///
+/// Runs on the current rayon pool; the result does not depend on its size.
+pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress) -> Cooccurrence {
+    let n = graph.node_count();
+    let plan = windows_per_node(graph, config.walks_per_node, config.walk_length);
+    let total_steps: u64 = plan
+        .iter()
+        .map(|&(k, _)| k as u64 * config.window as u64)
+        .sum();
+    progress.start("walk+count", total_steps);
+    let tasks = n.div_ceil(ROWS_PER_TASK);
+    let blocks: Vec<(RowBlock<u32>, u64)> = (0..tasks)
+        .into_par_iter()
+        .map_init(
+            || {
+                (
+                    vec![0u32; n],
+                    Vec::<u32>::new(),
+                    Vec::<u32>::with_capacity(config.window + 1),
+                )
+            },
+            |(acc, touched, walk), task| {
+                let mut block = RowBlock::new();
+                let mut steps = 0u64;
+                for s in task * ROWS_PER_TASK..((task + 1) * ROWS_PER_TASK).min(n) {
+                    for k in 0..plan[s].0 {
+                        walk_into(
+                            graph,
+                            s as u32,
+                            config.window,
+                            &mut walk_rng(config.seed, s as u32, k as u64),
+                            walk,
+                        );
+                        for &c in &walk[1..] {
+                            let slot = &mut acc[c as usize];
+                            if *slot == 0 {
+                                touched.push(c);
+                            }
+                            *slot += 1;
+                        }
+                        steps += (walk.len() - 1) as u64;
+                    }
+                    touched.sort_unstable();
+                    block.lens.push(touched.len());
+                    for &c in touched.iter() {
+                        block.indices.push(c);
+                        block.values.push(std::mem::take(&mut acc[c as usize]));
+                    }
+                    touched.clear();
+                }
+                progress.inc(steps);
+                (block, steps)
+            },
+        )
+        .collect();
+    progress.finish();
+    let steps = blocks.iter().map(|b| b.1).sum();
+    let (indptr, indices, raw) = concat(n, blocks.into_iter().map(|b| b.0).collect());
+    let distinct_raw = indices.len() as u64;
+    let scale: Vec<f32> = plan.iter().map(|p| p.1).collect();
+    let raw = Csr {
+        indptr,
+        indices,
+        values: raw,
+    };
+    let mut out = if graph.is_directed() {
+        prune_scaled(&raw, &scale, config.min_count)
+    } else {
+        symmetrize(&raw, &scale, config.min_count)
+    };
+    out.steps = steps;
+    if graph.is_directed() {
+        out.distinct_pairs = distinct_raw;
+    }
+    out
+}
+
+/// Plain CSR arrays with `u32` values (the raw visit counts).
+struct Csr {
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl Csr {
+    fn row(&self, i: usize) -> (&[u32], &[u32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.values[r])
+    }
+
+    /// The transpose, by a counting sort over columns (rows come out sorted).
+    fn transpose(&self, n_cols: usize) -> Csr {
+        let mut indptr = vec![0usize; n_cols + 1];
+        for &c in &self.indices {
+            indptr[c as usize + 1] += 1;
+        }
+        for i in 0..n_cols {
+            indptr[i + 1] += indptr[i];
+        }
+        let mut cursor = indptr.clone();
+        let mut indices = vec![0u32; self.indices.len()];
+        let mut values = vec![0u32; self.indices.len()];
+        for r in 0..self.indptr.len() - 1 {
+            let (cols, vals) = self.row(r);
+            for (&c, &v) in cols.iter().zip(vals) {
+                let k = cursor[c as usize];
+                indices[k] = r as u32;
+                values[k] = v;
+                cursor[c as usize] += 1;
+            }
+        }
+        Csr {
+            indptr,
+            indices,
+            values,
+        }
+    }
+}
+
+/// #(s,c) = k_s·C[s,c] + k_c·C[c,s]; keep pairs with C[s,c] + C[c,s] >= min_count.
+fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
+    let n = raw.indptr.len() - 1;
+    let tr = raw.transpose(n);
+    let tasks = n.div_ceil(ROWS_PER_TASK * 8);
+    let blocks: Vec<(RowBlock<f32>, Vec<f64>, u64)> = (0..tasks)
+        .into_par_iter()
+        .map(|task| {
+            let mut block = RowBlock::new();
+            let mut totals = Vec::new();
+            let mut distinct = 0u64;
+            for s in task * ROWS_PER_TASK * 8..((task + 1) * ROWS_PER_TASK * 8).min(n) {
+                let (ac, av) = raw.row(s);
+                let (bc, bv) = tr.row(s);
+                let (mut i, mut j) = (0, 0);
+                let mut total = 0f64;
+                let mut len = 0;
+                while i < ac.len() || j < bc.len() {
+                    let ca = ac.get(i).copied().unwrap_or(u32::MAX);
+                    let cb = bc.get(j).copied().unwrap_or(u32::MAX);
+                    let c = ca.min(cb);
+                    let (mut occ, mut value) = (0u32, 0f32);
+                    if ca == c {
+                        occ += av[i];
+                        value += scale[s] * av[i] as f32;
+                        i += 1;
+                    }
+                    if cb == c {
+                        occ += bv[j];
+                        value += scale[c as usize] * bv[j] as f32;
+                        j += 1;
+                    }
+                    distinct += 1;
+                    total += value as f64;
+                    if occ >= min_count {
+                        block.indices.push(c);
+                        block.values.push(value);
+                        len += 1;
+                    }
+                }
+                block.lens.push(len);
+                totals.push(total);
+            }
+            (block, totals, distinct)
+        })
+        .collect();
+    let distinct_pairs = blocks.iter().map(|b| b.2).sum();
+    let row_totals: Vec<f64> = blocks.iter().flat_map(|b| b.1.iter().copied()).collect();
+    let (indptr, indices, values) = concat(n, blocks.into_iter().map(|b| b.0).collect());
+    let total = row_totals.iter().sum();
+    Cooccurrence {
+        counts: SparseMatrix::new((n, n), indptr, indices, values),
+        col_totals: row_totals.clone(),
+        row_totals,
+        total,
+        steps: 0,
+        distinct_pairs,
+    }
+}
+
+/// #(s,c) = k_s·C[s,c] without symmetrization (directed graphs).
+fn prune_scaled(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
+    let n = raw.indptr.len() - 1;
+    let mut row_totals = vec![0f64; n];
+    let mut col_totals = vec![0f64; n];
+    let mut block = RowBlock::new();
+    for (s, total) in row_totals.iter_mut().enumerate() {
+        let (cols, vals) = raw.row(s);
+        let mut len = 0;
+        for (&c, &v) in cols.iter().zip(vals) {
+            let value = scale[s] * v as f32;
+            *total += value as f64;
+            col_totals[c as usize] += value as f64;
+            if v >= min_count {
+                block.indices.push(c);
+                block.values.push(value);
+                len += 1;
+            }
+        }
+        block.lens.push(len);
+    }
+    let (indptr, indices, values) = concat(n, vec![block]);
+    let total = row_totals.iter().sum();
+    Cooccurrence {
+        counts: SparseMatrix::new((n, n), indptr, indices, values),
+        row_totals,
+        col_totals,
+        total,
+        steps: 0,
+        distinct_pairs: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn path3() -> Graph {
+        Graph::from_edges(
+            vec!["a".into(), "b".into(), "c".into()],
+            [(0, 1, 1.0), (1, 2, 1.0)],
+            false,
+            false,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn window_one_counts_exactly_the_edges() {
+        // With T = 1 every step crosses an edge, so only adjacent pairs appear.
+        let cfg = CountConfig {
+            window: 1,
+            walks_per_node: 10.0,
+            walk_length: 10,
+            min_count: 1,
+            seed: 3,
+        };
+        let co = count_graph(&path3(), &cfg, &NoProgress);
+        let dense = co.counts.to_dense();
+        assert_eq!(dense[[0, 2]], 0.0);
+        assert_eq!(dense[[0, 0]], 0.0);
+        assert!(dense[[0, 1]] > 0.0 && dense[[1, 2]] > 0.0);
+        assert_eq!(dense[[0, 1]], dense[[1, 0]]);
+        // Each of the 2·n·γ·t/vol·deg(s) windows adds 1 forward and 1 mirrored count.
+        let expected_total = 2.0 * 10.0 * 10.0 * 3.0;
+        assert!(
+            (co.total - expected_total).abs() < 1e-3 * expected_total,
+            "{}",
+            co.total
+        );
+    }
+
+    #[test]
+    fn counts_are_symmetric_on_undirected_graphs_and_pruning_keeps_marginals() {
+        let cfg = CountConfig {
+            window: 3,
+            walks_per_node: 5.0,
+            walk_length: 10,
+            min_count: 1,
+            seed: 1,
+        };
+        let all = count_graph(&path3(), &cfg, &NoProgress);
+        let d = all.counts.to_dense();
+        assert_eq!(d, d.t());
+        let pruned = count_graph(
+            &path3(),
+            &CountConfig {
+                min_count: 1_000_000,
+                ..cfg
+            },
+            &NoProgress,
+        );
+        assert_eq!(pruned.counts.nnz(), 0);
+        assert_eq!(pruned.total, all.total);
+        assert_eq!(pruned.row_totals, all.row_totals);
+    }
+}

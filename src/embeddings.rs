@@ -1,0 +1,119 @@
+//! Stage 6: embeddings from the SVD: left U·Σ^p (nodes, words, documents) and
+//! right V·Σ^p (contexts, terms), with the labels they belong to.
+
+use crate::config::Side;
+use crate::factorize::Svd;
+
+/// Row vectors with labels: the output of every pipeline.
+#[derive(Clone, Debug)]
+pub struct Embeddings {
+    labels: Vec<String>,
+    dim: usize,
+    left: Vec<f32>,
+    right: Vec<f32>,
+    singular_values: Vec<f64>,
+}
+
+impl Embeddings {
+    /// Left = U·Σ^p and right = V·Σ^p of a square SVD whose rows and columns
+    /// are both indexed by `labels`.
+    ///
+    /// # Panics
+    /// If `svd.u` or `svd.v` does not have `labels.len()` rows.
+    #[track_caller]
+    pub fn from_svd(labels: Vec<String>, svd: &Svd, eig_weight: f64) -> Self {
+        assert_eq!(svd.u.nrows(), labels.len(), "U must have one row per label");
+        assert_eq!(svd.v.nrows(), labels.len(), "V must have one row per label");
+        let dim = svd.s.len();
+        let scale: Vec<f64> = svd.s.iter().map(|&s| s.max(0.0).powf(eig_weight)).collect();
+        let weigh = |m: &faer::Mat<f64>| -> Vec<f32> {
+            let mut out = vec![0f32; m.nrows() * dim];
+            for i in 0..m.nrows() {
+                for j in 0..dim {
+                    out[i * dim + j] = (m[(i, j)] * scale[j]) as f32;
+                }
+            }
+            out
+        };
+        Embeddings {
+            left: weigh(&svd.u),
+            right: weigh(&svd.v),
+            labels,
+            dim,
+            singular_values: svd.s.clone(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    /// Dimension of one side (a [`Side::Both`] row has twice as many values).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    /// Row labels.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    /// Singular values, descending.
+    pub fn singular_values(&self) -> &[f64] {
+        &self.singular_values
+    }
+    /// Number of values in a row of `side`.
+    pub fn side_dim(&self, side: Side) -> usize {
+        if side == Side::Both {
+            2 * self.dim
+        } else {
+            self.dim
+        }
+    }
+
+    /// Row `i` of `side`, written into `out` (length [`Embeddings::side_dim`]).
+    ///
+    /// # Panics
+    /// If `i >= len()` or `out` has the wrong length.
+    #[track_caller]
+    pub fn row_into(&self, i: usize, side: Side, out: &mut [f32]) {
+        let d = self.dim;
+        let (l, r) = (
+            &self.left[i * d..(i + 1) * d],
+            &self.right[i * d..(i + 1) * d],
+        );
+        match side {
+            Side::Left => out.copy_from_slice(l),
+            Side::Right => out.copy_from_slice(r),
+            Side::Both => {
+                out[..d].copy_from_slice(l);
+                out[d..].copy_from_slice(r);
+            }
+            Side::Sum => {
+                for ((o, a), b) in out.iter_mut().zip(l).zip(r) {
+                    *o = a + b;
+                }
+            }
+        }
+    }
+
+    /// The whole matrix of `side`, row-major (`len() × side_dim(side)`).
+    pub fn matrix(&self, side: Side) -> Vec<f32> {
+        let sd = self.side_dim(side);
+        let mut out = vec![0f32; self.len() * sd];
+        for (i, row) in out.chunks_mut(sd.max(1)).enumerate().take(self.len()) {
+            self.row_into(i, side, row);
+        }
+        out
+    }
+
+    /// The vector of `label` on `side`, or `None` for an unknown label.
+    pub fn vector(&self, label: &str, side: Side) -> Option<Vec<f32>> {
+        let i = self.labels.iter().position(|l| l == label)?;
+        let mut out = vec![0f32; self.side_dim(side)];
+        self.row_into(i, side, &mut out);
+        Some(out)
+    }
+}

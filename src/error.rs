@@ -1,0 +1,89 @@
+//! The library's one error type.
+//!
+//! Variants carry structured context (file, line, parameter) rather than
+//! pre-formatted strings, so callers can match on them and the CLI can print
+//! a message that names the file, the line and the problem.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in pmivec.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stream>".into()))]
+    Io {
+        /// The file, if known.
+        path: Option<PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of an input file could not be understood.
+    #[error("{}:{line}: {message}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<input>".into()))]
+    Parse {
+        /// The file, if known.
+        path: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An input holds nothing to embed.
+    #[error("{}: {what}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<input>".into()))]
+    Empty {
+        /// The file, if known.
+        path: Option<PathBuf>,
+        /// What is missing ("no edges", ...).
+        what: String,
+    },
+    /// A configuration parameter is out of its valid range.
+    #[error("invalid parameter `{param}`: {reason}")]
+    InvalidConfig {
+        /// The parameter's name, as in the config struct.
+        param: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The requested rank exceeds what the matrix allows.
+    #[error("requested dimension {requested} exceeds the matrix rank bound {max}")]
+    RankTooLarge {
+        /// Requested rank.
+        requested: usize,
+        /// Largest possible rank (min of the matrix's sides).
+        max: usize,
+    },
+    /// A graph is too large for an exact (dense) computation.
+    #[error("{what}: {nodes} nodes exceeds the limit of {limit} for the dense computation")]
+    TooLarge {
+        /// What was refused.
+        what: &'static str,
+        /// The graph's node count.
+        nodes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A numerical routine failed (e.g. the dense SVD did not converge).
+    #[error("numerical failure: {0}")]
+    Numerical(String),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wrap an I/O error with the path it concerns.
+    pub fn io(path: impl Into<Option<PathBuf>>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(param: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            param,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Stage 1: the graph, as a CSR adjacency over dense `u32` node ids.
+//!
+//! Node labels are the user's strings, kept in order of first appearance and
+//! written back unchanged. Edges are merged when built:
+//! * undirected graphs store each edge in both rows; a self-loop `i–i` is
+//!   stored once in row `i` and counts once in `i`'s degree, as the adjacency
+//!   matrix has it (A_ii = w);
+//! * duplicate edges (including `a b` and `b a` in an undirected graph) are
+//!   merged: unweighted graphs keep one edge (the graph is simple), weighted
+//!   graphs sum the weights. [`GraphStats`] reports how many were merged.
+
+mod alias;
+mod edgelist;
+
+pub use alias::AliasTable;
+pub use edgelist::{Delimiter, EdgeListFormat};
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Counts gathered while building a graph, for reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphStats {
+    /// Edge records read (lines with an edge).
+    pub edge_records: u64,
+    /// Records that repeated an edge already seen (merged, see module docs).
+    pub duplicate_edges: u64,
+    /// Distinct self-loops.
+    pub self_loops: u64,
+    /// Records with weight 0, which add their nodes but no edge.
+    pub zero_weight_edges: u64,
+}
+
+/// A graph in compressed sparse row form.
+///
+/// For a directed graph row `u` holds `u`'s out-neighbours; for an undirected
+/// graph it holds all neighbours. `degree(u)` is the (weighted) out-degree.
+#[derive(Clone, Debug)]
+pub struct Graph {
+    labels: Vec<String>,
+    offsets: Vec<usize>,
+    targets: Vec<u32>,
+    /// `None` when every edge has weight 1.
+    weights: Option<Vec<f32>>,
+    alias: Option<AliasTable>,
+    degree: Vec<f64>,
+    directed: bool,
+    stats: GraphStats,
+}
+
+impl Graph {
+    /// Build a graph from labels and `(source, target, weight)` triples over
+    /// indices into `labels`.
+    ///
+    /// `weighted = false` ignores the weights (all edges weigh 1) and merges
+    /// duplicates into one edge; `weighted = true` sums duplicate weights.
+    /// Zero-weight edges are dropped (their nodes stay).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a negative or non-finite weight, or an
+    /// index out of range.
+    pub fn from_edges(
+        labels: Vec<String>,
+        edges: impl IntoIterator<Item = (u32, u32, f64)>,
+        weighted: bool,
+        directed: bool,
+    ) -> Result<Self> {
+        let n = labels.len();
+        let mut stats = GraphStats::default();
+        let mut list: Vec<(u32, u32, f64)> = Vec::new();
+        for (u, v, w) in edges {
+            stats.edge_records += 1;
+            if u as usize >= n || v as usize >= n {
+                return Err(Error::invalid(
+                    "edges",
+                    format!("edge ({u}, {v}) names a node >= {n}"),
+                ));
+            }
+            if !w.is_finite() || w < 0.0 {
+                return Err(Error::invalid(
+                    "edges",
+                    format!("edge ({u}, {v}) has weight {w}; weights must be finite and >= 0"),
+                ));
+            }
+            if w == 0.0 {
+                stats.zero_weight_edges += 1;
+                continue;
+            }
+            let w = if weighted { w } else { 1.0 };
+            let (a, b) = if directed || u <= v { (u, v) } else { (v, u) };
+            list.push((a, b, w));
+        }
+        list.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(list.len());
+        for (a, b, w) in list {
+            match merged.last_mut() {
+                Some(last) if last.0 == a && last.1 == b => {
+                    stats.duplicate_edges += 1;
+                    if weighted {
+                        last.2 += w;
+                    }
+                }
+                _ => merged.push((a, b, w)),
+            }
+        }
+        stats.self_loops = merged.iter().filter(|e| e.0 == e.1).count() as u64;
+
+        // Counting sort into rows; undirected non-loop edges go both ways.
+        let mut counts = vec![0usize; n + 1];
+        for &(a, b, _) in &merged {
+            counts[a as usize + 1] += 1;
+            if !directed && a != b {
+                counts[b as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let offsets = counts;
+        let nnz = offsets[n];
+        let mut cursor = offsets.clone();
+        let mut targets = vec![0u32; nnz];
+        let mut wts = vec![0f32; nnz];
+        let mut put = |row: u32, col: u32, w: f64| {
+            let k = cursor[row as usize];
+            targets[k] = col;
+            wts[k] = w as f32;
+            cursor[row as usize] += 1;
+        };
+        for &(a, b, w) in &merged {
+            put(a, b, w);
+            if !directed && a != b {
+                put(b, a, w);
+            }
+        }
+        // Rows are sorted by target: entries arrive in (a, b) order for row a,
+        // and the mirrored entries of row b come from smaller a first, but the
+        // two streams interleave, so sort each row.
+        for i in 0..n {
+            let (lo, hi) = (offsets[i], offsets[i + 1]);
+            let mut row: Vec<(u32, f32)> = targets[lo..hi]
+                .iter()
+                .copied()
+                .zip(wts[lo..hi].iter().copied())
+                .collect();
+            row.sort_unstable_by_key(|e| e.0);
+            for (k, (t, w)) in row.into_iter().enumerate() {
+                targets[lo + k] = t;
+                wts[lo + k] = w;
+            }
+        }
+        let degree: Vec<f64> = (0..n)
+            .map(|i| {
+                wts[offsets[i]..offsets[i + 1]]
+                    .iter()
+                    .map(|&w| w as f64)
+                    .sum()
+            })
+            .collect();
+        let (weights, alias) = if weighted && wts.iter().any(|&w| w != 1.0) {
+            let alias = AliasTable::build(&offsets, &wts);
+            (Some(wts), Some(alias))
+        } else {
+            (None, None)
+        };
+        Ok(Graph {
+            labels,
+            offsets,
+            targets,
+            weights,
+            alias,
+            degree,
+            directed,
+            stats,
+        })
+    }
+
+    /// Read an edge list file (see [`EdgeListFormat`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] naming the
+    /// file and line of a malformed record, [`Error::Empty`] if it has no edge.
+    pub fn from_edge_list_path(
+        path: impl AsRef<std::path::Path>,
+        format: &EdgeListFormat,
+    ) -> Result<Self> {
+        edgelist::read_path(path.as_ref(), format)
+    }
+
+    /// Read an edge list from any reader; `name` is used in error messages.
+    pub fn from_edge_list_reader<R: std::io::BufRead>(
+        reader: R,
+        format: &EdgeListFormat,
+        name: Option<&std::path::Path>,
+    ) -> Result<Self> {
+        edgelist::read(reader, format, name)
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.labels.len()
+    }
+    /// Number of stored adjacency entries (2 per undirected edge, 1 per self-loop or arc).
+    pub fn adjacency_len(&self) -> usize {
+        self.targets.len()
+    }
+    /// Whether edges are directed.
+    pub fn is_directed(&self) -> bool {
+        self.directed
+    }
+    /// Whether edges carry non-unit weights.
+    pub fn is_weighted(&self) -> bool {
+        self.weights.is_some()
+    }
+    /// Node labels, indexed by dense id.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    /// Counts gathered while building.
+    pub fn stats(&self) -> &GraphStats {
+        &self.stats
+    }
+    /// (Weighted) out-degree of every node.
+    pub fn degrees(&self) -> &[f64] {
+        &self.degree
+    }
+    /// vol(G) = Σ_ij A_ij, the total (weighted) adjacency.
+    pub fn volume(&self) -> f64 {
+        self.degree.iter().sum()
+    }
+    /// Neighbours (out-neighbours) of `u`, sorted.
+    ///
+    /// # Panics
+    /// If `u >= node_count()`.
+    #[inline]
+    pub fn neighbors(&self, u: u32) -> &[u32] {
+        &self.targets[self.offsets[u as usize]..self.offsets[u as usize + 1]]
+    }
+    /// Edge weights parallel to [`Graph::neighbors`], or `None` if unweighted.
+    pub fn neighbor_weights(&self, u: u32) -> Option<&[f32]> {
+        self.weights
+            .as_ref()
+            .map(|w| &w[self.offsets[u as usize]..self.offsets[u as usize + 1]])
+    }
+    /// Raw CSR arrays `(offsets, targets)`.
+    pub fn csr(&self) -> (&[usize], &[u32]) {
+        (&self.offsets, &self.targets)
+    }
+
+    /// One first-order step from `u`: a neighbour drawn with probability
+    /// proportional to the edge weight, or `None` if `u` has no out-edge.
+    /// `r` must be a uniform 64-bit draw and `u01` a uniform `[0, 1)` draw
+    /// (only used on weighted graphs).
+    #[inline]
+    pub(crate) fn step(&self, u: u32, r: u64, u01: f32) -> Option<u32> {
+        let lo = self.offsets[u as usize];
+        let deg = self.offsets[u as usize + 1] - lo;
+        if deg == 0 {
+            return None;
+        }
+        // Multiply-shift maps a 64-bit draw to [0, deg) with bias < deg / 2^64.
+        let slot = ((r as u128 * deg as u128) >> 64) as usize;
+        let k = match &self.alias {
+            Some(alias) => alias.pick(lo, slot, u01),
+            None => slot,
+        };
+        Some(self.targets[lo + k])
+    }
+
+    /// Bytes held by the adjacency (CSR, weights, alias tables, degrees).
+    pub fn memory_bytes(&self) -> usize {
+        self.offsets.len() * 8
+            + self.targets.len() * 4
+            + self.weights.as_ref().map_or(0, |w| w.len() * 4)
+            + self.alias.as_ref().map_or(0, |a| a.memory_bytes())
+            + self.degree.len() * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(n: usize) -> Vec<String> {
+        (0..n).map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn triangle_csr_is_symmetric_and_sorted() {
+        let g = Graph::from_edges(
+            labels(3),
+            [(0, 1, 1.0), (2, 1, 1.0), (0, 2, 1.0)],
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(g.neighbors(0), &[1, 2]);
+        assert_eq!(g.neighbors(1), &[0, 2]);
+        assert_eq!(g.neighbors(2), &[0, 1]);
+        assert_eq!(g.volume(), 6.0);
+    }
+
+    #[test]
+    fn duplicates_merge_and_self_loops_count_once() {
+        let g = Graph::from_edges(
+            labels(2),
+            [(0, 1, 2.0), (1, 0, 3.0), (1, 1, 4.0)],
+            true,
+            false,
+        )
+        .unwrap();
+        assert_eq!(g.stats().duplicate_edges, 1);
+        assert_eq!(g.stats().self_loops, 1);
+        assert_eq!(g.neighbors(1), &[0, 1]);
+        assert_eq!(g.degrees(), &[5.0, 9.0]);
+        let u = Graph::from_edges(labels(2), [(0, 1, 2.0), (1, 0, 3.0)], false, false).unwrap();
+        assert_eq!(u.degrees(), &[1.0, 1.0]);
+        assert!(!u.is_weighted());
+    }
+
+    #[test]
+    fn negative_and_nan_weights_are_rejected() {
+        assert!(Graph::from_edges(labels(2), [(0, 1, -1.0)], true, false).is_err());
+        assert!(Graph::from_edges(labels(2), [(0, 1, f64::NAN)], true, false).is_err());
+    }
+
+    #[test]
+    fn directed_rows_hold_out_edges_only() {
+        let g = Graph::from_edges(labels(3), [(0, 1, 1.0), (1, 2, 1.0)], false, true).unwrap();
+        assert_eq!(g.neighbors(0), &[1]);
+        assert!(g.neighbors(2).is_empty());
+        assert_eq!(g.step(2, 0, 0.0), None);
+    }
+}

@@ -1,0 +1,58 @@
+//! # pmivec
+//!
+//! Graph embeddings by factorizing a PMI matrix, the path of NetMF (Qiu et
+//! al., WSDM 2018): an edge list becomes a CSR [`Graph`]; random walks,
+//! streamed and never stored, give windowed co-occurrence counts; those
+//! become a truncated, smoothed PMI matrix; a randomized truncated SVD gives
+//! left (node) and right (context) embeddings U·Σ^p and V·Σ^p.
+//!
+//! ```
+//! use pmivec::{embed, io, EdgeListFormat, EmbedConfig, Graph, NoProgress, Side};
+//!
+//! let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
+//! let config = EmbedConfig::default().dim(16).seed(7);
+//! let (emb, report) = embed(&graph, &config, &NoProgress)?;
+//! assert_eq!(emb.len(), 34);
+//! let mut text = Vec::new();
+//! io::write_word2vec(&emb, Side::Left, &mut text)?;
+//! assert!(text.starts_with(b"34 16\n"));
+//! assert!(report.pmi_nonzeros > 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The stages are public too, for research code:
+//!
+//! ```
+//! use pmivec::{cooccur, factorize, pmi, EdgeListFormat, Embeddings, Graph, NoProgress};
+//!
+//! let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
+//! let counts = cooccur::count_graph(&graph, &cooccur::CountConfig {
+//!     window: 5, walks_per_node: 20.0, walk_length: 40, min_count: 1, seed: 1,
+//! }, &NoProgress);
+//! let m = pmi::pmi(&counts, &pmi::PmiConfig { neg: 1.0, cds: 0.75 });
+//! let svd = factorize::randomized_svd(&m, 8, &factorize::SvdConfig::default())?;
+//! let emb = Embeddings::from_svd(graph.labels().to_vec(), &svd, 0.5);
+//! assert_eq!(emb.dim(), 8);
+//! # Ok::<(), pmivec::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod config; // parameters, defaults, validation
+pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel)
+pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
+pub mod error; // one error enum for the library
+pub mod factorize; // 5. randomized truncated SVD
+pub mod graph; // 1. edge list → CSR graph
+pub mod io; // 7. word2vec text / npy output with a JSON sidecar
+pub mod netmf; //    (the closed-form NetMF matrix the samples converge to)
+pub mod pipeline;
+pub mod pmi; // 4. counts → truncated PMI
+pub mod progress; // the progress hook (the library never prints)
+pub mod walk; // 2. random walks, seeded per walk // all stages in one call
+
+pub use config::{EmbedConfig, Side};
+pub use embeddings::Embeddings;
+pub use error::{Error, Result};
+pub use graph::{Delimiter, EdgeListFormat, Graph};
+pub use pipeline::{Report, embed};
+pub use progress::{NoProgress, Progress};

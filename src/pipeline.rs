@@ -1,0 +1,97 @@
+//! The whole graph path in one call: walks → counts → PMI → SVD → embeddings.
+
+use crate::config::EmbedConfig;
+use crate::cooccur::{CountConfig, count_graph};
+use crate::embeddings::Embeddings;
+use crate::error::{Error, Result};
+use crate::factorize::randomized_svd;
+use crate::graph::Graph;
+use crate::pmi::pmi;
+use crate::progress::Progress;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// What a run did: stage times and sizes, for the CLI summary and sidecar.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// (stage, seconds), in order.
+    pub stage_seconds: Vec<(String, f64)>,
+    /// Walk steps taken.
+    pub walk_steps: u64,
+    /// Distinct pairs counted.
+    pub distinct_pairs: u64,
+    /// Pairs kept after `min_pair_count`.
+    pub kept_pairs: u64,
+    /// Nonzeros of the PMI matrix.
+    pub pmi_nonzeros: u64,
+}
+
+impl Report {
+    fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.stage_seconds
+            .push((stage.to_owned(), t.elapsed().as_secs_f64()));
+        out
+    }
+}
+
+/// Run `f` on a rayon pool of `threads` threads (0 = all cores).
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::invalid("threads", e.to_string()))?;
+    Ok(pool.install(f))
+}
+
+/// Embed the nodes of `graph`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a parameter out of range, [`Error::RankTooLarge`]
+/// if `dim` exceeds the number of nodes.
+///
+/// # Examples
+/// ```
+/// use pmivec::{embed, EdgeListFormat, EmbedConfig, Graph, NoProgress};
+/// let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
+/// let (emb, _report) = embed(&graph, &EmbedConfig::default().dim(8), &NoProgress)?;
+/// assert_eq!((emb.len(), emb.dim()), (34, 8));
+/// # Ok::<(), pmivec::Error>(())
+/// ```
+pub fn embed(
+    graph: &Graph,
+    config: &EmbedConfig,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Report)> {
+    config.validate()?;
+    if config.dim > graph.node_count() {
+        return Err(Error::RankTooLarge {
+            requested: config.dim,
+            max: graph.node_count(),
+        });
+    }
+    with_threads(config.threads, || {
+        let mut report = Report::default();
+        let count_cfg = CountConfig {
+            window: config.window,
+            walks_per_node: config.walks_per_node,
+            walk_length: config.walk_length,
+            min_count: config.min_pair_count,
+            seed: config.seed,
+        };
+        let co = report.time("walk+count", || count_graph(graph, &count_cfg, progress));
+        report.walk_steps = co.steps;
+        report.distinct_pairs = co.distinct_pairs;
+        report.kept_pairs = co.counts.nnz() as u64;
+        let m = report.time("pmi", || pmi(&co, &config.pmi()));
+        drop(co);
+        report.pmi_nonzeros = m.nnz() as u64;
+        progress.start("svd", 0);
+        let svd = report.time("svd", || randomized_svd(&m, config.dim, &config.svd()));
+        progress.finish();
+        let svd = svd?;
+        let emb = Embeddings::from_svd(graph.labels().to_vec(), &svd, config.eig_weight);
+        Ok((emb, report))
+    })?
+}
