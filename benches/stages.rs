@@ -1,1 +1,86 @@
-fn main() {}
+//! One benchmark per stage on a seeded synthetic graph (no data committed):
+//! walk steps per second, co-occurrence steps per second, PMI, SVD.
+//!
+//! Run: `cargo bench --bench stages` (add `-- walk` to pick a stage).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pmivec::cooccur::{CountConfig, count_graph};
+use pmivec::factorize::{SvdConfig, randomized_svd};
+use pmivec::pmi::{PmiConfig, pmi};
+use pmivec::walk::{walk_into, walk_rng};
+use pmivec::{Graph, NoProgress};
+use std::hint::black_box;
+
+/// A seeded graph with a skewed degree distribution: a ring plus `extra`
+/// edges whose second endpoint favours low ids (hubs).
+fn synthetic(n: u32, extra: u32, seed: u64) -> Graph {
+    let mut state = seed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let mut edges: Vec<(u32, u32, f64)> = (0..n).map(|i| (i, (i + 1) % n, 1.0)).collect();
+    for _ in 0..extra {
+        let a = next() % n;
+        let b = ((next() % n) as u64 * (next() % n) as u64 / n as u64) as u32;
+        edges.push((a, b, 1.0));
+    }
+    Graph::from_edges((0..n).map(|i| i.to_string()).collect(), edges, false, false).unwrap()
+}
+
+fn stages(c: &mut Criterion) {
+    let g = synthetic(10_000, 300_000, 1);
+    let count_cfg = CountConfig {
+        window: 10,
+        walks_per_node: 10.0,
+        walk_length: 80,
+        min_count: 3,
+        seed: 1,
+    };
+
+    let mut group = c.benchmark_group("walk");
+    let walks = 20_000u64;
+    group.throughput(Throughput::Elements(walks * 80));
+    group.bench_function("deepwalk_steps", |b| {
+        let mut buf = Vec::with_capacity(81);
+        b.iter(|| {
+            for k in 0..walks {
+                let s = (k % 10_000) as u32;
+                walk_into(&g, s, 80, &mut walk_rng(1, s, k), &mut buf);
+                black_box(&buf);
+            }
+        })
+    });
+    group.finish();
+
+    let co = count_graph(&g, &count_cfg, &NoProgress);
+    let mut group = c.benchmark_group("cooccur");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(co.steps));
+    group.bench_function("walk_and_count_steps", |b| {
+        b.iter(|| black_box(count_graph(&g, &count_cfg, &NoProgress)))
+    });
+    group.finish();
+
+    let m = pmi(&co, &PmiConfig::default());
+    let mut group = c.benchmark_group("pmi");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(co.counts.nnz() as u64));
+    group.bench_function("truncated_pmi", |b| {
+        b.iter(|| black_box(pmi(&co, &PmiConfig::default())))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("svd");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(m.nnz() as u64));
+    group.bench_function("randomized_d128_q3", |b| {
+        b.iter(|| black_box(randomized_svd(&m, 128, &SvdConfig::default()).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

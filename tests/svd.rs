@@ -1,0 +1,113 @@
+//! The randomized SVD matches faer's dense SVD on small matrices.
+
+mod common;
+
+use common::{dense, karate};
+use pmivec::NoProgress;
+use pmivec::cooccur::{CountConfig, SparseMatrix, count_graph};
+use pmivec::factorize::{Svd, SvdConfig, dense_svd, randomized_svd};
+use pmivec::pmi::{PmiConfig, pmi};
+
+fn reconstruction_error(a: &[f64], rows: usize, cols: usize, svd: &Svd) -> f64 {
+    let mut err = 0.0;
+    for i in 0..rows {
+        for j in 0..cols {
+            let approx: f64 = (0..svd.s.len())
+                .map(|k| svd.u[(i, k)] * svd.s[k] * svd.v[(j, k)])
+                .sum();
+            err += (a[i * cols + j] - approx).powi(2);
+        }
+    }
+    err.sqrt()
+}
+
+fn check(a: &SparseMatrix, k: usize) {
+    let (rows, cols) = a.shape();
+    let exact = dense_svd(a, rows.min(cols)).unwrap();
+    let approx = randomized_svd(
+        a,
+        k,
+        &SvdConfig {
+            oversample: 10,
+            power_iters: 4,
+            seed: 3,
+        },
+    )
+    .unwrap();
+    for i in 0..k {
+        let rel = (approx.s[i] - exact.s[i]).abs() / exact.s[0];
+        assert!(rel < 1e-4, "σ_{i}: {} vs {}", approx.s[i], exact.s[i]);
+    }
+    // Eckart–Young: the best rank-k error is the norm of the discarded singular values.
+    let optimal: f64 = exact.s[k..].iter().map(|s| s * s).sum::<f64>().sqrt();
+    let got = reconstruction_error(&dense(a), rows, cols, &approx);
+    assert!(
+        got <= optimal * 1.001 + 1e-9,
+        "reconstruction {got} vs optimal {optimal}"
+    );
+    // Orthonormal factors.
+    for p in 0..k {
+        for q in 0..k {
+            let uu: f64 = (0..rows).map(|i| approx.u[(i, p)] * approx.u[(i, q)]).sum();
+            let vv: f64 = (0..cols).map(|i| approx.v[(i, p)] * approx.v[(i, q)]).sum();
+            let want = if p == q { 1.0 } else { 0.0 };
+            assert!((uu - want).abs() < 1e-9 && (vv - want).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn randomized_svd_matches_dense_on_a_pmi_matrix() {
+    let co = count_graph(
+        &karate(),
+        &CountConfig {
+            window: 5,
+            walks_per_node: 50.0,
+            walk_length: 20,
+            min_count: 1,
+            seed: 1,
+        },
+        &NoProgress,
+    );
+    let m = pmi(
+        &co,
+        &PmiConfig {
+            neg: 1.0,
+            cds: 0.75,
+        },
+    );
+    check(&m, 8);
+}
+
+#[test]
+fn randomized_svd_matches_dense_on_a_rectangular_matrix() {
+    // A seeded sparse 60 × 45 matrix with a decaying spectrum: Σ_k 2^-k x_k y_kᵀ, sparsified.
+    let (rows, cols) = (60, 45);
+    let mut indptr = vec![0];
+    let mut indices = Vec::new();
+    let mut values = Vec::new();
+    let mut state = 7u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    };
+    let xs: Vec<Vec<f64>> = (0..6)
+        .map(|_| (0..rows + cols).map(|_| next()).collect())
+        .collect();
+    for i in 0..rows {
+        for j in 0..cols {
+            if (i * 7 + j * 3) % 4 == 0 {
+                continue; // sparsity pattern
+            }
+            let v: f64 = (0..6)
+                .map(|k| 0.5f64.powi(k as i32) * xs[k][i] * xs[k][rows + j])
+                .sum();
+            indices.push(j as u32);
+            values.push(v as f32);
+        }
+        indptr.push(indices.len());
+    }
+    check(&SparseMatrix::new((rows, cols), indptr, indices, values), 5);
+}
