@@ -16,9 +16,7 @@ use std::hint::black_box;
 fn synthetic(n: u32, extra: u32, seed: u64) -> Graph {
     let mut state = seed;
     let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     let mut edges: Vec<(u32, u32, f64)> = (0..n).map(|i| (i, (i + 1) % n, 1.0)).collect();
@@ -32,13 +30,7 @@ fn synthetic(n: u32, extra: u32, seed: u64) -> Graph {
 
 fn stages(c: &mut Criterion) {
     let g = synthetic(10_000, 300_000, 1);
-    let count_cfg = CountConfig {
-        window: 10,
-        walks_per_node: 10.0,
-        walk_length: 80,
-        min_count: 3,
-        seed: 1,
-    };
+    let count_cfg = CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1 };
 
     let mut group = c.benchmark_group("walk");
     let walks = 20_000u64;
@@ -59,18 +51,14 @@ fn stages(c: &mut Criterion) {
     let mut group = c.benchmark_group("cooccur");
     group.sample_size(10);
     group.throughput(Throughput::Elements(co.steps));
-    group.bench_function("walk_and_count_steps", |b| {
-        b.iter(|| black_box(count_graph(&g, &count_cfg, &NoProgress)))
-    });
+    group.bench_function("walk_and_count_steps", |b| b.iter(|| black_box(count_graph(&g, &count_cfg, &NoProgress))));
     group.finish();
 
     let m = pmi(&co, &PmiConfig::default());
     let mut group = c.benchmark_group("pmi");
     group.sample_size(10);
     group.throughput(Throughput::Elements(co.counts.nnz() as u64));
-    group.bench_function("truncated_pmi", |b| {
-        b.iter(|| black_box(pmi(&co, &PmiConfig::default())))
-    });
+    group.bench_function("truncated_pmi", |b| b.iter(|| black_box(pmi(&co, &PmiConfig::default()))));
     group.finish();
 
     let mut group = c.benchmark_group("svd");

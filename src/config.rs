@@ -119,26 +119,14 @@ impl EmbedConfig {
     /// Check every parameter; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, param: &'static str, reason: &str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(Error::invalid(param, reason))
-            }
+            if ok { Ok(()) } else { Err(Error::invalid(param, reason)) }
         };
         check(self.dim >= 1, "dim", "must be at least 1")?;
         check(self.window >= 1, "window", "must be at least 1")?;
-        check(
-            self.walks_per_node.is_finite() && self.walks_per_node > 0.0,
-            "walks_per_node",
-            "must be > 0",
-        )?;
+        check(self.walks_per_node.is_finite() && self.walks_per_node > 0.0, "walks_per_node", "must be > 0")?;
         check(self.walk_length >= 1, "walk_length", "must be at least 1")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
-        check(
-            self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0,
-            "cds",
-            "must be in (0, 1]",
-        )?;
+        check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
         check(
             self.eig_weight.is_finite() && (0.0..=1.0).contains(&self.eig_weight),
             "eig_weight",
@@ -150,19 +138,12 @@ impl EmbedConfig {
 
     /// The SVD parameters of this config.
     pub fn svd(&self) -> crate::factorize::SvdConfig {
-        crate::factorize::SvdConfig {
-            oversample: self.oversample,
-            power_iters: self.power_iters,
-            seed: self.seed,
-        }
+        crate::factorize::SvdConfig { oversample: self.oversample, power_iters: self.power_iters, seed: self.seed }
     }
 
     /// The PMI parameters of this config.
     pub fn pmi(&self) -> crate::pmi::PmiConfig {
-        crate::pmi::PmiConfig {
-            neg: self.neg,
-            cds: self.cds,
-        }
+        crate::pmi::PmiConfig { neg: self.neg, cds: self.cds }
     }
 }
 
@@ -172,11 +153,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_parameter() {
-        let e = EmbedConfig::default()
-            .cds(1.5)
-            .validate()
-            .unwrap_err()
-            .to_string();
+        let e = EmbedConfig::default().cds(1.5).validate().unwrap_err().to_string();
         assert!(e.contains("`cds`"), "{e}");
         assert!(EmbedConfig::default().validate().is_ok());
         let json = serde_json::to_string(&EmbedConfig::default().dim(7)).unwrap();

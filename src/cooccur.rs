@@ -14,7 +14,7 @@
 
 use crate::graph::Graph;
 use crate::progress::Progress;
-use crate::walk::{walk_into, walk_rng, windows_per_node};
+use crate::walk::{rooted_walks, windows_per_node};
 use rayon::prelude::*;
 
 /// The sparse matrix type of every stage: CSR, `u32` column indices, `f32` values.
@@ -61,11 +61,7 @@ struct RowBlock<T> {
 
 impl<T> RowBlock<T> {
     fn new() -> Self {
-        RowBlock {
-            lens: Vec::new(),
-            indices: Vec::new(),
-            values: Vec::new(),
-        }
+        RowBlock { lens: Vec::new(), indices: Vec::new(), values: Vec::new() }
     }
 }
 
@@ -94,43 +90,24 @@ const ROWS_PER_TASK: usize = 32;
 pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress) -> Cooccurrence {
     let n = graph.node_count();
     let plan = windows_per_node(graph, config.walks_per_node, config.walk_length);
-    let total_steps: u64 = plan
-        .iter()
-        .map(|&(k, _)| k as u64 * config.window as u64)
-        .sum();
+    let total_steps: u64 = plan.iter().map(|&(k, _)| k as u64 * config.window as u64).sum();
     progress.start("walk+count", total_steps);
     let tasks = n.div_ceil(ROWS_PER_TASK);
     let blocks: Vec<(RowBlock<u32>, u64)> = (0..tasks)
         .into_par_iter()
         .map_init(
-            || {
-                (
-                    vec![0u32; n],
-                    Vec::<u32>::new(),
-                    Vec::<u32>::with_capacity(config.window + 1),
-                )
-            },
-            |(acc, touched, walk), task| {
+            || (vec![0u32; n], Vec::<u32>::new()),
+            |(acc, touched), task| {
                 let mut block = RowBlock::new();
                 let mut steps = 0u64;
                 for s in task * ROWS_PER_TASK..((task + 1) * ROWS_PER_TASK).min(n) {
-                    for k in 0..plan[s].0 {
-                        walk_into(
-                            graph,
-                            s as u32,
-                            config.window,
-                            &mut walk_rng(config.seed, s as u32, k as u64),
-                            walk,
-                        );
-                        for &c in &walk[1..] {
-                            let slot = &mut acc[c as usize];
-                            if *slot == 0 {
-                                touched.push(c);
-                            }
-                            *slot += 1;
+                    steps += rooted_walks(graph, s as u32, 0, plan[s].0 as u64, config.window, config.seed, |c| {
+                        let slot = &mut acc[c as usize];
+                        if *slot == 0 {
+                            touched.push(c);
                         }
-                        steps += (walk.len() - 1) as u64;
-                    }
+                        *slot += 1;
+                    });
                     touched.sort_unstable();
                     block.lens.push(touched.len());
                     for &c in touched.iter() {
@@ -149,11 +126,7 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
     let (indptr, indices, raw) = concat(n, blocks.into_iter().map(|b| b.0).collect());
     let distinct_raw = indices.len() as u64;
     let scale: Vec<f32> = plan.iter().map(|p| p.1).collect();
-    let raw = Csr {
-        indptr,
-        indices,
-        values: raw,
-    };
+    let raw = Csr { indptr, indices, values: raw };
     let mut out = if graph.is_directed() {
         prune_scaled(&raw, &scale, config.min_count)
     } else {
@@ -200,11 +173,7 @@ impl Csr {
                 cursor[c as usize] += 1;
             }
         }
-        Csr {
-            indptr,
-            indices,
-            values,
-        }
+        Csr { indptr, indices, values }
     }
 }
 
@@ -307,25 +276,13 @@ mod tests {
     use crate::progress::NoProgress;
 
     fn path3() -> Graph {
-        Graph::from_edges(
-            vec!["a".into(), "b".into(), "c".into()],
-            [(0, 1, 1.0), (1, 2, 1.0)],
-            false,
-            false,
-        )
-        .unwrap()
+        Graph::from_edges(vec!["a".into(), "b".into(), "c".into()], [(0, 1, 1.0), (1, 2, 1.0)], false, false).unwrap()
     }
 
     #[test]
     fn window_one_counts_exactly_the_edges() {
         // With T = 1 every step crosses an edge, so only adjacent pairs appear.
-        let cfg = CountConfig {
-            window: 1,
-            walks_per_node: 10.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 3,
-        };
+        let cfg = CountConfig { window: 1, walks_per_node: 10.0, walk_length: 10, min_count: 1, seed: 3 };
         let co = count_graph(&path3(), &cfg, &NoProgress);
         let dense = co.counts.to_dense();
         assert_eq!(dense[[0, 2]], 0.0);
@@ -334,33 +291,16 @@ mod tests {
         assert_eq!(dense[[0, 1]], dense[[1, 0]]);
         // Each of the 2·n·γ·t/vol·deg(s) windows adds 1 forward and 1 mirrored count.
         let expected_total = 2.0 * 10.0 * 10.0 * 3.0;
-        assert!(
-            (co.total - expected_total).abs() < 1e-3 * expected_total,
-            "{}",
-            co.total
-        );
+        assert!((co.total - expected_total).abs() < 1e-3 * expected_total, "{}", co.total);
     }
 
     #[test]
     fn counts_are_symmetric_on_undirected_graphs_and_pruning_keeps_marginals() {
-        let cfg = CountConfig {
-            window: 3,
-            walks_per_node: 5.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 1,
-        };
+        let cfg = CountConfig { window: 3, walks_per_node: 5.0, walk_length: 10, min_count: 1, seed: 1 };
         let all = count_graph(&path3(), &cfg, &NoProgress);
         let d = all.counts.to_dense();
         assert_eq!(d, d.t());
-        let pruned = count_graph(
-            &path3(),
-            &CountConfig {
-                min_count: 1_000_000,
-                ..cfg
-            },
-            &NoProgress,
-        );
+        let pruned = count_graph(&path3(), &CountConfig { min_count: 1_000_000, ..cfg }, &NoProgress);
         assert_eq!(pruned.counts.nnz(), 0);
         assert_eq!(pruned.total, all.total);
         assert_eq!(pruned.row_totals, all.row_totals);

@@ -35,13 +35,7 @@ impl Embeddings {
             }
             out
         };
-        Embeddings {
-            left: weigh(&svd.u),
-            right: weigh(&svd.v),
-            labels,
-            dim,
-            singular_values: svd.s.clone(),
-        }
+        Embeddings { left: weigh(&svd.u), right: weigh(&svd.v), labels, dim, singular_values: svd.s.clone() }
     }
 
     /// Number of rows.
@@ -66,11 +60,7 @@ impl Embeddings {
     }
     /// Number of values in a row of `side`.
     pub fn side_dim(&self, side: Side) -> usize {
-        if side == Side::Both {
-            2 * self.dim
-        } else {
-            self.dim
-        }
+        if side == Side::Both { 2 * self.dim } else { self.dim }
     }
 
     /// Row `i` of `side`, written into `out` (length [`Embeddings::side_dim`]).
@@ -80,10 +70,7 @@ impl Embeddings {
     #[track_caller]
     pub fn row_into(&self, i: usize, side: Side, out: &mut [f32]) {
         let d = self.dim;
-        let (l, r) = (
-            &self.left[i * d..(i + 1) * d],
-            &self.right[i * d..(i + 1) * d],
-        );
+        let (l, r) = (&self.left[i * d..(i + 1) * d], &self.right[i * d..(i + 1) * d]);
         match side {
             Side::Left => out.copy_from_slice(l),
             Side::Right => out.copy_from_slice(r),

@@ -74,16 +74,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Wrap an I/O error with the path it concerns.
     pub fn io(path: impl Into<Option<PathBuf>>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 
     pub(crate) fn invalid(param: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidConfig {
-            param,
-            reason: reason.into(),
-        }
+        Error::InvalidConfig { param, reason: reason.into() }
     }
 }

@@ -72,9 +72,7 @@ pub fn file_sha256(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::io(path.to_path_buf(), e))?;
+        let n = f.read(&mut buf).map_err(|e| Error::io(path.to_path_buf(), e))?;
         if n == 0 {
             break;
         }
@@ -100,10 +98,7 @@ impl Staged {
             .prefix(".pmivec-")
             .tempfile_in(dir)
             .map_err(|e| Error::io(path.to_path_buf(), e))?;
-        Ok(Staged {
-            path: path.to_path_buf(),
-            file: BufWriter::with_capacity(1 << 20, tmp),
-        })
+        Ok(Staged { path: path.to_path_buf(), file: BufWriter::with_capacity(1 << 20, tmp) })
     }
 
     /// The writer.
@@ -114,12 +109,8 @@ impl Staged {
     /// Flush and rename into place.
     pub fn commit(self) -> Result<()> {
         let path = self.path;
-        let tmp = self
-            .file
-            .into_inner()
-            .map_err(|e| Error::io(path.clone(), e.into_error()))?;
-        tmp.persist(&path)
-            .map_err(|e| Error::io(path.clone(), e.error))?;
+        let tmp = self.file.into_inner().map_err(|e| Error::io(path.clone(), e.into_error()))?;
+        tmp.persist(&path).map_err(|e| Error::io(path.clone(), e.error))?;
         Ok(())
     }
 }
@@ -145,14 +136,8 @@ pub fn write_word2vec<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::
 }
 
 /// Write a row-major f32 matrix as a NumPy `.npy` (format version 1.0).
-pub fn write_npy<W: Write>(
-    data: &[f32],
-    rows: usize,
-    cols: usize,
-    mut w: W,
-) -> std::io::Result<()> {
-    let mut header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> std::io::Result<()> {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // magic(6) + version(2) + len(2) + header + '\n' must be a multiple of 64.
     let pad = 64 - (10 + header.len() + 1) % 64;
     header.extend(std::iter::repeat_n(' ', pad % 64));
@@ -168,25 +153,13 @@ pub fn write_npy<W: Write>(
 
 /// Write `side` of `emb` to `path` in `format`, plus `<path>.json` with
 /// `meta` (and `<path>.ids` for npy). All files appear together or not at all.
-pub fn save(
-    emb: &Embeddings,
-    side: Side,
-    format: Format,
-    path: &Path,
-    meta: &Metadata,
-) -> Result<()> {
+pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
     let mut staged = Vec::new();
     let mut main = Staged::create(path)?;
     match format {
         Format::Word2vec => write_word2vec(emb, side, main.writer()).map_err(io_err(path))?,
         Format::Npy => {
-            write_npy(
-                &emb.matrix(side),
-                emb.len(),
-                emb.side_dim(side),
-                main.writer(),
-            )
-            .map_err(io_err(path))?;
+            write_npy(&emb.matrix(side), emb.len(), emb.side_dim(side), main.writer()).map_err(io_err(path))?;
             let ids_path = sibling(path, "ids");
             let mut ids = Staged::create(&ids_path)?;
             for l in emb.labels() {
@@ -198,8 +171,7 @@ pub fn save(
     staged.push(main);
     let meta_path = sibling(path, "json");
     let mut m = Staged::create(&meta_path)?;
-    serde_json::to_writer_pretty(m.writer(), meta)
-        .map_err(|e| Error::io(meta_path.clone(), e.into()))?;
+    serde_json::to_writer_pretty(m.writer(), meta).map_err(|e| Error::io(meta_path.clone(), e.into()))?;
     writeln!(m.writer()).map_err(io_err(&meta_path))?;
     staged.push(m);
     for s in staged {
@@ -229,9 +201,6 @@ mod tests {
         let header = std::str::from_utf8(&buf[10..10 + hlen]).unwrap();
         assert!(header.contains("'shape': (2, 3)") && header.ends_with('\n'));
         assert_eq!(buf.len(), 10 + hlen + 24);
-        assert_eq!(
-            f32::from_le_bytes(buf[10 + hlen + 20..].try_into().unwrap()),
-            6.0
-        );
+        assert_eq!(f32::from_le_bytes(buf[10 + hlen + 20..].try_into().unwrap()), 6.0);
     }
 }

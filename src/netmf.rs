@@ -21,11 +21,7 @@ pub const EXACT_NODE_LIMIT: usize = 15_000;
 pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
     let n = graph.node_count();
     if n > EXACT_NODE_LIMIT {
-        return Err(Error::TooLarge {
-            what: "exact NetMF matrix",
-            nodes: n,
-            limit: EXACT_NODE_LIMIT,
-        });
+        return Err(Error::TooLarge { what: "exact NetMF matrix", nodes: n, limit: EXACT_NODE_LIMIT });
     }
     let deg = graph.degrees();
     // P = D⁻¹A as a sparse matrix.
@@ -35,10 +31,7 @@ pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
         let d = deg[u as usize];
         match graph.neighbor_weights(u) {
             Some(w) => values.extend(w.iter().map(|&w| (w as f64 / d) as f32)),
-            None => values.extend(std::iter::repeat_n(
-                (1.0 / d) as f32,
-                graph.neighbors(u).len(),
-            )),
+            None => values.extend(std::iter::repeat_n((1.0 / d) as f32, graph.neighbors(u).len())),
         }
     }
     let p = SparseMatrix::new((n, n), offsets.to_vec(), targets.to_vec(), values);
@@ -54,11 +47,7 @@ pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
     let scale = graph.volume() / window as f64;
     for row in sum.chunks_mut(n) {
         for (c, v) in row.iter_mut().enumerate() {
-            *v = if deg[c] > 0.0 {
-                *v * scale / deg[c]
-            } else {
-                0.0
-            };
+            *v = if deg[c] > 0.0 { *v * scale / deg[c] } else { 0.0 };
         }
     }
     Ok(sum)

@@ -30,8 +30,7 @@ impl Report {
     fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
         let t = Instant::now();
         let out = f();
-        self.stage_seconds
-            .push((stage.to_owned(), t.elapsed().as_secs_f64()));
+        self.stage_seconds.push((stage.to_owned(), t.elapsed().as_secs_f64()));
         out
     }
 }
@@ -59,17 +58,10 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
 /// assert_eq!((emb.len(), emb.dim()), (34, 8));
 /// # Ok::<(), pmivec::Error>(())
 /// ```
-pub fn embed(
-    graph: &Graph,
-    config: &EmbedConfig,
-    progress: &dyn Progress,
-) -> Result<(Embeddings, Report)> {
+pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
     config.validate()?;
     if config.dim > graph.node_count() {
-        return Err(Error::RankTooLarge {
-            requested: config.dim,
-            max: graph.node_count(),
-        });
+        return Err(Error::RankTooLarge { requested: config.dim, max: graph.node_count() });
     }
     with_threads(config.threads, || {
         let mut report = Report::default();

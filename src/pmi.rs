@@ -20,32 +20,18 @@ pub struct PmiConfig {
 
 impl Default for PmiConfig {
     fn default() -> Self {
-        PmiConfig {
-            neg: 1.0,
-            cds: 0.75,
-        }
+        PmiConfig { neg: 1.0, cds: 0.75 }
     }
 }
 
 /// The truncated PMI matrix of `co` (entries ≤ 0 are dropped).
 pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
     let alpha = config.cds;
-    let smoothed: Vec<f64> = co
-        .col_totals
-        .iter()
-        .map(|&c| if c > 0.0 { c.powf(alpha) } else { 0.0 })
-        .collect();
+    let smoothed: Vec<f64> = co.col_totals.iter().map(|&c| if c > 0.0 { c.powf(alpha) } else { 0.0 }).collect();
     let z: f64 = smoothed.iter().sum();
     // log(#wc·|D|/(b·#w·|D|·#c^α/Z)) = log #wc + log Z − log b − log #w − α·log #c
-    let log_ctx: Vec<f64> = smoothed
-        .iter()
-        .map(|&s| if s > 0.0 { (s / z).ln() } else { 0.0 })
-        .collect();
-    let log_row: Vec<f64> = co
-        .row_totals
-        .iter()
-        .map(|&r| if r > 0.0 { r.ln() } else { 0.0 })
-        .collect();
+    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { (s / z).ln() } else { 0.0 }).collect();
+    let log_row: Vec<f64> = co.row_totals.iter().map(|&r| if r > 0.0 { r.ln() } else { 0.0 }).collect();
     let log_b = config.neg.ln();
     let (rows, cols) = co.counts.shape();
     let mut indptr = Vec::with_capacity(rows + 1);
@@ -72,12 +58,7 @@ mod tests {
     #[test]
     fn two_by_two_table_by_hand() {
         // counts [[4, 1], [1, 2]]: |D| = 8, #w = #c = [5, 3].
-        let counts = SparseMatrix::new(
-            (2, 2),
-            vec![0, 2, 4],
-            vec![0, 1, 0, 1],
-            vec![4.0, 1.0, 1.0, 2.0],
-        );
+        let counts = SparseMatrix::new((2, 2), vec![0, 2, 4], vec![0, 1, 0, 1], vec![4.0, 1.0, 1.0, 2.0]);
         let co = Cooccurrence {
             counts,
             row_totals: vec![5.0, 3.0],

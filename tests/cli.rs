@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn pmivec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pmivec"))
-        .args(args)
-        .output()
-        .expect("run pmivec")
+    Command::new(env!("CARGO_BIN_EXE_pmivec")).args(args).output().expect("run pmivec")
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -22,16 +19,7 @@ fn s(p: &Path) -> &str {
 fn embed_writes_word2vec_text_with_one_row_per_node_and_a_sidecar() {
     let dir = tmp();
     let out = dir.path().join("karate.txt");
-    let r = pmivec(&[
-        "embed",
-        "graphs/karate/edges.tsv",
-        "-o",
-        s(&out),
-        "--dim",
-        "8",
-        "--walks-per-node",
-        "20",
-    ]);
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "8", "--walks-per-node", "20"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
@@ -47,8 +35,7 @@ fn embed_writes_word2vec_text_with_one_row_per_node_and_a_sidecar() {
     ids.sort();
     assert_eq!(ids, (0..34).collect::<Vec<_>>());
     let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("karate.txt.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("karate.txt.json")).unwrap()).unwrap();
     assert_eq!(meta["config"]["dim"], 8);
     assert_eq!(meta["input_sha256"].as_str().unwrap().len(), 64);
     // Only the outputs are left in the directory (no temporary files).
@@ -73,46 +60,24 @@ fn embed_writes_npy_with_ids_and_side_both_doubles_the_width() {
         "-q",
     ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(
-        r.stderr.is_empty(),
-        "--quiet printed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    assert!(r.stderr.is_empty(), "--quiet printed: {}", String::from_utf8_lossy(&r.stderr));
     let bytes = std::fs::read(&out).unwrap();
     let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    assert!(
-        std::str::from_utf8(&bytes[10..10 + hlen])
-            .unwrap()
-            .contains("(34, 8)")
-    );
+    assert!(std::str::from_utf8(&bytes[10..10 + hlen]).unwrap().contains("(34, 8)"));
     assert_eq!(bytes.len(), 10 + hlen + 34 * 8 * 4);
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("k.npy.ids"))
-            .unwrap()
-            .lines()
-            .count(),
-        34
-    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("k.npy.ids")).unwrap().lines().count(), 34);
 }
 
 #[test]
 fn string_ids_and_self_loop_only_nodes_get_rows() {
     let dir = tmp();
     let edges = dir.path().join("g.csv");
-    std::fs::write(
-        &edges,
-        "# comment\nalice,bob\nbob,carol\ncarol,alice\ndave,dave\nalice,erin\n",
-    )
-    .unwrap();
+    std::fs::write(&edges, "# comment\nalice,bob\nbob,carol\ncarol,alice\ndave,dave\nalice,erin\n").unwrap();
     let out = dir.path().join("g.txt");
     let r = pmivec(&["embed", s(&edges), "-o", s(&out), "--dim", "2", "-q"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
-    let labels: Vec<&str> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(' ').next().unwrap())
-        .collect();
+    let labels: Vec<&str> = text.lines().skip(1).map(|l| l.split(' ').next().unwrap()).collect();
     assert_eq!(labels, ["alice", "bob", "carol", "dave", "erin"]);
 }
 
@@ -129,30 +94,14 @@ fn assert_fails_cleanly(edges_text: &str, extra: &[&str], expect: &[&str]) {
     for e in expect {
         assert!(err.contains(e), "stderr lacks {e:?}: {err}");
     }
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "a failed run left files behind"
-    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "a failed run left files behind");
 }
 
 #[test]
 fn malformed_input_names_file_and_line_and_leaves_no_output() {
-    assert_fails_cleanly(
-        "a\tb\nc\n",
-        &[],
-        &["bad.tsv:2", "expected 2 fields, found 1"],
-    );
-    assert_fails_cleanly(
-        "a b 1\nb c x\n",
-        &["--weighted"],
-        &["bad.tsv:2", "weight `x` is not a number"],
-    );
-    assert_fails_cleanly(
-        "a b -2\n",
-        &["--weighted"],
-        &["bad.tsv:1", "must be finite and >= 0"],
-    );
+    assert_fails_cleanly("a\tb\nc\n", &[], &["bad.tsv:2", "expected 2 fields, found 1"]);
+    assert_fails_cleanly("a b 1\nb c x\n", &["--weighted"], &["bad.tsv:2", "weight `x` is not a number"]);
+    assert_fails_cleanly("a b -2\n", &["--weighted"], &["bad.tsv:1", "must be finite and >= 0"]);
     assert_fails_cleanly("", &[], &["bad.tsv", "no edges"]);
     assert_fails_cleanly("a b\nb c\n", &["--dim", "5"], &["dimension 5 exceeds"]);
     assert_fails_cleanly("a b\n", &["--cds", "0"], &["`cds`"]);

@@ -17,13 +17,7 @@ use pmivec::pmi::{PmiConfig, pmi};
 use pmivec::{Graph, NoProgress};
 
 fn sampled_ratio(g: &Graph, window: usize, walks: f64) -> Vec<f64> {
-    let cfg = CountConfig {
-        window,
-        walks_per_node: walks,
-        walk_length: 10,
-        min_count: 1,
-        seed: 11,
-    };
+    let cfg = CountConfig { window, walks_per_node: walks, walk_length: 10, min_count: 1, seed: 11 };
     let co = count_graph(g, &cfg, &NoProgress);
     let n = g.node_count();
     let counts = dense(&co.counts);
@@ -40,14 +34,8 @@ fn check_convergence(g: &Graph, window: usize) {
     let exact = netmf_ratio(g, window).unwrap();
     let coarse = rel_frobenius(&sampled_ratio(g, window, 20.0), &exact);
     let fine = rel_frobenius(&sampled_ratio(g, window, 2000.0), &exact);
-    assert!(
-        fine < 0.03,
-        "T={window}: error {fine} with 2000 walks per node"
-    );
-    assert!(
-        fine < coarse / 5.0,
-        "T={window}: error {coarse} -> {fine} did not shrink like 1/sqrt(walks)"
-    );
+    assert!(fine < 0.03, "T={window}: error {fine} with 2000 walks per node");
+    assert!(fine < coarse / 5.0, "T={window}: error {coarse} -> {fine} did not shrink like 1/sqrt(walks)");
 }
 
 #[test]
@@ -69,13 +57,7 @@ fn sampled_pmi_matrix_converges_to_the_truncated_log() {
     let g = karate();
     let co = count_graph(
         &g,
-        &CountConfig {
-            window: 5,
-            walks_per_node: 2000.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 5,
-        },
+        &CountConfig { window: 5, walks_per_node: 2000.0, walk_length: 10, min_count: 1, seed: 5 },
         &NoProgress,
     );
     let sampled = dense(&pmi(&co, &PmiConfig { neg: 1.0, cds: 1.0 }));

@@ -14,15 +14,8 @@ fn output_is_bit_identical_with_one_and_two_threads() {
     assert_eq!(ra.pmi_nonzeros, rb.pmi_nonzeros);
     for side in [Side::Left, Side::Right] {
         let (ma, mb) = (a.matrix(side), b.matrix(side));
-        assert!(
-            ma.iter().zip(&mb).all(|(x, y)| x.to_bits() == y.to_bits()),
-            "{side:?} differs"
-        );
+        assert!(ma.iter().zip(&mb).all(|(x, y)| x.to_bits() == y.to_bits()), "{side:?} differs");
     }
     let (c, _) = embed(&g, &cfg.seed(43), &NoProgress).unwrap();
-    assert_ne!(
-        a.matrix(Side::Left),
-        c.matrix(Side::Left),
-        "the seed must matter"
-    );
+    assert_ne!(a.matrix(Side::Left), c.matrix(Side::Left), "the seed must matter");
 }

@@ -12,9 +12,7 @@ fn reconstruction_error(a: &[f64], rows: usize, cols: usize, svd: &Svd) -> f64 {
     let mut err = 0.0;
     for i in 0..rows {
         for j in 0..cols {
-            let approx: f64 = (0..svd.s.len())
-                .map(|k| svd.u[(i, k)] * svd.s[k] * svd.v[(j, k)])
-                .sum();
+            let approx: f64 = (0..svd.s.len()).map(|k| svd.u[(i, k)] * svd.s[k] * svd.v[(j, k)]).sum();
             err += (a[i * cols + j] - approx).powi(2);
         }
     }
@@ -24,16 +22,7 @@ fn reconstruction_error(a: &[f64], rows: usize, cols: usize, svd: &Svd) -> f64 {
 fn check(a: &SparseMatrix, k: usize) {
     let (rows, cols) = a.shape();
     let exact = dense_svd(a, rows.min(cols)).unwrap();
-    let approx = randomized_svd(
-        a,
-        k,
-        &SvdConfig {
-            oversample: 10,
-            power_iters: 4,
-            seed: 3,
-        },
-    )
-    .unwrap();
+    let approx = randomized_svd(a, k, &SvdConfig { oversample: 10, power_iters: 4, seed: 3 }).unwrap();
     for i in 0..k {
         let rel = (approx.s[i] - exact.s[i]).abs() / exact.s[0];
         assert!(rel < 1e-4, "σ_{i}: {} vs {}", approx.s[i], exact.s[i]);
@@ -41,10 +30,7 @@ fn check(a: &SparseMatrix, k: usize) {
     // Eckart–Young: the best rank-k error is the norm of the discarded singular values.
     let optimal: f64 = exact.s[k..].iter().map(|s| s * s).sum::<f64>().sqrt();
     let got = reconstruction_error(&dense(a), rows, cols, &approx);
-    assert!(
-        got <= optimal * 1.001 + 1e-9,
-        "reconstruction {got} vs optimal {optimal}"
-    );
+    assert!(got <= optimal * 1.001 + 1e-9, "reconstruction {got} vs optimal {optimal}");
     // Orthonormal factors.
     for p in 0..k {
         for q in 0..k {
@@ -60,22 +46,10 @@ fn check(a: &SparseMatrix, k: usize) {
 fn randomized_svd_matches_dense_on_a_pmi_matrix() {
     let co = count_graph(
         &karate(),
-        &CountConfig {
-            window: 5,
-            walks_per_node: 50.0,
-            walk_length: 20,
-            min_count: 1,
-            seed: 1,
-        },
+        &CountConfig { window: 5, walks_per_node: 50.0, walk_length: 20, min_count: 1, seed: 1 },
         &NoProgress,
     );
-    let m = pmi(
-        &co,
-        &PmiConfig {
-            neg: 1.0,
-            cds: 0.75,
-        },
-    );
+    let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 0.75 });
     check(&m, 8);
 }
 
@@ -88,22 +62,16 @@ fn randomized_svd_matches_dense_on_a_rectangular_matrix() {
     let mut values = Vec::new();
     let mut state = 7u64;
     let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
     };
-    let xs: Vec<Vec<f64>> = (0..6)
-        .map(|_| (0..rows + cols).map(|_| next()).collect())
-        .collect();
+    let xs: Vec<Vec<f64>> = (0..6).map(|_| (0..rows + cols).map(|_| next()).collect()).collect();
     for i in 0..rows {
         for j in 0..cols {
             if (i * 7 + j * 3) % 4 == 0 {
                 continue; // sparsity pattern
             }
-            let v: f64 = (0..6)
-                .map(|k| 0.5f64.powi(k as i32) * xs[k][i] * xs[k][rows + j])
-                .sum();
+            let v: f64 = (0..6).map(|k| 0.5f64.powi(k as i32) * xs[k][i] * xs[k][rows + j]).sum();
             indices.push(j as u32);
             values.push(v as f32);
         }

@@ -21,9 +21,7 @@ fn chi_square_of_transitions(g: &Graph, walks_per_node: u64, length: usize) -> (
             walk_into(g, s, length, &mut walk_rng(9, s, k), &mut buf);
             for w in buf.windows(2) {
                 let row = &targets[offsets[w[0] as usize]..offsets[w[0] as usize + 1]];
-                let pos = row
-                    .binary_search(&w[1])
-                    .expect("walk stepped along a non-edge");
+                let pos = row.binary_search(&w[1]).expect("walk stepped along a non-edge");
                 seen[offsets[w[0] as usize] + pos] += 1;
             }
         }
@@ -109,8 +107,5 @@ fn the_test_detects_a_biased_sampler() {
             chi2 += (seen[lo + k] as f64 - e).powi(2) / e;
         }
     }
-    assert!(
-        chi2 > 1000.0,
-        "a biased sampler went unnoticed: chi2 {chi2}"
-    );
+    assert!(chi2 > 1000.0, "a biased sampler went unnoticed: chi2 {chi2}");
 }

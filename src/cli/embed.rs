@@ -132,8 +132,7 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
         .directed(args.directed);
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
-    let graph =
-        Graph::from_edge_list_path(&args.edges, &format).context("reading the edge list")?;
+    let graph = Graph::from_edge_list_path(&args.edges, &format).context("reading the edge list")?;
     let read_secs = t.elapsed().as_secs_f64();
     let (emb, report) = pmivec::embed(&graph, &config, &bars)?;
     let t = Instant::now();
@@ -145,8 +144,7 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     meta.input = Some(args.edges.clone());
     meta.input_sha256 = Some(io::file_sha256(&args.edges)?);
     meta.stage_seconds.push(("read".into(), read_secs));
-    meta.stage_seconds
-        .extend(report.stage_seconds.iter().cloned());
+    meta.stage_seconds.extend(report.stage_seconds.iter().cloned());
     io::save(&emb, config.side, out_format, &args.output, &meta)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let write_secs = t.elapsed().as_secs_f64();
@@ -167,10 +165,7 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
         for (stage, secs) in &report.stage_seconds {
             line.push_str(&format!(" · {stage} {secs:.2}s"));
         }
-        line.push_str(&format!(
-            " · write {write_secs:.2}s · total {:.2}s",
-            start.elapsed().as_secs_f64()
-        ));
+        line.push_str(&format!(" · write {write_secs:.2}s · total {:.2}s", start.elapsed().as_secs_f64()));
         eprintln!("{line}");
     }
     Ok(())

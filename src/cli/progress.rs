@@ -12,10 +12,7 @@ pub struct Bars {
 
 impl Bars {
     pub fn new(quiet: bool) -> Self {
-        Bars {
-            visible: !quiet && std::io::stderr().is_terminal(),
-            bar: Mutex::new(None),
-        }
+        Bars { visible: !quiet && std::io::stderr().is_terminal(), bar: Mutex::new(None) }
     }
 }
 
@@ -26,11 +23,9 @@ impl pmivec::Progress for Bars {
         }
         let bar = if total > 0 {
             ProgressBar::new(total).with_style(
-                ProgressStyle::with_template(
-                    "{prefix:>12} [{bar:30}] {percent:>3}% {elapsed_precise} eta {eta}",
-                )
-                .unwrap()
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{prefix:>12} [{bar:30}] {percent:>3}% {elapsed_precise} eta {eta}")
+                    .unwrap()
+                    .progress_chars("=> "),
             )
         } else {
             let b = ProgressBar::new_spinner();

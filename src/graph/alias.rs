@@ -33,11 +33,7 @@ impl AliasTable {
             small.clear();
             large.clear();
             for (k, &s) in scaled.iter().enumerate() {
-                if s < 1.0 {
-                    small.push(k)
-                } else {
-                    large.push(k)
-                }
+                if s < 1.0 { small.push(k) } else { large.push(k) }
             }
             while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
                 small.pop();
@@ -62,11 +58,7 @@ impl AliasTable {
     /// uniform slot `slot < deg` and a uniform `u` in `[0, 1)`.
     #[inline]
     pub fn pick(&self, lo: usize, slot: usize, u: f32) -> usize {
-        if u < self.prob[lo + slot] {
-            slot
-        } else {
-            self.alias[lo + slot] as usize
-        }
+        if u < self.prob[lo + slot] { slot } else { self.alias[lo + slot] as usize }
     }
 
     /// Bytes held by the tables.
@@ -91,11 +83,7 @@ mod tests {
             p[t.alias[slot] as usize] += (1.0 - t.prob[slot] as f64) / 4.0;
         }
         for k in 0..4 {
-            assert!(
-                (p[k] - weights[k] as f64 / 10.0).abs() < 1e-6,
-                "{k}: {}",
-                p[k]
-            );
+            assert!((p[k] - weights[k] as f64 / 10.0).abs() < 1e-6, "{k}: {}", p[k]);
         }
         assert_eq!(t.pick(4, 0, 0.999), 0);
     }

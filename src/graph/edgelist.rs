@@ -62,24 +62,12 @@ impl EdgeListFormat {
 
 pub(super) fn read_path(path: &Path, format: &EdgeListFormat) -> Result<Graph> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read(
-        std::io::BufReader::with_capacity(1 << 20, file),
-        format,
-        Some(path),
-    )
+    read(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
 }
 
-pub(super) fn read<R: BufRead>(
-    mut reader: R,
-    format: &EdgeListFormat,
-    name: Option<&Path>,
-) -> Result<Graph> {
+pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<Graph> {
     let path: Option<PathBuf> = name.map(Path::to_path_buf);
-    let parse_err = |line: u64, message: String| Error::Parse {
-        path: path.clone(),
-        line,
-        message,
-    };
+    let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut labels: Vec<String> = Vec::new();
     let mut edges: Vec<(u32, u32, f64)> = Vec::new();
@@ -88,15 +76,12 @@ pub(super) fn read<R: BufRead>(
     let mut lineno = 0u64;
     loop {
         buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path.clone(), e))?;
+        let read = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.clone(), e))?;
         if read == 0 {
             break;
         }
         lineno += 1;
-        let line = std::str::from_utf8(&buf)
-            .map_err(|_| parse_err(lineno, "line is not valid UTF-8".into()))?;
+        let line = std::str::from_utf8(&buf).map_err(|_| parse_err(lineno, "line is not valid UTF-8".into()))?;
         let line = line.trim_end_matches(['\n', '\r']);
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%') {
@@ -124,10 +109,7 @@ pub(super) fn read<R: BufRead>(
             } else {
                 ""
             };
-            return Err(parse_err(
-                lineno,
-                format!("expected {want} fields, found {}{hint}", fields.len()),
-            ));
+            return Err(parse_err(lineno, format!("expected {want} fields, found {}{hint}", fields.len())));
         }
         if let Some(k) = fields.iter().position(|f| f.is_empty()) {
             return Err(parse_err(lineno, format!("field {} is empty", k + 1)));
@@ -144,14 +126,10 @@ pub(super) fn read<R: BufRead>(
         let u = intern(fields[0]);
         let v = intern(fields[1]);
         let w = if format.weighted {
-            let w: f64 = fields[2].parse().map_err(|_| {
-                parse_err(lineno, format!("weight `{}` is not a number", fields[2]))
-            })?;
+            let w: f64 =
+                fields[2].parse().map_err(|_| parse_err(lineno, format!("weight `{}` is not a number", fields[2])))?;
             if !w.is_finite() || w < 0.0 {
-                return Err(parse_err(
-                    lineno,
-                    format!("weight `{}` must be finite and >= 0", fields[2]),
-                ));
+                return Err(parse_err(lineno, format!("weight `{}` must be finite and >= 0", fields[2])));
             }
             w
         } else {
@@ -160,16 +138,10 @@ pub(super) fn read<R: BufRead>(
         edges.push((u, v, w));
     }
     if edges.is_empty() {
-        return Err(Error::Empty {
-            path,
-            what: "no edges found (empty file or only comments)".into(),
-        });
+        return Err(Error::Empty { path, what: "no edges found (empty file or only comments)".into() });
     }
     if labels.len() > u32::MAX as usize {
-        return Err(parse_err(
-            lineno,
-            "more than 2^32 - 1 distinct nodes".into(),
-        ));
+        return Err(parse_err(lineno, "more than 2^32 - 1 distinct nodes".into()));
     }
     Graph::from_edges(labels, edges, format.weighted, format.directed)
 }
@@ -184,12 +156,7 @@ mod tests {
 
     #[test]
     fn every_delimiter_reads_the_same_graph() {
-        for text in [
-            "a\tb\nb\tc\n",
-            "a,b\nb , c\n",
-            "a  b\n  b c\n",
-            "# c\n% c\n\na b\r\nb c\r\n",
-        ] {
+        for text in ["a\tb\nb\tc\n", "a,b\nb , c\n", "a  b\n  b c\n", "# c\n% c\n\na b\r\nb c\r\n"] {
             let g = parse(text, &EdgeListFormat::default()).unwrap();
             assert_eq!(g.labels(), &["a", "b", "c"], "{text:?}");
             assert_eq!(g.neighbors(1), &[0, 2]);
@@ -210,27 +177,13 @@ mod tests {
 
     #[test]
     fn wrong_field_counts_and_empty_files_are_errors() {
-        let e = parse("a b\nc\n", &EdgeListFormat::default())
-            .unwrap_err()
-            .to_string();
+        let e = parse("a b\nc\n", &EdgeListFormat::default()).unwrap_err().to_string();
         assert_eq!(e, "g.txt:2: expected 2 fields, found 1");
-        let e = parse("a b 3\n", &EdgeListFormat::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("expected 2 fields, found 3") && e.contains("--weighted"),
-            "{e}"
-        );
-        let e = parse("# only a comment\n", &EdgeListFormat::default())
-            .unwrap_err()
-            .to_string();
+        let e = parse("a b 3\n", &EdgeListFormat::default()).unwrap_err().to_string();
+        assert!(e.contains("expected 2 fields, found 3") && e.contains("--weighted"), "{e}");
+        let e = parse("# only a comment\n", &EdgeListFormat::default()).unwrap_err().to_string();
         assert!(e.starts_with("g.txt: no edges"), "{e}");
-        let e = parse(
-            "a,,b\n",
-            &EdgeListFormat::default().delimiter(Delimiter::Comma),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = parse("a,,b\n", &EdgeListFormat::default().delimiter(Delimiter::Comma)).unwrap_err().to_string();
         assert!(e.contains("g.txt:1"), "{e}");
     }
 

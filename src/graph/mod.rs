@@ -71,10 +71,7 @@ impl Graph {
         for (u, v, w) in edges {
             stats.edge_records += 1;
             if u as usize >= n || v as usize >= n {
-                return Err(Error::invalid(
-                    "edges",
-                    format!("edge ({u}, {v}) names a node >= {n}"),
-                ));
+                return Err(Error::invalid("edges", format!("edge ({u}, {v}) names a node >= {n}")));
             }
             if !w.is_finite() || w < 0.0 {
                 return Err(Error::invalid(
@@ -138,41 +135,22 @@ impl Graph {
         // two streams interleave, so sort each row.
         for i in 0..n {
             let (lo, hi) = (offsets[i], offsets[i + 1]);
-            let mut row: Vec<(u32, f32)> = targets[lo..hi]
-                .iter()
-                .copied()
-                .zip(wts[lo..hi].iter().copied())
-                .collect();
+            let mut row: Vec<(u32, f32)> = targets[lo..hi].iter().copied().zip(wts[lo..hi].iter().copied()).collect();
             row.sort_unstable_by_key(|e| e.0);
             for (k, (t, w)) in row.into_iter().enumerate() {
                 targets[lo + k] = t;
                 wts[lo + k] = w;
             }
         }
-        let degree: Vec<f64> = (0..n)
-            .map(|i| {
-                wts[offsets[i]..offsets[i + 1]]
-                    .iter()
-                    .map(|&w| w as f64)
-                    .sum()
-            })
-            .collect();
+        let degree: Vec<f64> =
+            (0..n).map(|i| wts[offsets[i]..offsets[i + 1]].iter().map(|&w| w as f64).sum()).collect();
         let (weights, alias) = if weighted && wts.iter().any(|&w| w != 1.0) {
             let alias = AliasTable::build(&offsets, &wts);
             (Some(wts), Some(alias))
         } else {
             (None, None)
         };
-        Ok(Graph {
-            labels,
-            offsets,
-            targets,
-            weights,
-            alias,
-            degree,
-            directed,
-            stats,
-        })
+        Ok(Graph { labels, offsets, targets, weights, alias, degree, directed, stats })
     }
 
     /// Read an edge list file (see [`EdgeListFormat`]).
@@ -180,10 +158,7 @@ impl Graph {
     /// # Errors
     /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] naming the
     /// file and line of a malformed record, [`Error::Empty`] if it has no edge.
-    pub fn from_edge_list_path(
-        path: impl AsRef<std::path::Path>,
-        format: &EdgeListFormat,
-    ) -> Result<Self> {
+    pub fn from_edge_list_path(path: impl AsRef<std::path::Path>, format: &EdgeListFormat) -> Result<Self> {
         edgelist::read_path(path.as_ref(), format)
     }
 
@@ -238,9 +213,7 @@ impl Graph {
     }
     /// Edge weights parallel to [`Graph::neighbors`], or `None` if unweighted.
     pub fn neighbor_weights(&self, u: u32) -> Option<&[f32]> {
-        self.weights
-            .as_ref()
-            .map(|w| &w[self.offsets[u as usize]..self.offsets[u as usize + 1]])
+        self.weights.as_ref().map(|w| &w[self.offsets[u as usize]..self.offsets[u as usize + 1]])
     }
     /// Raw CSR arrays `(offsets, targets)`.
     pub fn csr(&self) -> (&[usize], &[u32]) {
@@ -287,13 +260,7 @@ mod tests {
 
     #[test]
     fn triangle_csr_is_symmetric_and_sorted() {
-        let g = Graph::from_edges(
-            labels(3),
-            [(0, 1, 1.0), (2, 1, 1.0), (0, 2, 1.0)],
-            false,
-            false,
-        )
-        .unwrap();
+        let g = Graph::from_edges(labels(3), [(0, 1, 1.0), (2, 1, 1.0), (0, 2, 1.0)], false, false).unwrap();
         assert_eq!(g.neighbors(0), &[1, 2]);
         assert_eq!(g.neighbors(1), &[0, 2]);
         assert_eq!(g.neighbors(2), &[0, 1]);
@@ -302,13 +269,7 @@ mod tests {
 
     #[test]
     fn duplicates_merge_and_self_loops_count_once() {
-        let g = Graph::from_edges(
-            labels(2),
-            [(0, 1, 2.0), (1, 0, 3.0), (1, 1, 4.0)],
-            true,
-            false,
-        )
-        .unwrap();
+        let g = Graph::from_edges(labels(2), [(0, 1, 2.0), (1, 0, 3.0), (1, 1, 4.0)], true, false).unwrap();
         assert_eq!(g.stats().duplicate_edges, 1);
         assert_eq!(g.stats().self_loops, 1);
         assert_eq!(g.neighbors(1), &[0, 1]);

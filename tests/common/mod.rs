@@ -8,22 +8,14 @@ pub fn karate() -> Graph {
 }
 
 pub fn karate_weighted() -> Graph {
-    Graph::from_edge_list_path(
-        "graphs/karate/weighted_edges.tsv",
-        &EdgeListFormat::default().weighted(true),
-    )
-    .unwrap()
+    Graph::from_edge_list_path("graphs/karate/weighted_edges.tsv", &EdgeListFormat::default().weighted(true)).unwrap()
 }
 
 /// A seeded random graph: a ring (so it is connected) plus `extra` random edges.
 pub fn random_graph(n: u32, extra: u32, seed: u64) -> Graph {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     let mut edges: Vec<(u32, u32, f64)> = (0..n).map(|i| (i, (i + 1) % n, 1.0)).collect();
@@ -33,13 +25,7 @@ pub fn random_graph(n: u32, extra: u32, seed: u64) -> Graph {
         let b = ((next() % n) as u64 * (next() % n) as u64 / n as u64) as u32;
         edges.push((a, b, 1.0));
     }
-    Graph::from_edges(
-        (0..n).map(|i| format!("v{i}")).collect(),
-        edges,
-        false,
-        false,
-    )
-    .unwrap()
+    Graph::from_edges((0..n).map(|i| format!("v{i}")).collect(), edges, false, false).unwrap()
 }
 
 /// Dense copy of a sparse matrix, row-major f64.
