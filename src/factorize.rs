@@ -211,7 +211,7 @@ mod tests {
         let svd = randomized_svd(&a, 2, &SvdConfig { oversample: 1, power_iters: 1, seed: 1 }).unwrap();
         let exact = dense_svd(&a, 2).unwrap();
         for i in 0..2 {
-            assert!((svd.s[i] - exact.s[i]).abs() < 1e-9, "{:?} vs {:?}", svd.s, exact.s);
+            assert!((svd.s[i] - exact.s[i]).abs() < 1e-5 * exact.s[0], "{:?} vs {:?}", svd.s, exact.s);
         }
         assert!(randomized_svd(&a, 4, &SvdConfig::default()).is_err());
     }
