@@ -30,7 +30,8 @@ fn synthetic(n: u32, extra: u32, seed: u64) -> Graph {
 
 fn stages(c: &mut Criterion) {
     let g = synthetic(10_000, 300_000, 1);
-    let count_cfg = CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1 };
+    let count_cfg =
+        CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1, ..Default::default() };
 
     let mut group = c.benchmark_group("walk");
     let walks = 20_000u64;

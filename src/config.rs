@@ -34,15 +34,20 @@ pub struct EmbedConfig {
     pub window: usize,
     /// DeepWalk's walks per node (γ). Together with `walk_length` it sets the
     /// sampling budget: pmivec draws the windows such a corpus would contain
-    /// (see [`crate::walk`]). Default 50.
+    /// (see [`crate::walk`]). Default 100.
     pub walks_per_node: f64,
     /// DeepWalk's walk length (t). Default 80.
     pub walk_length: usize,
+    /// node2vec return parameter p (1/p weighs stepping back). Default 1.
+    pub p: f64,
+    /// node2vec in-out parameter q (1/q weighs moving away). Default 1;
+    /// p = q = 1 takes the first-order (DeepWalk) path.
+    pub q: f64,
     /// Negative-sampling constant b: the PMI is shifted by log b. Default 1.
     pub neg: f64,
     /// Context-distribution smoothing exponent α (1 = none). Default 0.75.
     pub cds: f64,
-    /// Pairs seen fewer times are dropped before the PMI. Default 3.
+    /// Pairs seen fewer times are dropped before the PMI. Default 4.
     pub min_pair_count: u32,
     /// Master seed; every random choice derives from it. Default 0.
     pub seed: u64,
@@ -63,11 +68,13 @@ impl Default for EmbedConfig {
         EmbedConfig {
             dim: 128,
             window: 10,
-            walks_per_node: 50.0,
+            walks_per_node: 100.0,
             walk_length: 80,
+            p: 1.0,
+            q: 1.0,
             neg: 1.0,
             cds: 0.75,
-            min_pair_count: 3,
+            min_pair_count: 4,
             seed: 0,
             threads: 0,
             oversample: 20,
@@ -95,6 +102,10 @@ setters! {
     walks_per_node: f64,
     /// Set [`EmbedConfig::walk_length`].
     walk_length: usize,
+    /// Set [`EmbedConfig::p`].
+    p: f64,
+    /// Set [`EmbedConfig::q`].
+    q: f64,
     /// Set [`EmbedConfig::neg`].
     neg: f64,
     /// Set [`EmbedConfig::cds`].
@@ -125,6 +136,8 @@ impl EmbedConfig {
         check(self.window >= 1, "window", "must be at least 1")?;
         check(self.walks_per_node.is_finite() && self.walks_per_node > 0.0, "walks_per_node", "must be > 0")?;
         check(self.walk_length >= 1, "walk_length", "must be at least 1")?;
+        check(self.p.is_finite() && self.p > 0.0, "p", "must be > 0")?;
+        check(self.q.is_finite() && self.q > 0.0, "q", "must be > 0")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
         check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
         check(
@@ -139,6 +152,18 @@ impl EmbedConfig {
     /// The SVD parameters of this config.
     pub fn svd(&self) -> crate::factorize::SvdConfig {
         crate::factorize::SvdConfig { oversample: self.oversample, power_iters: self.power_iters, seed: self.seed }
+    }
+
+    /// The counting parameters of this config.
+    pub fn count(&self) -> crate::cooccur::CountConfig {
+        crate::cooccur::CountConfig {
+            window: self.window,
+            walks_per_node: self.walks_per_node,
+            walk_length: self.walk_length,
+            min_count: self.min_pair_count,
+            seed: self.seed,
+            kind: crate::walk::WalkKind::from_pq(self.p, self.q),
+        }
     }
 
     /// The PMI parameters of this config.

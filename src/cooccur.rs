@@ -14,7 +14,7 @@
 
 use crate::graph::Graph;
 use crate::progress::Progress;
-use crate::walk::{rooted_walks, windows_per_node};
+use crate::walk::{WalkKind, rooted_walks, windows_per_node};
 use rayon::prelude::*;
 
 /// The sparse matrix type of every stage: CSR, `u32` column indices, `f32` values.
@@ -33,6 +33,21 @@ pub struct CountConfig {
     pub min_count: u32,
     /// Master seed.
     pub seed: u64,
+    /// First-order (DeepWalk) or node2vec walks.
+    pub kind: WalkKind,
+}
+
+impl Default for CountConfig {
+    fn default() -> Self {
+        CountConfig {
+            window: 10,
+            walks_per_node: 100.0,
+            walk_length: 80,
+            min_count: 3,
+            seed: 0,
+            kind: WalkKind::DeepWalk,
+        }
+    }
 }
 
 /// Co-occurrence counts and their marginals.
@@ -101,20 +116,41 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
                 let mut block = RowBlock::new();
                 let mut steps = 0u64;
                 for s in task * ROWS_PER_TASK..((task + 1) * ROWS_PER_TASK).min(n) {
-                    steps += rooted_walks(graph, s as u32, 0, plan[s].0 as u64, config.window, config.seed, |c| {
-                        let slot = &mut acc[c as usize];
-                        if *slot == 0 {
-                            touched.push(c);
+                    let walks = plan[s].0 as u64;
+                    // When a row's walks take more steps than there are nodes, a
+                    // branch-free count and one scan of the accumulator beat
+                    // tracking and sorting the touched columns.
+                    let dense = walks * config.window as u64 >= n as u64;
+                    if dense {
+                        steps +=
+                            rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
+                                acc[c as usize] += 1;
+                            });
+                        let before = block.indices.len();
+                        for (c, slot) in acc.iter_mut().enumerate() {
+                            if *slot != 0 {
+                                block.indices.push(c as u32);
+                                block.values.push(std::mem::take(slot));
+                            }
                         }
-                        *slot += 1;
-                    });
-                    touched.sort_unstable();
-                    block.lens.push(touched.len());
-                    for &c in touched.iter() {
-                        block.indices.push(c);
-                        block.values.push(std::mem::take(&mut acc[c as usize]));
+                        block.lens.push(block.indices.len() - before);
+                    } else {
+                        steps +=
+                            rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
+                                let slot = &mut acc[c as usize];
+                                if *slot == 0 {
+                                    touched.push(c);
+                                }
+                                *slot += 1;
+                            });
+                        touched.sort_unstable();
+                        block.lens.push(touched.len());
+                        for &c in touched.iter() {
+                            block.indices.push(c);
+                            block.values.push(std::mem::take(&mut acc[c as usize]));
+                        }
+                        touched.clear();
                     }
-                    touched.clear();
                 }
                 progress.inc(steps);
                 (block, steps)
@@ -282,7 +318,14 @@ mod tests {
     #[test]
     fn window_one_counts_exactly_the_edges() {
         // With T = 1 every step crosses an edge, so only adjacent pairs appear.
-        let cfg = CountConfig { window: 1, walks_per_node: 10.0, walk_length: 10, min_count: 1, seed: 3 };
+        let cfg = CountConfig {
+            window: 1,
+            walks_per_node: 10.0,
+            walk_length: 10,
+            min_count: 1,
+            seed: 3,
+            ..Default::default()
+        };
         let co = count_graph(&path3(), &cfg, &NoProgress);
         let dense = co.counts.to_dense();
         assert_eq!(dense[[0, 2]], 0.0);
@@ -296,7 +339,14 @@ mod tests {
 
     #[test]
     fn counts_are_symmetric_on_undirected_graphs_and_pruning_keeps_marginals() {
-        let cfg = CountConfig { window: 3, walks_per_node: 5.0, walk_length: 10, min_count: 1, seed: 1 };
+        let cfg = CountConfig {
+            window: 3,
+            walks_per_node: 5.0,
+            walk_length: 10,
+            min_count: 1,
+            seed: 1,
+            ..Default::default()
+        };
         let all = count_graph(&path3(), &cfg, &NoProgress);
         let d = all.counts.to_dense();
         assert_eq!(d, d.t());

@@ -27,7 +27,7 @@
 //!
 //! let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
 //! let counts = cooccur::count_graph(&graph, &cooccur::CountConfig {
-//!     window: 5, walks_per_node: 20.0, walk_length: 40, min_count: 1, seed: 1,
+//!     window: 5, walks_per_node: 20.0, walk_length: 40, min_count: 1, seed: 1, ..Default::default()
 //! }, &NoProgress);
 //! let m = pmi::pmi(&counts, &pmi::PmiConfig { neg: 1.0, cds: 0.75 });
 //! let svd = factorize::randomized_svd(&m, 8, &factorize::SvdConfig::default())?;
@@ -54,5 +54,5 @@ pub use config::{EmbedConfig, Side};
 pub use embeddings::Embeddings;
 pub use error::{Error, Result};
 pub use graph::{Delimiter, EdgeListFormat, Graph};
-pub use pipeline::{Report, embed};
+pub use pipeline::{Report, embed, embed_exact};
 pub use progress::{NoProgress, Progress};

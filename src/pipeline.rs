@@ -1,7 +1,7 @@
 //! The whole graph path in one call: walks → counts → PMI → SVD → embeddings.
 
 use crate::config::EmbedConfig;
-use crate::cooccur::{CountConfig, count_graph};
+use crate::cooccur::count_graph;
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::randomized_svd;
@@ -16,6 +16,8 @@ use std::time::Instant;
 pub struct Report {
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
+    /// Which walk sampler ran ("first-order" or "node2vec-rejection").
+    pub walk_path: String,
     /// Walk steps taken.
     pub walk_steps: u64,
     /// Distinct pairs counted.
@@ -44,7 +46,29 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
     Ok(pool.install(f))
 }
 
-/// Embed the nodes of `graph`.
+fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
+    config.validate()?;
+    if config.dim > graph.node_count() {
+        return Err(Error::RankTooLarge { requested: config.dim, max: graph.node_count() });
+    }
+    Ok(())
+}
+
+fn factorize_into(
+    graph: &Graph,
+    m: &crate::cooccur::SparseMatrix,
+    config: &EmbedConfig,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<Embeddings> {
+    report.pmi_nonzeros = m.nnz() as u64;
+    progress.start("svd", 0);
+    let svd = report.time("svd", || randomized_svd(m, config.dim, &config.svd()));
+    progress.finish();
+    Ok(Embeddings::from_svd(graph.labels().to_vec(), &svd?, config.eig_weight))
+}
+
+/// Embed the nodes of `graph`: walks → counts → PMI → randomized SVD.
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for a parameter out of range, [`Error::RankTooLarge`]
@@ -54,36 +78,44 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
 /// ```
 /// use pmivec::{embed, EdgeListFormat, EmbedConfig, Graph, NoProgress};
 /// let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
-/// let (emb, _report) = embed(&graph, &EmbedConfig::default().dim(8), &NoProgress)?;
+/// let (emb, report) = embed(&graph, &EmbedConfig::default().dim(8), &NoProgress)?;
 /// assert_eq!((emb.len(), emb.dim()), (34, 8));
+/// assert_eq!(report.walk_path, "first-order");
 /// # Ok::<(), pmivec::Error>(())
 /// ```
 pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
-    config.validate()?;
-    if config.dim > graph.node_count() {
-        return Err(Error::RankTooLarge { requested: config.dim, max: graph.node_count() });
-    }
+    check_dim(graph, config)?;
     with_threads(config.threads, || {
         let mut report = Report::default();
-        let count_cfg = CountConfig {
-            window: config.window,
-            walks_per_node: config.walks_per_node,
-            walk_length: config.walk_length,
-            min_count: config.min_pair_count,
-            seed: config.seed,
-        };
+        let count_cfg = config.count();
+        report.walk_path = count_cfg.kind.name().to_owned();
         let co = report.time("walk+count", || count_graph(graph, &count_cfg, progress));
         report.walk_steps = co.steps;
         report.distinct_pairs = co.distinct_pairs;
         report.kept_pairs = co.counts.nnz() as u64;
         let m = report.time("pmi", || pmi(&co, &config.pmi()));
         drop(co);
-        report.pmi_nonzeros = m.nnz() as u64;
-        progress.start("svd", 0);
-        let svd = report.time("svd", || randomized_svd(&m, config.dim, &config.svd()));
+        let emb = factorize_into(graph, &m, config, &mut report, progress)?;
+        Ok((emb, report))
+    })?
+}
+
+/// Embed the nodes of `graph` by factorizing the exact NetMF matrix
+/// log max(vol(G)/(bT)·(Σ_r P^r)·D⁻¹, 1) (see [`crate::netmf`]) instead of a
+/// sampled one. Uses `window`, `neg`, `dim`, the SVD parameters and
+/// `eig_weight`; the sampling parameters (walks, `cds`, `min_pair_count`,
+/// p, q) do not apply.
+///
+/// # Errors
+/// As [`embed`], and [`Error::TooLarge`] above [`crate::netmf::EXACT_NODE_LIMIT`] nodes.
+pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
+    check_dim(graph, config)?;
+    with_threads(config.threads, || {
+        let mut report = Report { walk_path: "exact".into(), ..Default::default() };
+        progress.start("exact netmf", 0);
+        let m = report.time("exact netmf", || crate::netmf::netmf_exact(graph, config.window, config.neg));
         progress.finish();
-        let svd = svd?;
-        let emb = Embeddings::from_svd(graph.labels().to_vec(), &svd, config.eig_weight);
+        let emb = factorize_into(graph, &m?, config, &mut report, progress)?;
         Ok((emb, report))
     })?
 }

@@ -9,6 +9,17 @@
 //! seeded from (seed, s, walk index). The pair counts then have the corpus's
 //! expectation, each row can be counted by one thread with no shared table,
 //! and the output does not depend on the thread count.
+//!
+//! node2vec walks (return parameter p, in-out parameter q) are second-order:
+//! from `cur`, having come from `prev`, the next node x is drawn with
+//! unnormalized weight w(cur, x)·α(prev, x), α = 1/p if x = prev, 1 if x is a
+//! neighbour of prev, 1/q otherwise. They are sampled by rejection
+//! (KnightKing, SOSP 2019): propose x from the first-order alias table,
+//! accept with probability α / max(1/p, 1, 1/q). Memory stays O(edges): no
+//! per-edge second-order tables (their Σ deg² size is what exhausts memory in
+//! the reference implementation). A rooted node2vec window starts with a
+//! virtual previous node, a neighbour of s drawn by weight, so that its first
+//! step is already second-order, like a window in the middle of a long walk.
 
 use crate::graph::Graph;
 use rand::{Rng, SeedableRng};
@@ -43,12 +54,116 @@ pub fn walk_into(graph: &Graph, start: u32, steps: usize, rng: &mut WalkRng, out
     let weighted = graph.is_weighted();
     let mut u = start;
     for _ in 0..steps {
-        let r = rng.next_u64();
-        let u01 = if weighted { (rng.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32) } else { 0.0 };
-        match graph.step(u, r, u01) {
+        match first_order_step(graph, u, weighted, rng) {
             Some(v) => {
                 out.push(v);
                 u = v;
+            }
+            None => break,
+        }
+    }
+}
+
+/// Which random walk drives the sampling.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WalkKind {
+    /// First-order: next node ∝ edge weight (DeepWalk).
+    DeepWalk,
+    /// Second-order node2vec walk with return parameter p and in-out parameter q.
+    Node2vec {
+        /// Return parameter p (weight 1/p to step back).
+        p: f64,
+        /// In-out parameter q (weight 1/q to move away).
+        q: f64,
+    },
+}
+
+impl WalkKind {
+    /// node2vec with p = q = 1 is DeepWalk: take the first-order fast path then.
+    pub fn from_pq(p: f64, q: f64) -> Self {
+        if p == 1.0 && q == 1.0 { WalkKind::DeepWalk } else { WalkKind::Node2vec { p, q } }
+    }
+
+    /// A name for reports and benchmarks.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WalkKind::DeepWalk => "first-order",
+            WalkKind::Node2vec { .. } => "node2vec-rejection",
+        }
+    }
+}
+
+#[inline]
+fn uniform_f32(rng: &mut WalkRng) -> f32 {
+    (rng.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+/// node2vec's acceptance test parameters: (1/p, 1/q, max(1/p, 1, 1/q)).
+#[derive(Clone, Copy)]
+struct Bias {
+    inv_p: f32,
+    inv_q: f32,
+    max: f32,
+}
+
+impl Bias {
+    fn new(p: f64, q: f64) -> Self {
+        let (inv_p, inv_q) = (1.0 / p as f32, 1.0 / q as f32);
+        Bias { inv_p, inv_q, max: inv_p.max(inv_q).max(1.0) }
+    }
+}
+
+/// One first-order step (draws as in [`walk_into`]).
+#[inline]
+fn first_order_step(graph: &Graph, u: u32, weighted: bool, rng: &mut WalkRng) -> Option<u32> {
+    let r = rng.next_u64();
+    let u01 = if weighted { uniform_f32(rng) } else { 0.0 };
+    graph.step(u, r, u01)
+}
+
+/// One node2vec step from `cur` having come from `prev`, by rejection.
+#[inline]
+fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool, rng: &mut WalkRng) -> Option<u32> {
+    loop {
+        let x = first_order_step(graph, cur, weighted, rng)?;
+        let alpha = if x == prev {
+            bias.inv_p
+        } else if graph.has_edge(prev, x) {
+            1.0
+        } else {
+            bias.inv_q
+        };
+        if alpha >= bias.max || uniform_f32(rng) * bias.max < alpha {
+            return Some(x);
+        }
+    }
+}
+
+/// A node2vec walk of up to `steps` steps from `start` into `out` as
+/// `[start, w1, …]`, with the virtual previous node of a rooted window (see
+/// the module docs). It visits exactly what [`rooted_walks`] visits for the
+/// same RNG.
+pub fn node2vec_walk_into(
+    graph: &Graph,
+    start: u32,
+    steps: usize,
+    p: f64,
+    q: f64,
+    rng: &mut WalkRng,
+    out: &mut Vec<u32>,
+) {
+    out.clear();
+    out.push(start);
+    let weighted = graph.is_weighted();
+    let bias = Bias::new(p, q);
+    let Some(mut prev) = first_order_step(graph, start, weighted, rng) else { return };
+    let mut cur = start;
+    for _ in 0..steps {
+        match node2vec_step(graph, prev, cur, bias, weighted, rng) {
+            Some(x) => {
+                out.push(x);
+                prev = cur;
+                cur = x;
             }
             None => break,
         }
@@ -63,8 +178,10 @@ pub fn walk_into(graph: &Graph, start: u32, steps: usize, rng: &mut WalkRng, out
 /// draws), but [`LANES`] of them advance in lockstep: their memory loads are
 /// independent, so the CPU overlaps them instead of waiting on one chain of
 /// dependent cache misses.
+#[allow(clippy::too_many_arguments)]
 pub fn rooted_walks(
     graph: &Graph,
+    kind: WalkKind,
     start: u32,
     first: u64,
     count: u64,
@@ -73,6 +190,43 @@ pub fn rooted_walks(
     mut visit: impl FnMut(u32),
 ) -> u64 {
     let weighted = graph.is_weighted();
+    if let WalkKind::Node2vec { p, q } = kind {
+        let bias = Bias::new(p, q);
+        let mut taken = 0u64;
+        let mut k = first;
+        let end = first + count;
+        while k < end {
+            let lanes = (end - k).min(LANES as u64) as usize;
+            let mut rng: [WalkRng; LANES] = std::array::from_fn(|j| walk_rng(seed, start, k + j.min(lanes - 1) as u64));
+            let mut prev = [start; LANES];
+            let mut cur = [start; LANES];
+            let mut alive = [true; LANES];
+            for j in 0..lanes {
+                match first_order_step(graph, start, weighted, &mut rng[j]) {
+                    Some(v) => prev[j] = v,
+                    None => alive[j] = false,
+                }
+            }
+            for _ in 0..steps {
+                for j in 0..lanes {
+                    if !alive[j] {
+                        continue;
+                    }
+                    match node2vec_step(graph, prev[j], cur[j], bias, weighted, &mut rng[j]) {
+                        Some(x) => {
+                            prev[j] = cur[j];
+                            cur[j] = x;
+                            visit(x);
+                            taken += 1;
+                        }
+                        None => alive[j] = false,
+                    }
+                }
+            }
+            k += lanes as u64;
+        }
+        return taken;
+    }
     let mut taken = 0u64;
     let mut k = first;
     let end = first + count;
@@ -86,9 +240,7 @@ pub fn rooted_walks(
                 if !alive[j] {
                     continue;
                 }
-                let r = rng[j].next_u64();
-                let u01 = if weighted { (rng[j].next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32) } else { 0.0 };
-                match graph.step(cur[j], r, u01) {
+                match first_order_step(graph, cur[j], weighted, &mut rng[j]) {
                     Some(v) => {
                         cur[j] = v;
                         visit(v);
@@ -107,13 +259,15 @@ pub fn rooted_walks(
 pub const LANES: usize = 8;
 
 /// How many T-step walks to root at each node, and the weight each of its
-/// counts carries so that row s stands for `γ·t·n·deg(s)/vol(G)` windows.
+/// counts carries so that row s stands for `γ·t·n·deg(s)/vol(G)` windows
+/// (`γ·t` on a directed graph).
 ///
 /// Rounding gives every node with an edge at least one walk; the weight
 /// (target / drawn, close to 1) corrects the rounding.
 pub fn windows_per_node(graph: &Graph, walks_per_node: f64, walk_length: usize) -> Vec<(u32, f32)> {
     let n = graph.node_count() as f64;
     let vol = graph.volume();
+    let directed = graph.is_directed();
     graph
         .degrees()
         .iter()
@@ -121,7 +275,10 @@ pub fn windows_per_node(graph: &Graph, walks_per_node: f64, walk_length: usize) 
             if d <= 0.0 || vol <= 0.0 {
                 return (0, 0.0);
             }
-            let target = walks_per_node * walk_length as f64 * n * d / vol;
+            // Directed walks have no closed-form visit distribution: every
+            // node with an out-edge roots the same number of windows.
+            let share = if directed { 1.0 } else { n * d / vol };
+            let target = walks_per_node * walk_length as f64 * share;
             let drawn = target.round().max(1.0);
             (drawn.min(u32::MAX as f64) as u32, (target / drawn) as f32)
         })
@@ -160,7 +317,7 @@ mod tests {
         .unwrap();
         for count in [1, 7, 8, 19] {
             let mut lockstep = Vec::new();
-            let taken = rooted_walks(&g, 0, 3, count, 6, 5, |v| lockstep.push(v));
+            let taken = rooted_walks(&g, WalkKind::DeepWalk, 0, 3, count, 6, 5, |v| lockstep.push(v));
             let mut single = Vec::new();
             let mut buf = Vec::new();
             for k in 3..3 + count {
@@ -172,6 +329,31 @@ mod tests {
             assert_eq!(lockstep, single);
             assert_eq!(taken as usize, single.len());
         }
+    }
+
+    #[test]
+    fn lockstep_node2vec_walks_visit_exactly_what_single_walks_visit() {
+        let labels = (0..6).map(|i| i.to_string()).collect();
+        let g = Graph::from_edges(
+            labels,
+            [(0, 1, 2.0), (1, 2, 1.0), (2, 0, 1.0), (2, 3, 5.0), (3, 4, 1.0), (4, 5, 1.0)],
+            true,
+            false,
+        )
+        .unwrap();
+        let kind = WalkKind::Node2vec { p: 0.5, q: 2.0 };
+        let mut lockstep = Vec::new();
+        let taken = rooted_walks(&g, kind, 2, 0, 21, 7, 9, |v| lockstep.push(v));
+        let mut single = Vec::new();
+        let mut buf = Vec::new();
+        for k in 0..21 {
+            node2vec_walk_into(&g, 2, 7, 0.5, 2.0, &mut walk_rng(9, 2, k), &mut buf);
+            single.extend_from_slice(&buf[1..]);
+        }
+        lockstep.sort();
+        single.sort();
+        assert_eq!(lockstep, single);
+        assert_eq!(taken, 21 * 7);
     }
 
     #[test]

@@ -113,3 +113,22 @@ fn a_missing_input_file_is_an_error() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("no/such/file.tsv"));
 }
+
+#[test]
+fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
+    let dir = tmp();
+    let out = dir.path().join("o.txt");
+    for (extra, path) in [
+        (vec!["--exact", "--window", "3"], "exact walks"),
+        (vec!["--p", "0.5", "--q", "2"], "node2vec-rejection walks"),
+        (vec!["--directed"], "first-order walks"),
+    ] {
+        let mut args = vec!["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4"];
+        args.extend(extra.iter().copied());
+        let r = pmivec(&args);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(r.status.success(), "{args:?}: {err}");
+        assert!(err.contains(path), "{args:?}: {err}");
+        assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
+    }
+}

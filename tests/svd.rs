@@ -46,7 +46,7 @@ fn check(a: &SparseMatrix, k: usize) {
 fn randomized_svd_matches_dense_on_a_pmi_matrix() {
     let co = count_graph(
         &karate(),
-        &CountConfig { window: 5, walks_per_node: 50.0, walk_length: 20, min_count: 1, seed: 1 },
+        &CountConfig { window: 5, walks_per_node: 50.0, walk_length: 20, min_count: 1, seed: 1, ..Default::default() },
         &NoProgress,
     );
     let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 0.75 });

@@ -61,6 +61,15 @@ pub struct EmbedArgs {
     /// DeepWalk's walk length.
     #[arg(long, default_value_t = EmbedConfig::default().walk_length)]
     walk_length: usize,
+    /// node2vec return parameter p (p = q = 1: DeepWalk).
+    #[arg(long, default_value_t = EmbedConfig::default().p)]
+    p: f64,
+    /// node2vec in-out parameter q.
+    #[arg(long, default_value_t = EmbedConfig::default().q)]
+    q: f64,
+    /// Factorize the exact NetMF matrix instead of sampling (small graphs; undirected or directed).
+    #[arg(long)]
+    exact: bool,
     /// Negative-sampling constant b (PMI shift log b).
     #[arg(long, default_value_t = EmbedConfig::default().neg)]
     neg: f64,
@@ -100,6 +109,8 @@ impl EmbedArgs {
             .window(self.window)
             .walks_per_node(self.walks_per_node)
             .walk_length(self.walk_length)
+            .p(self.p)
+            .q(self.q)
             .neg(self.neg)
             .cds(self.cds)
             .min_pair_count(self.min_pair_count)
@@ -134,7 +145,8 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let graph = Graph::from_edge_list_path(&args.edges, &format).context("reading the edge list")?;
     let read_secs = t.elapsed().as_secs_f64();
-    let (emb, report) = pmivec::embed(&graph, &config, &bars)?;
+    let (emb, report) =
+        if args.exact { pmivec::embed_exact(&graph, &config, &bars)? } else { pmivec::embed(&graph, &config, &bars)? };
     let t = Instant::now();
     let out_format = match args.format {
         FormatArg::Word2vec => Format::Word2vec,
@@ -151,11 +163,12 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     if !args.quiet {
         let s = graph.stats();
         let mut line = format!(
-            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} walk steps, {} distinct pairs, {} kept, {} PMI nonzeros | read {:.2}s",
+            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} walks: {} steps, {} distinct pairs, {} kept, {} PMI nonzeros | read {:.2}s",
             graph.node_count(),
             graph.adjacency_len(),
             s.duplicate_edges,
             s.self_loops,
+            report.walk_path,
             report.walk_steps,
             report.distinct_pairs,
             report.kept_pairs,

@@ -240,6 +240,12 @@ impl Graph {
         Some(self.targets[lo + k])
     }
 
+    /// Whether the arc `u → v` exists (binary search in `u`'s sorted row).
+    #[inline]
+    pub fn has_edge(&self, u: u32, v: u32) -> bool {
+        self.neighbors(u).binary_search(&v).is_ok()
+    }
+
     /// Bytes held by the adjacency (CSR, weights, alias tables, degrees).
     pub fn memory_bytes(&self) -> usize {
         self.offsets.len() * 8
