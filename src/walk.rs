@@ -98,23 +98,25 @@ fn uniform_f32(rng: &mut WalkRng) -> f32 {
     (rng.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
 }
 
-/// node2vec's acceptance test parameters: (1/p, 1/q, max(1/p, 1, 1/q)).
+/// node2vec's acceptance test parameters: 1/p, 1/q and the bounds min and
+/// max of (1/p, 1, 1/q).
 #[derive(Clone, Copy)]
 struct Bias {
     inv_p: f32,
     inv_q: f32,
+    min: f32,
     max: f32,
 }
 
 impl Bias {
     fn new(p: f64, q: f64) -> Self {
         let (inv_p, inv_q) = (1.0 / p as f32, 1.0 / q as f32);
-        Bias { inv_p, inv_q, max: inv_p.max(inv_q).max(1.0) }
+        Bias { inv_p, inv_q, min: inv_p.min(inv_q).min(1.0), max: inv_p.max(inv_q).max(1.0) }
     }
 }
 
 /// One first-order step (draws as in [`walk_into`]).
-#[inline]
+#[inline(always)]
 fn first_order_step(graph: &Graph, u: u32, weighted: bool, rng: &mut WalkRng) -> Option<u32> {
     let r = rng.next_u64();
     let u01 = if weighted { uniform_f32(rng) } else { 0.0 };
@@ -122,10 +124,18 @@ fn first_order_step(graph: &Graph, u: u32, weighted: bool, rng: &mut WalkRng) ->
 }
 
 /// One node2vec step from `cur` having come from `prev`, by rejection.
-#[inline]
+///
+/// The uniform draw comes first: below the smallest bias min(1/p, 1, 1/q)
+/// the proposal is accepted whatever its kind, which skips the edge lookup
+/// (a binary search in prev's row) for that share of proposals.
+#[inline(always)]
 fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool, rng: &mut WalkRng) -> Option<u32> {
     loop {
         let x = first_order_step(graph, cur, weighted, rng)?;
+        let u = uniform_f32(rng) * bias.max;
+        if u < bias.min {
+            return Some(x);
+        }
         let alpha = if x == prev {
             bias.inv_p
         } else if graph.has_edge(prev, x) {
@@ -133,7 +143,7 @@ fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool,
         } else {
             bias.inv_q
         };
-        if alpha >= bias.max || uniform_f32(rng) * bias.max < alpha {
+        if u < alpha {
             return Some(x);
         }
     }

@@ -224,7 +224,7 @@ impl Graph {
     /// proportional to the edge weight, or `None` if `u` has no out-edge.
     /// `r` must be a uniform 64-bit draw and `u01` a uniform `[0, 1)` draw
     /// (only used on weighted graphs).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step(&self, u: u32, r: u64, u01: f32) -> Option<u32> {
         let lo = self.offsets[u as usize];
         let deg = self.offsets[u as usize + 1] - lo;
