@@ -1,5 +1,6 @@
 //! One benchmark per stage on a seeded synthetic graph (no data committed):
-//! walk steps per second, co-occurrence steps per second, PMI, SVD.
+//! walk steps per second (first-order and node2vec paths), walk+count steps
+//! per second, PMI entries per second, SVD time.
 //!
 //! Run: `cargo bench --bench stages` (add `-- walk` to pick a stage).
 
@@ -7,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pmivec::cooccur::{CountConfig, count_graph};
 use pmivec::factorize::{SvdConfig, randomized_svd};
 use pmivec::pmi::{PmiConfig, pmi};
-use pmivec::walk::{walk_into, walk_rng};
+use pmivec::walk::{WalkKind, rooted_walks};
 use pmivec::{Graph, NoProgress};
 use std::hint::black_box;
 
@@ -33,19 +34,27 @@ fn stages(c: &mut Criterion) {
     let count_cfg =
         CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1, ..Default::default() };
 
+    // Walk throughput per sampler: the first-order path (p = q = 1) and
+    // node2vec's rejection path, 8 lanes in lockstep as in counting.
     let mut group = c.benchmark_group("walk");
-    let walks = 20_000u64;
-    group.throughput(Throughput::Elements(walks * 80));
-    group.bench_function("deepwalk_steps", |b| {
-        let mut buf = Vec::with_capacity(81);
-        b.iter(|| {
-            for k in 0..walks {
-                let s = (k % 10_000) as u32;
-                walk_into(&g, s, 80, &mut walk_rng(1, s, k), &mut buf);
-                black_box(&buf);
-            }
-        })
-    });
+    let walks_per_source = 200u64;
+    let sources = 2_000u32;
+    group.throughput(Throughput::Elements(walks_per_source * sources as u64 * 10));
+    for (name, kind) in [
+        ("first_order_steps", WalkKind::DeepWalk),
+        ("node2vec_p0.25_q0.25_steps", WalkKind::Node2vec { p: 0.25, q: 0.25 }),
+        ("node2vec_p0.5_q2_steps", WalkKind::Node2vec { p: 0.5, q: 2.0 }),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut sink = 0u64;
+                for s in 0..sources {
+                    rooted_walks(&g, kind, s * 5, 0, walks_per_source, 10, 1, |v| sink += v as u64);
+                }
+                black_box(sink)
+            })
+        });
+    }
     group.finish();
 
     let co = count_graph(&g, &count_cfg, &NoProgress);

@@ -10,7 +10,8 @@ pub struct Embeddings {
     labels: Vec<String>,
     dim: usize,
     left: Vec<f32>,
-    right: Vec<f32>,
+    /// `None` for single-sided embeddings (loaded from a file, LSA sides).
+    right: Option<Vec<f32>>,
     singular_values: Vec<f64>,
 }
 
@@ -35,7 +36,17 @@ impl Embeddings {
             }
             out
         };
-        Embeddings { left: weigh(&svd.u), right: weigh(&svd.v), labels, dim, singular_values: svd.s.clone() }
+        Embeddings { left: weigh(&svd.u), right: Some(weigh(&svd.v)), labels, dim, singular_values: svd.s.clone() }
+    }
+
+    /// Single-sided embeddings from a row-major `labels.len() × dim` matrix.
+    ///
+    /// # Panics
+    /// If `data.len() != labels.len() * dim`.
+    #[track_caller]
+    pub fn from_matrix(labels: Vec<String>, dim: usize, data: Vec<f32>) -> Self {
+        assert_eq!(data.len(), labels.len() * dim, "matrix size must be labels × dim");
+        Embeddings { labels, dim, left: data, right: None, singular_values: Vec::new() }
     }
 
     /// Number of rows.
@@ -63,14 +74,26 @@ impl Embeddings {
         if side == Side::Both { 2 * self.dim } else { self.dim }
     }
 
+    /// Whether there is a right (context) side.
+    pub fn has_right(&self) -> bool {
+        self.right.is_some()
+    }
+
     /// Row `i` of `side`, written into `out` (length [`Embeddings::side_dim`]).
     ///
     /// # Panics
-    /// If `i >= len()` or `out` has the wrong length.
+    /// If `i >= len()`, `out` has the wrong length, or `side` needs the right
+    /// side of single-sided embeddings.
     #[track_caller]
     pub fn row_into(&self, i: usize, side: Side, out: &mut [f32]) {
         let d = self.dim;
-        let (l, r) = (&self.left[i * d..(i + 1) * d], &self.right[i * d..(i + 1) * d]);
+        let l = &self.left[i * d..(i + 1) * d];
+        if side == Side::Left {
+            out.copy_from_slice(l);
+            return;
+        }
+        let right = self.right.as_ref().expect("these embeddings have no right (context) side");
+        let r = &right[i * d..(i + 1) * d];
         match side {
             Side::Left => out.copy_from_slice(l),
             Side::Right => out.copy_from_slice(r),
@@ -94,6 +117,11 @@ impl Embeddings {
             self.row_into(i, side, row);
         }
         out
+    }
+
+    /// Row index of `label` (linear search; build a [`crate::similarity::Index`] for many lookups).
+    pub fn position(&self, label: &str) -> Option<usize> {
+        self.labels.iter().position(|l| l == label)
     }
 
     /// The vector of `label` on `side`, or `None` for an unknown label.

@@ -41,6 +41,7 @@ pub mod config; // parameters, defaults, validation
 pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel)
 pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
 pub mod error; // one error enum for the library
+pub mod eval; // word similarity, analogy, document similarity and classification scores
 pub mod factorize; // 5. randomized truncated SVD
 pub mod graph; // 1. edge list → CSR graph
 pub mod io; // 7. word2vec text / npy output with a JSON sidecar
@@ -48,6 +49,8 @@ pub mod netmf; //    (the closed-form NetMF matrix the samples converge to)
 pub mod pipeline;
 pub mod pmi; // 4. counts → truncated PMI
 pub mod progress; // the progress hook (the library never prints)
+pub mod similarity; // queries: nearest, analogy, similarity
+pub mod text; // 1'. text → tokens → vocabulary → sentences
 pub mod walk; // 2. random walks, seeded per walk // all stages in one call
 
 pub use config::{EmbedConfig, Side};

@@ -1,0 +1,261 @@
+//! Latent semantic analysis: a tf-idf document × term matrix, the same
+//! randomized SVD, document vectors U·Σ^p and term vectors V·Σ^p, and fold-in
+//! of new documents without refitting.
+//!
+//! Weighting (scikit-learn's `TfidfVectorizer` default, which the BBC
+//! reference uses): x_dt = tf_dt · (ln((1 + N)/(1 + df_t)) + 1), optionally
+//! with sublinear tf 1 + ln tf, then each document row scaled to unit length.
+//! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
+//! exactly U·Σ^p for the documents the model was fitted on.
+
+use crate::config::Side;
+use crate::cooccur::SparseMatrix;
+use crate::embeddings::Embeddings;
+use crate::error::{Error, Result};
+use crate::factorize::{randomized_svd, SvdConfig};
+use crate::pipeline::with_threads;
+use crate::text::{tokenize, Corpus, TextConfig, Vocab};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// LSA parameters (text parameters live in [`TextConfig`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LsaConfig {
+    /// Dimension. Default 128.
+    pub dim: usize,
+    /// p in U·Σ^p and V·Σ^p. Default 1 (the classic LSA document vectors U·Σ).
+    pub eig_weight: f64,
+    /// Use 1 + ln tf instead of tf. Default false.
+    pub sublinear_tf: bool,
+    /// Randomized SVD oversampling. Default 20.
+    pub oversample: usize,
+    /// Randomized SVD power iterations. Default 3.
+    pub power_iters: usize,
+    /// Seed of the SVD sketch.
+    pub seed: u64,
+    /// Threads (0 = all).
+    pub threads: usize,
+}
+
+impl Default for LsaConfig {
+    fn default() -> Self {
+        LsaConfig { dim: 128, eig_weight: 1.0, sublinear_tf: false, oversample: 20, power_iters: 3, seed: 0, threads: 0 }
+    }
+}
+
+/// Documents read from a file: ids, texts and (optionally) labels.
+#[derive(Clone, Debug, Default)]
+pub struct Documents {
+    /// Document ids.
+    pub ids: Vec<String>,
+    /// Document texts.
+    pub texts: Vec<String>,
+    /// Labels, when a label column was asked for.
+    pub labels: Vec<String>,
+}
+
+/// Read one document per line (plain or gzip): plain text (ids are line
+/// numbers from 1), or tab-separated with the id first and the text last.
+/// `label_column` (1-based) picks a label field from tab-separated lines.
+///
+/// # Errors
+/// [`Error::Parse`] for a line lacking the label column, [`Error::Empty`] for no documents.
+pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Documents> {
+    let mut docs = Documents::default();
+    for (i, line) in crate::text::read_lines(path)?.into_iter().enumerate() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if let Some(col) = label_column {
+            let label = fields.get(col.wrapping_sub(1)).filter(|_| fields.len() > 1 && col >= 1).ok_or_else(|| Error::Parse {
+                path: Some(path.into()),
+                line: i as u64 + 1,
+                message: format!("no label column {col} (found {} tab-separated fields)", fields.len()),
+            })?;
+            docs.labels.push(label.to_string());
+        }
+        if fields.len() == 1 {
+            docs.ids.push((i + 1).to_string());
+            docs.texts.push(line);
+        } else {
+            docs.ids.push(fields[0].to_string());
+            docs.texts.push(fields[fields.len() - 1].to_string());
+        }
+    }
+    if docs.ids.is_empty() {
+        return Err(Error::Empty { path: Some(path.into()), what: "no documents".into() });
+    }
+    Ok(docs)
+}
+
+/// A fitted LSA model.
+#[derive(Clone, Debug)]
+pub struct Lsa {
+    terms: Vocab,
+    idf: Vec<f32>,
+    stopwords: HashSet<String>,
+    config: LsaConfig,
+    /// V·Σ^(p−1), terms × dim: the fold-in projection.
+    projection: Vec<f32>,
+    documents: Embeddings,
+    term_vectors: Embeddings,
+}
+
+impl Lsa {
+    /// Fit on documents `ids`/`texts`.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] if no term survives `text.min_count`, [`Error::RankTooLarge`]
+    /// if `dim` exceeds min(documents, terms).
+    pub fn fit(ids: &[String], texts: &[String], config: &LsaConfig, text: &TextConfig) -> Result<Lsa> {
+        let corpus = Corpus::from_lines(texts.iter().map(String::as_str), text)?;
+        let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
+        if config.dim > n_docs.min(n_terms) {
+            return Err(Error::RankTooLarge { requested: config.dim, max: n_docs.min(n_terms) });
+        }
+        let mut df = vec![0u32; n_terms];
+        let mut seen = vec![u32::MAX; n_terms];
+        for d in 0..n_docs {
+            for &t in corpus.sentence(d) {
+                if seen[t as usize] != d as u32 {
+                    seen[t as usize] = d as u32;
+                    df[t as usize] += 1;
+                }
+            }
+        }
+        let idf: Vec<f32> = df.iter().map(|&f| (((1 + n_docs) as f64 / (1 + f) as f64).ln() + 1.0) as f32).collect();
+        let mut indptr = vec![0usize];
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
+        let mut row: Vec<u32> = Vec::new();
+        for d in 0..n_docs {
+            row.clear();
+            row.extend_from_slice(corpus.sentence(d));
+            row.sort_unstable();
+            let start = indices.len();
+            let mut k = 0;
+            while k < row.len() {
+                let t = row[k];
+                let mut tf = 0;
+                while k < row.len() && row[k] == t {
+                    tf += 1;
+                    k += 1;
+                }
+                indices.push(t);
+                values.push(weight_tf(tf, config.sublinear_tf) * idf[t as usize]);
+            }
+            normalize(&mut values[start..]);
+            indptr.push(indices.len());
+        }
+        let x = SparseMatrix::new((n_docs, n_terms), indptr, indices, values);
+        let svd = with_threads(config.threads, || {
+            randomized_svd(
+                &x,
+                config.dim,
+                &SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
+            )
+        })??;
+        let k = config.dim;
+        let mut projection = vec![0f32; n_terms * k];
+        for t in 0..n_terms {
+            for j in 0..k {
+                let s = svd.s[j];
+                projection[t * k + j] = if s > 0.0 { (svd.v[(t, j)] * s.powf(config.eig_weight - 1.0)) as f32 } else { 0.0 };
+            }
+        }
+        let scale: Vec<f64> = svd.s.iter().map(|&s| s.max(0.0).powf(config.eig_weight)).collect();
+        let side = |m: &faer::Mat<f64>| -> Vec<f32> {
+            (0..m.nrows()).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| (m[(i, j)] * scale[j]) as f32).collect()
+        };
+        Ok(Lsa {
+            documents: Embeddings::from_matrix(ids.to_vec(), k, side(&svd.u)),
+            term_vectors: Embeddings::from_matrix(corpus.vocab.words().to_vec(), k, side(&svd.v)),
+            terms: corpus.vocab,
+            idf,
+            stopwords: text.stopwords.iter().cloned().collect(),
+            config: config.clone(),
+            projection,
+        })
+    }
+
+    /// Document vectors U·Σ^p of the fitted documents.
+    pub fn documents(&self) -> &Embeddings {
+        &self.documents
+    }
+    /// Term vectors V·Σ^p.
+    pub fn terms(&self) -> &Embeddings {
+        &self.term_vectors
+    }
+
+    /// Embed a new document: its tf-idf row times V·Σ^(p−1). Unknown words
+    /// are ignored; a document with no known word maps to zero.
+    pub fn fold_in(&self, text: &str) -> Vec<f32> {
+        let mut tf: std::collections::BTreeMap<u32, u32> = Default::default();
+        let mut buf = String::new();
+        tokenize(text, &mut buf, |w| {
+            if !self.stopwords.contains(w) {
+                if let Some(t) = self.terms.id(w) {
+                    *tf.entry(t).or_default() += 1;
+                }
+            }
+        });
+        let (terms, mut values): (Vec<u32>, Vec<f32>) =
+            tf.into_iter().map(|(t, f)| (t, weight_tf(f, self.config.sublinear_tf) * self.idf[t as usize])).unzip();
+        normalize(&mut values);
+        let k = self.config.dim;
+        let mut out = vec![0f32; k];
+        for (&t, &v) in terms.iter().zip(&values) {
+            for (o, p) in out.iter_mut().zip(&self.projection[t as usize * k..(t as usize + 1) * k]) {
+                *o += v * p;
+            }
+        }
+        out
+    }
+
+    /// Fold in many documents as embeddings labelled `ids`.
+    pub fn fold_in_all(&self, ids: &[String], texts: &[String]) -> Embeddings {
+        let k = self.config.dim;
+        let data = texts.iter().flat_map(|t| self.fold_in(t)).collect();
+        Embeddings::from_matrix(ids.to_vec(), k, data)
+    }
+}
+
+fn weight_tf(tf: u32, sublinear: bool) -> f32 {
+    if sublinear { 1.0 + (tf as f32).ln() } else { tf as f32 }
+}
+
+fn normalize(v: &mut [f32]) {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_in_a_fitted_document_reproduces_its_vector() {
+        let texts: Vec<String> = [
+            "cats and dogs are pets",
+            "dogs chase cats",
+            "stocks and bonds are markets",
+            "bonds pay interest on markets",
+            "pets need food and care",
+        ]
+        .map(String::from)
+        .to_vec();
+        let ids: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
+        let lsa = Lsa::fit(&ids, &texts, &LsaConfig { dim: 3, ..Default::default() }, &TextConfig::default().min_count(1))
+            .unwrap();
+        for (i, t) in texts.iter().enumerate() {
+            let folded = lsa.fold_in(t);
+            let fitted = lsa.documents().matrix(Side::Left)[i * 3..(i + 1) * 3].to_vec();
+            for (a, b) in folded.iter().zip(&fitted) {
+                assert!((a - b).abs() < 1e-4, "doc {i}: {folded:?} vs {fitted:?}");
+            }
+        }
+        assert!(lsa.fold_in("nothing known here").iter().all(|&x| x == 0.0));
+    }
+}

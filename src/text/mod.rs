@@ -1,0 +1,247 @@
+//! Text input: lines of text → tokens → a frequency-ranked vocabulary →
+//! sentences of token ids (a corpus the co-occurrence counter reads).
+//!
+//! Input is plain text or gzip (detected by its magic bytes), one sentence or
+//! document per line. A line that is not valid UTF-8 is read as Latin-1, so
+//! older corpora (e.g. the Lee corpus) load without conversion.
+
+mod tokenize;
+
+pub use tokenize::{ENGLISH_STOPWORDS, tokenize};
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// How text becomes token ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct TextConfig {
+    /// Words seen fewer times are dropped (before windows are taken). Default 5.
+    pub min_count: u64,
+    /// Keep at most this many most frequent words (0 = no limit). Default 0.
+    pub max_vocab: usize,
+    /// Words removed before counting (lowercase). Default: none.
+    pub stopwords: Vec<String>,
+}
+
+impl Default for TextConfig {
+    fn default() -> Self {
+        TextConfig { min_count: 5, max_vocab: 0, stopwords: Vec::new() }
+    }
+}
+
+impl TextConfig {
+    /// Set [`TextConfig::min_count`].
+    pub fn min_count(mut self, n: u64) -> Self {
+        self.min_count = n;
+        self
+    }
+    /// Set [`TextConfig::max_vocab`].
+    pub fn max_vocab(mut self, n: usize) -> Self {
+        self.max_vocab = n;
+        self
+    }
+    /// Use the built-in English stop-word list ([`ENGLISH_STOPWORDS`]), in addition to any set.
+    pub fn english_stopwords(mut self) -> Self {
+        self.stopwords.extend(ENGLISH_STOPWORDS.iter().map(|s| s.to_string()));
+        self
+    }
+    /// Add stop words, one per line (blank lines and `#` comments skipped).
+    pub fn stopwords_from_file(mut self, path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        self.stopwords.extend(
+            text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase),
+        );
+        Ok(self)
+    }
+}
+
+/// Words with their counts, most frequent first (ties by word), so that id
+/// order is rank order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vocab {
+    words: Vec<String>,
+    counts: Vec<u64>,
+    index: HashMap<String, u32>,
+}
+
+impl Vocab {
+    /// Build from (word, count) pairs; sorts by count descending, then word.
+    pub fn from_counts(mut pairs: Vec<(String, u64)>) -> Self {
+        pairs.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let index = pairs.iter().enumerate().map(|(i, (w, _))| (w.clone(), i as u32)).collect();
+        let (words, counts) = pairs.into_iter().unzip();
+        Vocab { words, counts, index }
+    }
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+    /// The id of `word`.
+    pub fn id(&self, word: &str) -> Option<u32> {
+        self.index.get(word).copied()
+    }
+    /// Words by id.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+    /// Corpus counts by id.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+}
+
+/// Token ids of a corpus, sentence by sentence, over a [`Vocab`].
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    /// All sentences' token ids, concatenated.
+    pub tokens: Vec<u32>,
+    /// Sentence i is `tokens[offsets[i]..offsets[i + 1]]`.
+    pub offsets: Vec<usize>,
+    /// The vocabulary the ids index.
+    pub vocab: Vocab,
+}
+
+impl Corpus {
+    /// Number of sentences.
+    pub fn sentence_count(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+    /// Sentence `i`.
+    pub fn sentence(&self, i: usize) -> &[u32] {
+        &self.tokens[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Tokenize every line of `path` (plain or gzip).
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a read failure, [`Error::Empty`] if no word survives.
+    pub fn from_path(path: &Path, config: &TextConfig) -> Result<Self> {
+        let lines = read_lines(path)?;
+        Self::from_lines(lines.iter().map(String::as_str), config).map_err(|e| {
+            if let Error::Empty { what, .. } = e { Error::Empty { path: Some(path.into()), what } } else { e }
+        })
+    }
+
+    /// Tokenize lines of text (one sentence each).
+    pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a str>, config: &TextConfig) -> Result<Self> {
+        let stop: HashSet<&str> = config.stopwords.iter().map(String::as_str).collect();
+        // First pass: provisional ids in order of appearance.
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut counts: Vec<u64> = Vec::new();
+        let mut raw: Vec<u32> = Vec::new();
+        let mut offsets = vec![0usize];
+        let mut buf = String::new();
+        for line in lines {
+            tokenize(line, &mut buf, |w| {
+                if stop.contains(w) {
+                    return;
+                }
+                let id = match ids.get(w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = counts.len() as u32;
+                        ids.insert(w.to_owned(), id);
+                        counts.push(0);
+                        id
+                    }
+                };
+                counts[id as usize] += 1;
+                raw.push(id);
+            });
+            offsets.push(raw.len());
+        }
+        // Final vocabulary: min_count, max_vocab, rank order.
+        let mut old_words = vec![String::new(); counts.len()];
+        for (w, id) in ids {
+            old_words[id as usize] = w;
+        }
+        let pairs: Vec<(String, u64)> = old_words
+            .iter()
+            .zip(&counts)
+            .filter(|(_, c)| **c >= config.min_count)
+            .map(|(w, &c)| (w.clone(), c))
+            .collect();
+        let mut vocab = Vocab::from_counts(pairs);
+        if config.max_vocab > 0 && vocab.len() > config.max_vocab {
+            let keep: Vec<(String, u64)> =
+                vocab.words.iter().cloned().zip(vocab.counts.iter().copied()).take(config.max_vocab).collect();
+            vocab = Vocab::from_counts(keep);
+        }
+        if vocab.is_empty() {
+            return Err(Error::Empty {
+                path: None,
+                what: format!("no word occurs at least {} times", config.min_count),
+            });
+        }
+        // Second pass: remap, dropping words outside the vocabulary (which,
+        // as in word2vec, brings the remaining words closer together).
+        let old_to_new: Vec<u32> = old_words.iter().map(|w| vocab.id(w).unwrap_or(u32::MAX)).collect();
+        let mut tokens = Vec::with_capacity(raw.len());
+        let mut new_offsets = Vec::with_capacity(offsets.len());
+        new_offsets.push(0);
+        for s in offsets.windows(2) {
+            tokens.extend(raw[s[0]..s[1]].iter().map(|&id| old_to_new[id as usize]).filter(|&n| n != u32::MAX));
+            new_offsets.push(tokens.len());
+        }
+        Ok(Corpus { tokens, offsets: new_offsets, vocab })
+    }
+}
+
+/// Read all lines of a plain or gzip file; lines that are not UTF-8 are decoded as Latin-1.
+pub fn read_lines(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let gz = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?.starts_with(&[0x1f, 0x8b]);
+    let mut inner: Box<dyn BufRead> = if gz {
+        Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    };
+    let mut lines = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = inner.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        if n == 0 {
+            break;
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        lines.push(match String::from_utf8(std::mem::take(&mut buf)) {
+            Ok(s) => s,
+            Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
+        });
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_is_rank_ordered_and_rare_and_stop_words_are_removed() {
+        let lines = ["the cat sat", "the cat ran", "a dog ran", "the end"];
+        let cfg = TextConfig::default().min_count(2);
+        let c = Corpus::from_lines(lines, &cfg).unwrap();
+        assert_eq!(c.vocab.words(), &["the", "cat", "ran"]);
+        assert_eq!(c.sentence_count(), 4);
+        assert_eq!(c.sentence(0), &[0, 1]);
+        assert_eq!(c.sentence(2), &[2]);
+        let c = Corpus::from_lines(lines, &TextConfig::default().min_count(1).english_stopwords()).unwrap();
+        assert!(c.vocab.id("the").is_none() && c.vocab.id("cat").is_some());
+        let c = Corpus::from_lines(lines, &TextConfig::default().min_count(1).max_vocab(2)).unwrap();
+        assert_eq!(c.vocab.words(), &["the", "cat"]);
+        assert!(Corpus::from_lines(lines, &TextConfig::default().min_count(9)).is_err());
+    }
+}

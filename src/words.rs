@@ -1,0 +1,136 @@
+//! The text path: sentences → sentence-bounded windows → PPMI → SVD word
+//! vectors (Levy, Goldberg & Dagan 2015: context-distribution smoothing
+//! α = 0.75, no shift for SVD, eigenvalue weighting p ≤ 0.5, optionally w + c).
+
+use crate::config::Side;
+use crate::cooccur::{count_corpus, Weighting};
+use crate::embeddings::Embeddings;
+use crate::error::{Error, Result};
+use crate::factorize::{randomized_svd, SvdConfig};
+use crate::pipeline::{with_threads, Report};
+use crate::pmi::{pmi, PmiConfig};
+use crate::progress::Progress;
+use crate::text::Corpus;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Parameters of the word-vector path (text parameters live in [`crate::text::TextConfig`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct WordConfig {
+    /// Dimension. Default 128.
+    pub dim: usize,
+    /// Window: contexts up to this many words on either side, within a sentence. Default 5.
+    pub window: usize,
+    /// Distance weighting of contexts. Default uniform.
+    pub weighting: Weighting,
+    /// Shift log b of the PMI. Default 1 (no shift, best for SVD).
+    pub neg: f64,
+    /// Context-distribution smoothing α. Default 0.75.
+    pub cds: f64,
+    /// Pairs with a smaller (weighted) count are dropped. Default 1 (keep all).
+    pub min_pair_count: f64,
+    /// p in U·Σ^p. Default 0.5.
+    pub eig_weight: f64,
+    /// Output side; [`Side::Sum`] is w + c. Default left.
+    pub side: Side,
+    /// Randomized SVD oversampling. Default 20.
+    pub oversample: usize,
+    /// Randomized SVD power iterations. Default 3.
+    pub power_iters: usize,
+    /// Seed of the SVD sketch. Default 0.
+    pub seed: u64,
+    /// Threads (0 = all); the output does not depend on it.
+    pub threads: usize,
+}
+
+impl Default for WordConfig {
+    fn default() -> Self {
+        WordConfig {
+            dim: 128,
+            window: 5,
+            weighting: Weighting::Uniform,
+            neg: 1.0,
+            cds: 0.75,
+            min_pair_count: 1.0,
+            eig_weight: 0.5,
+            side: Side::Left,
+            oversample: 20,
+            power_iters: 3,
+            seed: 0,
+            threads: 0,
+        }
+    }
+}
+
+impl WordConfig {
+    /// Check the parameters; the error names the first one out of range.
+    pub fn validate(&self) -> Result<()> {
+        let check = |ok: bool, p: &'static str, r: &str| if ok { Ok(()) } else { Err(Error::invalid(p, r)) };
+        check(self.dim >= 1, "dim", "must be at least 1")?;
+        check(self.window >= 1, "window", "must be at least 1")?;
+        check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
+        check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
+        check(self.min_pair_count.is_finite() && self.min_pair_count >= 0.0, "min_pair_count", "must be >= 0")?;
+        check((0.0..=1.0).contains(&self.eig_weight), "eig_weight", "must be in [0, 1]")?;
+        Ok(())
+    }
+}
+
+/// Word vectors for the vocabulary of `corpus`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`], or [`Error::RankTooLarge`] if `dim` exceeds the vocabulary.
+pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
+    config.validate()?;
+    if config.dim > corpus.vocab.len() {
+        return Err(Error::RankTooLarge { requested: config.dim, max: corpus.vocab.len() });
+    }
+    with_threads(config.threads, || {
+        let mut report = Report { walk_path: "sentences".into(), ..Default::default() };
+        let t = Instant::now();
+        let co = count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress);
+        report.stage_seconds.push(("count".into(), t.elapsed().as_secs_f64()));
+        report.walk_steps = co.steps;
+        report.distinct_pairs = co.distinct_pairs;
+        report.kept_pairs = co.counts.nnz() as u64;
+        let t = Instant::now();
+        let m = pmi(&co, &PmiConfig { neg: config.neg, cds: config.cds });
+        drop(co);
+        report.stage_seconds.push(("pmi".into(), t.elapsed().as_secs_f64()));
+        report.pmi_nonzeros = m.nnz() as u64;
+        progress.start("svd", 0);
+        let t = Instant::now();
+        let svd = randomized_svd(
+            &m,
+            config.dim,
+            &SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
+        );
+        progress.finish();
+        report.stage_seconds.push(("svd".into(), t.elapsed().as_secs_f64()));
+        Ok((Embeddings::from_svd(corpus.vocab.words().to_vec(), &svd?, config.eig_weight), report))
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::similarity::Index;
+    use crate::text::TextConfig;
+
+    #[test]
+    fn words_in_the_same_contexts_end_up_close() {
+        // Two topics that never share a sentence.
+        let mut lines = Vec::new();
+        for i in 0..200 {
+            lines.push(if i % 2 == 0 { "cat dog pet fur paw" } else { "stock bond market price trade" });
+        }
+        let c = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1)).unwrap();
+        let (emb, _) = embed_words(&c, &WordConfig { dim: 2, window: 2, ..Default::default() }, &NoProgress).unwrap();
+        let idx = Index::new(&emb, Side::Left);
+        assert!(idx.similarity("cat", "dog").unwrap() > 0.9);
+        assert!(idx.similarity("cat", "stock").unwrap().abs() < 0.2);
+    }
+}
