@@ -193,6 +193,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn word2vec_text_round_trips_and_bad_rows_name_their_line() {
+        let emb = Embeddings::from_matrix(vec!["a".into(), "b c".replace(' ', "_")], 2, vec![1.5, -2.0, 0.25, 3.0]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.txt");
+        let mut buf = Vec::new();
+        write_word2vec(&emb, Side::Left, &mut buf).unwrap();
+        std::fs::write(&path, &buf).unwrap();
+        let back = read_word2vec(&path).unwrap();
+        assert_eq!(back.labels(), emb.labels());
+        assert_eq!(back.matrix(Side::Left), emb.matrix(Side::Left));
+        std::fs::write(&path, "2 2\na 1 2\nb 1 x\n").unwrap();
+        let e = read_word2vec(&path).unwrap_err().to_string();
+        assert!(e.ends_with("e.txt:3: value `x` is not a number"), "{e}");
+    }
+
+    #[test]
     fn npy_header_is_aligned_and_parsable() {
         let mut buf = Vec::new();
         write_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3, &mut buf).unwrap();
@@ -203,4 +219,38 @@ mod tests {
         assert_eq!(buf.len(), 10 + hlen + 24);
         assert_eq!(f32::from_le_bytes(buf[10 + hlen + 20..].try_into().unwrap()), 6.0);
     }
+}
+
+/// Read embeddings in word2vec text format (`n d` header, then `label v1 … vd`).
+///
+/// # Errors
+/// [`Error::Parse`] naming the line of a malformed header or row.
+pub fn read_word2vec(path: &Path) -> Result<Embeddings> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let err = |line: usize, message: String| Error::Parse { path: Some(path.into()), line: line as u64, message };
+    let mut lines = text.lines();
+    let header: Vec<usize> = lines
+        .next()
+        .ok_or_else(|| err(1, "empty file".into()))?
+        .split_whitespace()
+        .map(|x| x.parse().map_err(|_| err(1, format!("header field `{x}` is not a count"))))
+        .collect::<Result<_>>()?;
+    let [n, d] = header[..] else { return Err(err(1, "expected the header `rows dim`".into())) };
+    let mut labels = Vec::with_capacity(n);
+    let mut data = Vec::with_capacity(n * d);
+    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut f = line.split_whitespace();
+        labels.push(f.next().unwrap_or_default().to_owned());
+        let before = data.len();
+        for x in f {
+            data.push(x.parse::<f32>().map_err(|_| err(i + 2, format!("value `{x}` is not a number")))?);
+        }
+        if data.len() - before != d {
+            return Err(err(i + 2, format!("expected {d} values, found {}", data.len() - before)));
+        }
+    }
+    if labels.len() != n {
+        return Err(err(1, format!("header says {n} rows, file has {}", labels.len())));
+    }
+    Ok(Embeddings::from_matrix(labels, d, data))
 }

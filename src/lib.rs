@@ -37,21 +37,23 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod config; // parameters, defaults, validation
-pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel)
-pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
 pub mod error; // one error enum for the library
-pub mod eval; // word similarity, analogy, document similarity and classification scores
-pub mod factorize; // 5. randomized truncated SVD
-pub mod graph; // 1. edge list → CSR graph
-pub mod io; // 7. word2vec text / npy output with a JSON sidecar
-pub mod netmf; //    (the closed-form NetMF matrix the samples converge to)
-pub mod pipeline;
-pub mod pmi; // 4. counts → truncated PMI
+pub mod config; // parameters, defaults, validation
 pub mod progress; // the progress hook (the library never prints)
-pub mod similarity; // queries: nearest, analogy, similarity
+pub mod graph; // 1. edge list → CSR graph
 pub mod text; // 1'. text → tokens → vocabulary → sentences
-pub mod walk; // 2. random walks, seeded per walk // all stages in one call
+pub mod walk; // 2. random walks (DeepWalk, node2vec), seeded per walk
+pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel, row-owned)
+pub mod pmi; // 4. counts → truncated, smoothed PMI
+pub mod netmf; //    the closed-form NetMF matrix the samples converge to
+pub mod factorize; // 5. randomized truncated SVD
+pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
+pub mod similarity; //    queries: nearest, analogy, similarity
+pub mod io; // 7. word2vec text / npy output with a JSON sidecar
+pub mod pipeline; // graphs: all stages in one call
+pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
+pub mod lsa; // documents: tf-idf → SVD, fold-in
+pub mod eval; // word similarity, analogy, document similarity and classification scores
 
 pub use config::{EmbedConfig, Side};
 pub use embeddings::Embeddings;

@@ -8,13 +8,12 @@
 //! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
 //! exactly U·Σ^p for the documents the model was fitted on.
 
-use crate::config::Side;
 use crate::cooccur::SparseMatrix;
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{randomized_svd, SvdConfig};
+use crate::factorize::{SvdConfig, randomized_svd};
 use crate::pipeline::with_threads;
-use crate::text::{tokenize, Corpus, TextConfig, Vocab};
+use crate::text::{Corpus, TextConfig, Vocab, tokenize};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
@@ -42,7 +41,15 @@ pub struct LsaConfig {
 
 impl Default for LsaConfig {
     fn default() -> Self {
-        LsaConfig { dim: 128, eig_weight: 1.0, sublinear_tf: false, oversample: 20, power_iters: 3, seed: 0, threads: 0 }
+        LsaConfig {
+            dim: 128,
+            eig_weight: 1.0,
+            sublinear_tf: false,
+            oversample: 20,
+            power_iters: 3,
+            seed: 0,
+            threads: 0,
+        }
     }
 }
 
@@ -68,10 +75,12 @@ pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Docume
     for (i, line) in crate::text::read_lines(path)?.into_iter().enumerate() {
         let fields: Vec<&str> = line.split('\t').collect();
         if let Some(col) = label_column {
-            let label = fields.get(col.wrapping_sub(1)).filter(|_| fields.len() > 1 && col >= 1).ok_or_else(|| Error::Parse {
-                path: Some(path.into()),
-                line: i as u64 + 1,
-                message: format!("no label column {col} (found {} tab-separated fields)", fields.len()),
+            let label = fields.get(col.wrapping_sub(1)).filter(|_| fields.len() > 1 && col >= 1).ok_or_else(|| {
+                Error::Parse {
+                    path: Some(path.into()),
+                    line: i as u64 + 1,
+                    message: format!("no label column {col} (found {} tab-separated fields)", fields.len()),
+                }
             })?;
             docs.labels.push(label.to_string());
         }
@@ -160,12 +169,16 @@ impl Lsa {
         for t in 0..n_terms {
             for j in 0..k {
                 let s = svd.s[j];
-                projection[t * k + j] = if s > 0.0 { (svd.v[(t, j)] * s.powf(config.eig_weight - 1.0)) as f32 } else { 0.0 };
+                projection[t * k + j] =
+                    if s > 0.0 { (svd.v[(t, j)] * s.powf(config.eig_weight - 1.0)) as f32 } else { 0.0 };
             }
         }
         let scale: Vec<f64> = svd.s.iter().map(|&s| s.max(0.0).powf(config.eig_weight)).collect();
         let side = |m: &faer::Mat<f64>| -> Vec<f32> {
-            (0..m.nrows()).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| (m[(i, j)] * scale[j]) as f32).collect()
+            (0..m.nrows())
+                .flat_map(|i| (0..k).map(move |j| (i, j)))
+                .map(|(i, j)| (m[(i, j)] * scale[j]) as f32)
+                .collect()
         };
         Ok(Lsa {
             documents: Embeddings::from_matrix(ids.to_vec(), k, side(&svd.u)),
@@ -234,6 +247,7 @@ fn normalize(v: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Side;
 
     #[test]
     fn folding_in_a_fitted_document_reproduces_its_vector() {
@@ -247,8 +261,9 @@ mod tests {
         .map(String::from)
         .to_vec();
         let ids: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
-        let lsa = Lsa::fit(&ids, &texts, &LsaConfig { dim: 3, ..Default::default() }, &TextConfig::default().min_count(1))
-            .unwrap();
+        let lsa =
+            Lsa::fit(&ids, &texts, &LsaConfig { dim: 3, ..Default::default() }, &TextConfig::default().min_count(1))
+                .unwrap();
         for (i, t) in texts.iter().enumerate() {
             let folded = lsa.fold_in(t);
             let fitted = lsa.documents().matrix(Side::Left)[i * 3..(i + 1) * 3].to_vec();

@@ -1,4 +1,5 @@
 //! The `pmivec` command line: a thin layer over the library.
+//! Exit status: 0 success, 1 ran but some query label was not found, 2 error.
 
 mod cli;
 
@@ -6,8 +7,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match cli::run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
+            // A closed stdout (e.g. `| head`) is not an error worth reporting.
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("pmivec: {e:#}");
             ExitCode::from(2)
         }

@@ -119,7 +119,8 @@ pub(crate) fn cos_mul(ca: f32, cb: f32, cc: f32) -> f32 {
 }
 
 #[inline]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// Dot product (the cosine of unit vectors).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

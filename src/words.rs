@@ -3,12 +3,12 @@
 //! α = 0.75, no shift for SVD, eigenvalue weighting p ≤ 0.5, optionally w + c).
 
 use crate::config::Side;
-use crate::cooccur::{count_corpus, Weighting};
+use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{randomized_svd, SvdConfig};
-use crate::pipeline::{with_threads, Report};
-use crate::pmi::{pmi, PmiConfig};
+use crate::factorize::{SvdConfig, randomized_svd};
+use crate::pipeline::{Report, with_threads};
+use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
 use crate::text::Corpus;
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,16 @@
 //! Argument parsing and subcommand dispatch.
 
+mod common;
+mod docs;
 mod embed;
+mod eval;
 mod progress;
+mod query;
+mod words;
 
 use clap::{Parser, Subcommand};
 
-/// Graph embeddings by PMI matrix factorization (NetMF).
+/// Graph, word and document embeddings by PMI matrix factorization.
 #[derive(Parser)]
 #[command(name = "pmivec", version, about, long_about = None)]
 struct Cli {
@@ -15,13 +20,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Embed the nodes of an edge list.
+    /// Embed the nodes of an edge list (NetMF: walks → PMI → SVD).
     Embed(embed::EmbedArgs),
+    /// Word vectors from text (PPMI → SVD).
+    Words(words::WordsArgs),
+    /// Document and term vectors from documents (tf-idf → SVD, LSA).
+    Docs(docs::DocsArgs),
+    /// Nearest neighbours, analogies and similarities.
+    Query(query::QueryArgs),
+    /// Evaluate on word-similarity, analogy and document benchmarks.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
-pub fn run() -> anyhow::Result<()> {
+/// Ok(true): success; Ok(false): ran, but some query found nothing (exit 1).
+pub fn run() -> anyhow::Result<bool> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Embed(args) => embed::run(args),
+        Command::Embed(args) => embed::run(args).map(|_| true),
+        Command::Words(args) => words::run(args).map(|_| true),
+        Command::Docs(args) => docs::run(args).map(|_| true),
+        Command::Query(args) => query::run(args),
+        Command::Eval(cmd) => eval::run(cmd).map(|_| true),
     }
 }

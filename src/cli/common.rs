@@ -1,0 +1,110 @@
+//! Arguments and output handling shared by the subcommands.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use pmivec::io::{self, Format, Metadata};
+use pmivec::text::TextConfig;
+use pmivec::{Embeddings, Side};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Word2vec,
+    Npy,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Word2vec => Format::Word2vec,
+            FormatArg::Npy => Format::Npy,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SideArg {
+    Left,
+    Right,
+    Both,
+    Sum,
+}
+
+impl From<SideArg> for Side {
+    fn from(s: SideArg) -> Side {
+        match s {
+            SideArg::Left => Side::Left,
+            SideArg::Right => Side::Right,
+            SideArg::Both => Side::Both,
+            SideArg::Sum => Side::Sum,
+        }
+    }
+}
+
+/// Randomized SVD and run parameters.
+#[derive(Args, Clone)]
+pub struct SvdArgs {
+    /// Extra columns of the randomized SVD sketch.
+    #[arg(long, default_value_t = 20)]
+    pub oversample: usize,
+    /// Power iterations of the randomized SVD.
+    #[arg(long, default_value_t = 3)]
+    pub power_iters: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0 = all cores); the output does not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Tokenization and vocabulary parameters.
+#[derive(Args, Clone)]
+pub struct TextArgs {
+    /// Drop words seen fewer times.
+    #[arg(long)]
+    pub min_count: Option<u64>,
+    /// Keep only the most frequent words (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub max_vocab: usize,
+    /// Remove stop words: `english` (built-in list) or a file with one word per line; repeatable.
+    #[arg(long)]
+    pub stopwords: Vec<String>,
+}
+
+impl TextArgs {
+    pub fn config(&self, default_min_count: u64) -> anyhow::Result<TextConfig> {
+        let mut cfg =
+            TextConfig::default().min_count(self.min_count.unwrap_or(default_min_count)).max_vocab(self.max_vocab);
+        for s in &self.stopwords {
+            cfg = if s == "english" {
+                cfg.english_stopwords()
+            } else {
+                cfg.stopwords_from_file(Path::new(s)).context("reading the stop-word list")?
+            };
+        }
+        Ok(cfg)
+    }
+}
+
+/// Write `emb` with its JSON sidecar; the input's checksum goes in the sidecar.
+pub fn save(
+    emb: &Embeddings,
+    side: Side,
+    format: Format,
+    out: &Path,
+    config: &impl serde::Serialize,
+    input: &Path,
+    stage_seconds: &[(String, f64)],
+) -> anyhow::Result<()> {
+    let mut meta = Metadata::new(emb, side, format, config);
+    meta.input = Some(PathBuf::from(input));
+    meta.input_sha256 = Some(io::file_sha256(input)?);
+    meta.stage_seconds = stage_seconds.to_vec();
+    io::save(emb, side, format, out, &meta).with_context(|| format!("writing {}", out.display()))
+}
+
+/// " · stage 1.23s" for each stage.
+pub fn stage_line(stages: &[(String, f64)]) -> String {
+    stages.iter().map(|(s, t)| format!(" · {s} {t:.2}s")).collect()
+}

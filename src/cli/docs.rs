@@ -1,0 +1,107 @@
+//! `pmivec docs CORPUS -o OUT [--term-output TERMS]`: LSA document and term vectors.
+
+use super::common::{FormatArg, SvdArgs, TextArgs, save, stage_line};
+use anyhow::Context;
+use clap::Args;
+use pmivec::Side;
+use pmivec::lsa::{Lsa, LsaConfig, read_documents};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// LSA model parameters.
+#[derive(Args, Clone)]
+pub struct LsaArgs {
+    /// Dimension.
+    #[arg(long, default_value_t = LsaConfig::default().dim)]
+    pub dim: usize,
+    /// p in U·Σ^p (1 = classic LSA document vectors U·Σ).
+    #[arg(long, default_value_t = LsaConfig::default().eig_weight)]
+    pub eig_weight: f64,
+    /// Use 1 + ln(tf) instead of raw term frequency.
+    #[arg(long)]
+    pub sublinear_tf: bool,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub svd: SvdArgs,
+}
+
+impl LsaArgs {
+    pub fn config(&self) -> LsaConfig {
+        let mut c = LsaConfig::default();
+        c.dim = self.dim;
+        c.eig_weight = self.eig_weight;
+        c.sublinear_tf = self.sublinear_tf;
+        c.oversample = self.svd.oversample;
+        c.power_iters = self.svd.power_iters;
+        c.seed = self.svd.seed;
+        c.threads = self.svd.threads;
+        c
+    }
+}
+
+#[derive(Args)]
+pub struct DocsArgs {
+    /// One document per line: plain text (ids = line numbers from 1) or `id<TAB>…<TAB>text`; plain or gzip.
+    corpus: PathBuf,
+    /// Document vectors (U·Σ^p).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Term vectors (V·Σ^p).
+    #[arg(long)]
+    term_output: Option<PathBuf>,
+    /// New documents to fold into the fitted space (same line format).
+    #[arg(long, requires = "fold_output")]
+    fold_in: Option<PathBuf>,
+    /// Where the folded-in document vectors go.
+    #[arg(long, requires = "fold_in")]
+    fold_output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "word2vec")]
+    format: FormatArg,
+    #[command(flatten)]
+    lsa: LsaArgs,
+    /// No summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Serialize)]
+pub struct Recorded<'a> {
+    pub lsa: &'a LsaConfig,
+    pub text: &'a pmivec::text::TextConfig,
+}
+
+pub fn run(args: DocsArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let config = args.lsa.config();
+    let text = args.lsa.text.config(2)?;
+    let t = Instant::now();
+    let docs = read_documents(&args.corpus, None).context("reading the documents")?;
+    let mut stages = vec![("read".to_owned(), t.elapsed().as_secs_f64())];
+    let t = Instant::now();
+    let lsa = Lsa::fit(&docs.ids, &docs.texts, &config, &text)?;
+    stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
+    let rec = Recorded { lsa: &config, text: &text };
+    let format = args.format.into();
+    save(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
+    if let Some(path) = &args.term_output {
+        save(lsa.terms(), Side::Left, format, path, &rec, &args.corpus, &stages)?;
+    }
+    if let (Some(input), Some(out)) = (&args.fold_in, &args.fold_output) {
+        let new = read_documents(input, None).context("reading the documents to fold in")?;
+        save(&lsa.fold_in_all(&new.ids, &new.texts), Side::Left, format, out, &rec, input, &stages)?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "pmivec: {} documents, {} terms, dim {} |{} · total {:.2}s",
+            lsa.documents().len(),
+            lsa.terms().len(),
+            config.dim,
+            stage_line(&stages),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! `pmivec eval …`: score embeddings on the standard benchmarks. Results go
+//! to stdout as JSON, a readable summary to stderr.
+
+use super::docs::LsaArgs;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use pmivec::Side;
+use pmivec::eval;
+use pmivec::lsa::{Lsa, read_documents};
+use pmivec::similarity::Index;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum EvalCommand {
+    /// Word similarity (Spearman) and analogies (3CosAdd, 3CosMul) of word vectors.
+    Words(WordsEval),
+    /// LSA document classification: k-fold logistic-regression accuracy.
+    Docs(DocsEval),
+    /// The Lee benchmark: LSA fitted on a background corpus, the test documents
+    /// folded in, Pearson correlation of cosine similarities with human judgments.
+    Lee(LeeEval),
+}
+
+#[derive(Args)]
+pub struct WordsEval {
+    /// Word vectors in word2vec text format.
+    embeddings: PathBuf,
+    /// Similarity sets (`w1<TAB>w2<TAB>score`, e.g. WordSim353, SimLex-999); repeatable.
+    #[arg(long)]
+    similarity: Vec<PathBuf>,
+    /// Analogy questions (questions-words.txt format).
+    #[arg(long)]
+    analogy: Option<PathBuf>,
+    /// Search analogy answers among the most frequent N words (0 = all).
+    #[arg(long, default_value_t = 30_000)]
+    restrict: usize,
+}
+
+#[derive(Args)]
+pub struct DocsEval {
+    /// Documents `id<TAB>label<TAB>text` (the label column is --label-column).
+    corpus: PathBuf,
+    /// 1-based column holding the label.
+    #[arg(long, default_value_t = 2)]
+    label_column: usize,
+    /// Folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    #[command(flatten)]
+    lsa: LsaArgs,
+}
+
+#[derive(Args)]
+pub struct LeeEval {
+    /// Background corpus the LSA space is fitted on (lee_background.cor).
+    #[arg(long)]
+    background: PathBuf,
+    /// The 50 test documents (lee.cor).
+    #[arg(long)]
+    docs: PathBuf,
+    /// 50 × 50 human similarity matrix (similarities0-1.txt).
+    #[arg(long)]
+    similarities: PathBuf,
+    #[command(flatten)]
+    lsa: LsaArgs,
+}
+
+pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
+    match cmd {
+        EvalCommand::Words(a) => words(a),
+        EvalCommand::Docs(a) => docs(a),
+        EvalCommand::Lee(a) => lee(a),
+    }
+}
+
+fn words(args: WordsEval) -> anyhow::Result<()> {
+    if args.similarity.is_empty() && args.analogy.is_none() {
+        bail!("nothing to evaluate: give --similarity and/or --analogy");
+    }
+    let emb = pmivec::io::read_word2vec(&args.embeddings).context("reading the embeddings")?;
+    let index = Index::new(&emb, Side::Left);
+    let mut json = serde_json::Map::new();
+    for path in &args.similarity {
+        let s = eval::word_similarity(&index, path)?;
+        let name = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        eprintln!("{name}: Spearman {:.4} ({} of {} pairs covered)", s.spearman, s.covered, s.total);
+        json.insert(name, serde_json::to_value(s)?);
+    }
+    if let Some(path) = &args.analogy {
+        let t = Instant::now();
+        let a = eval::analogy(&index, path, args.restrict)?;
+        for s in &a.sections {
+            let pct = |k: usize| if s.covered == 0 { 0.0 } else { 100.0 * k as f64 / s.covered as f64 };
+            eprintln!(
+                "  {:<28} add {:5.1}%  mul {:5.1}%  ({} of {})",
+                s.section,
+                pct(s.add_correct),
+                pct(s.mul_correct),
+                s.covered,
+                s.total
+            );
+        }
+        eprintln!(
+            "analogy: 3CosAdd {:.2}%, 3CosMul {:.2}% ({} of {} questions covered, restrict {}) in {:.1}s",
+            100.0 * a.add_accuracy,
+            100.0 * a.mul_accuracy,
+            a.covered,
+            a.total,
+            args.restrict,
+            t.elapsed().as_secs_f64()
+        );
+        json.insert("analogy".into(), serde_json::to_value(a)?);
+    }
+    println!("{}", serde_json::Value::Object(json));
+    Ok(())
+}
+
+fn docs(args: DocsEval) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let docs = read_documents(&args.corpus, Some(args.label_column)).context("reading the documents")?;
+    let lsa = Lsa::fit(&docs.ids, &docs.texts, &args.lsa.config(), &args.lsa.text.config(2)?)?;
+    let fit_secs = start.elapsed().as_secs_f64();
+    let mut names: Vec<&String> = docs.labels.iter().collect();
+    names.sort();
+    names.dedup();
+    let labels: Vec<usize> = docs.labels.iter().map(|l| names.binary_search(&l).unwrap()).collect();
+    let d = lsa.documents().dim();
+    let m = lsa.documents().matrix(Side::Left);
+    let rows: Vec<Vec<f32>> = m.chunks(d).map(<[f32]>::to_vec).collect();
+    let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.svd.seed);
+    eprintln!(
+        "{} documents, {} classes, {} terms: {}-fold logistic-regression accuracy {:.4} (LSA fit {:.2}s, total {:.2}s)",
+        docs.ids.len(),
+        names.len(),
+        lsa.terms().len(),
+        args.folds,
+        acc,
+        fit_secs,
+        start.elapsed().as_secs_f64()
+    );
+    println!(
+        "{}",
+        serde_json::json!({"accuracy": acc, "folds": args.folds, "documents": docs.ids.len(), "fit_seconds": fit_secs})
+    );
+    Ok(())
+}
+
+fn lee(args: LeeEval) -> anyhow::Result<()> {
+    let bg = read_documents(&args.background, None).context("reading the background corpus")?;
+    let test = read_documents(&args.docs, None).context("reading the test documents")?;
+    let lsa = Lsa::fit(&bg.ids, &bg.texts, &args.lsa.config(), &args.lsa.text.config(1)?)?;
+    let index = Index::new(&lsa.fold_in_all(&test.ids, &test.texts), Side::Left);
+    let text = std::fs::read_to_string(&args.similarities)
+        .with_context(|| format!("reading {}", args.similarities.display()))?;
+    let human: Vec<Vec<f64>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().map(|x| x.parse::<f64>()).collect::<Result<_, _>>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{}: not a matrix of numbers", args.similarities.display()))?;
+    let n = test.ids.len();
+    if human.len() != n || human.iter().any(|r| r.len() != n) {
+        bail!("{}: expected a {n} × {n} matrix", args.similarities.display());
+    }
+    let (mut model, mut judged) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        for j in i + 1..n {
+            model.push(pmivec::similarity::dot(index.row(i), index.row(j)) as f64);
+            judged.push(human[i][j]);
+        }
+    }
+    let r = eval::pearson(&model, &judged);
+    eprintln!(
+        "Lee: Pearson {r:.4} over {} document pairs ({} background documents, {} terms)",
+        model.len(),
+        bg.ids.len(),
+        lsa.terms().len()
+    );
+    println!("{}", serde_json::json!({"pearson": r, "pairs": model.len()}));
+    Ok(())
+}

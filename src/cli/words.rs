@@ -1,0 +1,122 @@
+//! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
+
+use super::common::{FormatArg, SideArg, SvdArgs, TextArgs, save, stage_line};
+use super::progress::Bars;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use pmivec::cooccur::Weighting;
+use pmivec::text::Corpus;
+use pmivec::words::{WordConfig, embed_words};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum WeightingArg {
+    Uniform,
+    Dynamic,
+    Harmonic,
+}
+
+#[derive(Args)]
+pub struct WordsArgs {
+    /// Text, one sentence or document per line (plain or gzip).
+    corpus: PathBuf,
+    /// Output file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "word2vec")]
+    format: FormatArg,
+    /// Dimension.
+    #[arg(long, default_value_t = WordConfig::default().dim)]
+    dim: usize,
+    /// Window (words on either side, within a line).
+    #[arg(long, default_value_t = WordConfig::default().window)]
+    window: usize,
+    /// Context weighting by distance: uniform, dynamic (word2vec's (T-d+1)/T) or harmonic (1/d).
+    #[arg(long, value_enum, default_value = "uniform")]
+    weighting: WeightingArg,
+    /// PMI shift log b (1 = none).
+    #[arg(long, default_value_t = WordConfig::default().neg)]
+    neg: f64,
+    /// Context-distribution smoothing α.
+    #[arg(long, default_value_t = WordConfig::default().cds)]
+    cds: f64,
+    /// Drop pairs with a smaller count.
+    #[arg(long, default_value_t = WordConfig::default().min_pair_count)]
+    min_pair_count: f64,
+    /// p in U·Σ^p (0 or 0.5 recommended).
+    #[arg(long, default_value_t = WordConfig::default().eig_weight)]
+    eig_weight: f64,
+    /// left (word vectors), right (context vectors), sum (w + c) or both (concatenated).
+    #[arg(long, value_enum, default_value = "left")]
+    side: SideArg,
+    #[command(flatten)]
+    text: TextArgs,
+    #[command(flatten)]
+    svd: SvdArgs,
+    /// No progress bars or summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Serialize)]
+struct Recorded<'a> {
+    words: &'a WordConfig,
+    text: &'a pmivec::text::TextConfig,
+}
+
+pub fn run(args: WordsArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut config = WordConfig::default();
+    config.dim = args.dim;
+    config.window = args.window;
+    config.weighting = match args.weighting {
+        WeightingArg::Uniform => Weighting::Uniform,
+        WeightingArg::Dynamic => Weighting::Dynamic,
+        WeightingArg::Harmonic => Weighting::Harmonic,
+    };
+    config.neg = args.neg;
+    config.cds = args.cds;
+    config.min_pair_count = args.min_pair_count;
+    config.eig_weight = args.eig_weight;
+    config.side = args.side.into();
+    config.oversample = args.svd.oversample;
+    config.power_iters = args.svd.power_iters;
+    config.seed = args.svd.seed;
+    config.threads = args.svd.threads;
+    config.validate()?;
+    let text = args.text.config(5)?;
+    let bars = Bars::new(args.quiet);
+    let t = Instant::now();
+    let corpus = Corpus::from_path(&args.corpus, &text).context("reading the corpus")?;
+    let mut stages = vec![("read+tokenize".to_owned(), t.elapsed().as_secs_f64())];
+    let (emb, report) = embed_words(&corpus, &config, &bars)?;
+    stages.extend(report.stage_seconds.iter().cloned());
+    let t = Instant::now();
+    save(
+        &emb,
+        config.side,
+        args.format.into(),
+        &args.output,
+        &Recorded { words: &config, text: &text },
+        &args.corpus,
+        &stages,
+    )?;
+    stages.push(("write".into(), t.elapsed().as_secs_f64()));
+    if !args.quiet {
+        eprintln!(
+            "pmivec: {} sentences, {} tokens, {} words; {} distinct pairs, {} kept, {} PMI nonzeros |{} · total {:.2}s",
+            corpus.sentence_count(),
+            corpus.tokens.len(),
+            corpus.vocab.len(),
+            report.distinct_pairs,
+            report.kept_pairs,
+            report.pmi_nonzeros,
+            stage_line(&stages),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
