@@ -51,28 +51,45 @@ pub struct Svd {
 /// memory traffic of `f64`; the QR and small SVD stay in `f64`), and each
 /// output row is accumulated by one thread in a fixed order, so the result
 /// does not depend on the thread count. On x86-64 with AVX2 and FMA the row
-/// kernel is compiled for them and chosen at run time. (Blocking X by
-/// columns to fit L2 measured slower on BlogCatalog: whole rows of X are
-/// contiguous and prefetch well.)
+/// kernel is compiled for them and chosen at run time. X is split into
+/// column blocks only when it outgrows the last-level cache (measured: no
+/// gain while it fits, as whole rows prefetch well; 20% faster on an
+/// 84k-word PPMI matrix).
 pub(crate) fn spmm(a: &SparseMatrix, x: &[f64], l: usize) -> Vec<f64> {
-    let (rows, _) = a.shape();
+    let (rows, cols) = a.shape();
     let indptr = a.indptr();
     let indptr = indptr.raw_storage();
     let (indices, data) = (a.indices(), a.data());
     let mut out = vec![0f64; rows * l];
     let kernel = row_kernel_for_cpu();
-    let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    out.par_chunks_mut(l.max(1)).with_min_len(64).enumerate().for_each_init(
-        || vec![0f32; l],
-        |acc, (i, row)| {
-            let r = indptr[i]..indptr[i + 1];
-            kernel(acc, &indices[r.clone()], &data[r], &xs);
-            for (o, &v) in row.iter_mut().zip(acc.iter()) {
-                *o = v as f64;
-            }
-        },
-    );
+    let width = block_width(cols, l);
+    let mut xs: Vec<f32> = Vec::with_capacity(cols * width);
+    for c0 in (0..l).step_by(width.max(1)) {
+        let w = width.min(l - c0);
+        xs.clear();
+        xs.extend(x.chunks(l.max(1)).flat_map(|row| row[c0..c0 + w].iter().map(|&v| v as f32)));
+        let xs = &xs;
+        out.par_chunks_mut(l.max(1)).with_min_len(64).enumerate().for_each_init(
+            || vec![0f32; w],
+            |acc, (i, row)| {
+                let r = indptr[i]..indptr[i + 1];
+                kernel(acc, &indices[r.clone()], &data[r], xs);
+                for (o, &v) in row[c0..c0 + w].iter_mut().zip(acc.iter()) {
+                    *o = v as f64;
+                }
+            },
+        );
+    }
     out
+}
+
+/// Columns of X per pass of [`spmm`]: all of them while X (as f32) fits in
+/// ~16 MiB, else blocks that do, so random row reads hit the last-level
+/// cache instead of memory (a pass over A per block is the price).
+fn block_width(cols: usize, l: usize) -> usize {
+    const BUDGET: usize = 16 << 20;
+    let fit = BUDGET / (4 * cols.max(1));
+    if fit >= l { l } else { (fit / 8 * 8).max(16).min(l) }
 }
 
 type RowKernel = fn(&mut [f32], &[u32], &[f32], &[f32]);
@@ -131,8 +148,91 @@ fn to_row_major(m: &Mat<f64>) -> Vec<f64> {
 }
 
 /// Orthonormal basis of the columns of a row-major matrix, row-major.
+///
+/// Tall matrices use CholeskyQR2 (Yamamoto et al. 2015): Q = Y·R⁻¹ with R
+/// from the Cholesky factor of the Gram matrix YᵀY, done twice for
+/// orthogonality to machine precision. Its Gram matrix is summed over fixed
+/// blocks of rows in a fixed order and each row of Q is solved on its own,
+/// so it is parallel yet bit-identical for any thread count — unlike a
+/// parallel Householder QR, and several times faster than a sequential one
+/// on 100k-row sketches. If Y is numerically rank-deficient (the Gram matrix
+/// is not safely positive definite), Householder QR takes over.
 fn orth(buf: &[f64], rows: usize, l: usize) -> Vec<f64> {
+    if rows >= 8 * l {
+        if let Some((q, cond)) = cholesky_qr(buf, rows, l) {
+            // One pass loses orthogonality as ε·cond(Y)²: repeat only when
+            // that could exceed ~1e-10.
+            if cond < 1e3 {
+                return q;
+            }
+            if let Some((q, _)) = cholesky_qr(&q, rows, l) {
+                return q;
+            }
+        }
+    }
     to_row_major(&to_mat(buf, rows, l).qr().compute_thin_Q())
+}
+
+/// One CholeskyQR pass, with a lower bound of cond(Y) (the ratio of the
+/// Cholesky factor's extreme diagonal entries); `None` if the Gram matrix is
+/// not safely positive definite.
+fn cholesky_qr(y: &[f64], rows: usize, l: usize) -> Option<(Vec<f64>, f64)> {
+    const BLOCK: usize = 2048;
+    let partials: Vec<Mat<f64>> = y
+        .par_chunks(BLOCK * l)
+        .map(|chunk| {
+            let c = faer::MatRef::from_row_major_slice(chunk, chunk.len() / l, l);
+            let mut g = Mat::<f64>::zeros(l, l);
+            faer::linalg::matmul::matmul(g.as_mut(), faer::Accum::Replace, c.transpose(), c, 1.0, faer::Par::Seq);
+            g
+        })
+        .collect();
+    let mut gram = Mat::<f64>::zeros(l, l);
+    for g in &partials {
+        gram += g;
+    }
+    let llt = gram.llt(faer::Side::Lower).ok()?;
+    let low = llt.L();
+    // Reject near-singular factors: their solve would amplify rounding.
+    let diag: Vec<f64> = (0..l).map(|i| low[(i, i)]).collect();
+    let max = diag.iter().cloned().fold(0.0, f64::max);
+    let min = diag.iter().cloned().fold(f64::INFINITY, f64::min);
+    if !(max > 0.0 && min > max * 1e-7) {
+        return None;
+    }
+    let lrows: Vec<f64> = (0..l * l).map(|k| low[(k / l, k % l)]).collect();
+    let mut q = vec![0f64; rows * l];
+    // Row by row: q·Lᵀ = y, i.e. L·qᵀ = yᵀ by forward substitution.
+    q.par_chunks_mut(l).zip(y.par_chunks(l)).with_min_len(256).for_each(|(qr, yr)| {
+        for i in 0..l {
+            let li = &lrows[i * l..i * l + i];
+            let s: f64 = li.iter().zip(&qr[..i]).map(|(a, b)| a * b).sum();
+            qr[i] = (yr[i] - s) / diag[i];
+        }
+    });
+    Some((q, max / min))
+}
+
+/// Row-major (rows × l) times a small l × k matrix, in fixed blocks of rows
+/// (deterministic for any thread count).
+fn times_small(a: &[f64], rows: usize, l: usize, b: faer::MatRef<'_, f64>, k: usize) -> Mat<f64> {
+    const BLOCK: usize = 2048;
+    let blocks: Vec<Mat<f64>> = a
+        .par_chunks(BLOCK * l)
+        .map(|chunk| {
+            let c = faer::MatRef::from_row_major_slice(chunk, chunk.len() / l, l);
+            let mut out = Mat::<f64>::zeros(chunk.len() / l, k);
+            faer::linalg::matmul::matmul(out.as_mut(), faer::Accum::Replace, c, b.get(.., ..k), 1.0, faer::Par::Seq);
+            out
+        })
+        .collect();
+    let mut out = Mat::<f64>::zeros(rows, k);
+    let mut r0 = 0;
+    for blk in blocks {
+        out.as_mut().get_mut(r0..r0 + blk.nrows(), ..).copy_from(&blk);
+        r0 += blk.nrows();
+    }
+    out
 }
 
 /// Gaussian rows × l matrix, row-major, drawn per block of 1024 rows.
@@ -170,10 +270,8 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     // Bᵀ = Aᵀ·Q = W·S·Zᵀ  ⇒  A ≈ Q·B = (Q·Z)·S·Wᵀ.
     let bt = to_mat(&spmm(&at, &q, l), cols, l);
     let svd = bt.thin_svd().map_err(|e| Error::Numerical(format!("dense SVD failed: {e:?}")))?;
-    let qm = to_mat(&q, rows, l);
-    let u_full = &qm * svd.V();
+    let u = times_small(&q, rows, l, svd.V(), k);
     let s: Vec<f64> = (0..k).map(|i| svd.S().column_vector()[i]).collect();
-    let u = Mat::from_fn(rows, k, |i, j| u_full[(i, j)]);
     let v = Mat::from_fn(cols, k, |i, j| svd.U()[(i, j)]);
     Ok(Svd { u, s, v })
 }
