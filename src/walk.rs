@@ -36,6 +36,13 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A 64-bit hash of two words (SplitMix64 rounds): the seed of every
+/// reproducible random choice that must not depend on scheduling.
+#[inline]
+pub fn mix(a: u64, b: u64) -> u64 {
+    splitmix64(splitmix64(a) ^ b)
+}
+
 /// The RNG of walk number `index` from node `start`: a pure function of
 /// `(seed, start, index)`, so any thread may run any walk.
 #[inline]

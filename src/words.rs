@@ -25,6 +25,8 @@ pub struct WordConfig {
     pub window: usize,
     /// Distance weighting of contexts. Default uniform.
     pub weighting: Weighting,
+    /// Subsampling threshold t of frequent words (word2vec's `sample`; 0 = off).
+    pub subsample: f64,
     /// Shift log b of the PMI. Default 1 (no shift, best for SVD).
     pub neg: f64,
     /// Context-distribution smoothing α. Default 0.75.
@@ -51,6 +53,7 @@ impl Default for WordConfig {
             dim: 128,
             window: 5,
             weighting: Weighting::Uniform,
+            subsample: 0.0,
             neg: 1.0,
             cds: 0.75,
             min_pair_count: 1.0,
@@ -71,6 +74,7 @@ impl WordConfig {
         check(self.dim >= 1, "dim", "must be at least 1")?;
         check(self.window >= 1, "window", "must be at least 1")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
+        check(self.subsample.is_finite() && self.subsample >= 0.0, "subsample", "must be >= 0")?;
         check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
         check(self.min_pair_count.is_finite() && self.min_pair_count >= 0.0, "min_pair_count", "must be >= 0")?;
         check((0.0..=1.0).contains(&self.eig_weight), "eig_weight", "must be in [0, 1]")?;
@@ -90,6 +94,13 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
     with_threads(config.threads, || {
         let mut report = Report { walk_path: "sentences".into(), ..Default::default() };
         let t = Instant::now();
+        let thinned;
+        let corpus = if config.subsample > 0.0 {
+            thinned = corpus.subsample(config.subsample, config.seed);
+            &thinned
+        } else {
+            corpus
+        };
         let co = count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress);
         report.stage_seconds.push(("count".into(), t.elapsed().as_secs_f64()));
         report.walk_steps = co.steps;

@@ -37,6 +37,9 @@ pub struct WordsArgs {
     /// Context weighting by distance: uniform, dynamic (word2vec's (T-d+1)/T) or harmonic (1/d).
     #[arg(long, value_enum, default_value = "uniform")]
     weighting: WeightingArg,
+    /// Subsample frequent words with threshold t (word2vec's `sample`, e.g. 1e-5; 0 = off).
+    #[arg(long, default_value_t = WordConfig::default().subsample)]
+    subsample: f64,
     /// PMI shift log b (1 = none).
     #[arg(long, default_value_t = WordConfig::default().neg)]
     neg: f64,
@@ -77,6 +80,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
         WeightingArg::Dynamic => Weighting::Dynamic,
         WeightingArg::Harmonic => Weighting::Harmonic,
     };
+    config.subsample = args.subsample;
     config.neg = args.neg;
     config.cds = args.cds;
     config.min_pair_count = args.min_pair_count;

@@ -120,6 +120,34 @@ impl Corpus {
         &self.tokens[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// word2vec's subsampling of frequent words: each occurrence of a word
+    /// with corpus frequency f > t is dropped with probability 1 − √(t/f),
+    /// decided by a hash of (seed, position) so the result is reproducible.
+    /// Dropped words leave no gap, so the remaining words' windows widen,
+    /// as in word2vec (Levy et al.'s "dirty" subsampling). `t = 0` keeps all.
+    pub fn subsample(&self, t: f64, seed: u64) -> Corpus {
+        if t <= 0.0 {
+            return self.clone();
+        }
+        let total: u64 = self.vocab.counts().iter().sum();
+        let keep: Vec<f64> =
+            self.vocab.counts().iter().map(|&c| (t / (c as f64 / total as f64)).sqrt().min(1.0)).collect();
+        let mut tokens = Vec::with_capacity(self.tokens.len());
+        let mut offsets = Vec::with_capacity(self.offsets.len());
+        offsets.push(0);
+        for i in 0..self.sentence_count() {
+            for p in self.offsets[i]..self.offsets[i + 1] {
+                let w = self.tokens[p];
+                let u = (crate::walk::mix(seed, p as u64) >> 11) as f64 / (1u64 << 53) as f64;
+                if u < keep[w as usize] {
+                    tokens.push(w);
+                }
+            }
+            offsets.push(tokens.len());
+        }
+        Corpus { tokens, offsets, vocab: self.vocab.clone() }
+    }
+
     /// Tokenize every line of `path` (plain or gzip).
     ///
     /// # Errors
@@ -243,5 +271,20 @@ mod tests {
         let c = Corpus::from_lines(lines, &TextConfig::default().min_count(1).max_vocab(2)).unwrap();
         assert_eq!(c.vocab.words(), &["the", "cat"]);
         assert!(Corpus::from_lines(lines, &TextConfig::default().min_count(9)).is_err());
+    }
+
+    #[test]
+    fn subsampling_thins_frequent_words_reproducibly() {
+        let mut lines = vec!["the the the the the the the the rare"; 100];
+        lines.push("other");
+        let c = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1)).unwrap();
+        let s = c.subsample(0.2, 7);
+        let count = |c: &Corpus, w: &str| c.tokens.iter().filter(|&&t| t == c.vocab.id(w).unwrap()).count();
+        assert_eq!(count(&s, "rare"), 100);
+        let the = count(&s, "the");
+        // "rare" (f = 100/901 < t) is kept; "the" with probability √(0.2 / (800/901)) ≈ 0.47.
+        assert!((330..430).contains(&the), "{the}");
+        assert_eq!(s.tokens, c.subsample(0.2, 7).tokens);
+        assert_eq!(s.sentence_count(), c.sentence_count());
     }
 }
