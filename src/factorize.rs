@@ -270,10 +270,26 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     // Bᵀ = Aᵀ·Q = W·S·Zᵀ  ⇒  A ≈ Q·B = (Q·Z)·S·Wᵀ.
     let bt = to_mat(&spmm(&at, &q, l), cols, l);
     let svd = bt.thin_svd().map_err(|e| Error::Numerical(format!("dense SVD failed: {e:?}")))?;
-    let u = times_small(&q, rows, l, svd.V(), k);
+    let mut u = times_small(&q, rows, l, svd.V(), k);
     let s: Vec<f64> = (0..k).map(|i| svd.S().column_vector()[i]).collect();
-    let v = Mat::from_fn(cols, k, |i, j| svd.U()[(i, j)]);
+    let mut v = Mat::from_fn(cols, k, |i, j| svd.U()[(i, j)]);
+    zero_empty_rows(&mut u, a);
+    zero_empty_rows(&mut v, &at);
     Ok(Svd { u, s, v })
+}
+
+/// A row of A without entries carries no information, but when A's rank is
+/// below k the SVD may give it a component along an arbitrary null-space
+/// direction: set its factor row to zero (an isolated node, a never-seen
+/// context).
+fn zero_empty_rows(factor: &mut Mat<f64>, a: &SparseMatrix) {
+    for (i, row) in a.outer_iterator().enumerate() {
+        if row.nnz() == 0 {
+            for j in 0..factor.ncols() {
+                factor[(i, j)] = 0.0;
+            }
+        }
+    }
 }
 
 /// Exact rank-`k` SVD through a dense copy (faer); the reference for tests

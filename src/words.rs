@@ -25,11 +25,12 @@ pub struct WordConfig {
     pub window: usize,
     /// Distance weighting of contexts. Default uniform.
     pub weighting: Weighting,
-    /// Subsampling threshold t of frequent words (word2vec's `sample`; 0 = off).
+    /// Subsampling threshold t of frequent words (word2vec's `sample`; 0 = off). Default 1e-4.
     pub subsample: f64,
     /// Shift log b of the PMI. Default 1 (no shift, best for SVD).
     pub neg: f64,
-    /// Context-distribution smoothing α. Default 0.75.
+    /// Context-distribution smoothing α. Default 1 (none): on the 25M-token
+    /// Wikipedia benchmark α = 0.75 measured worse on all three scores.
     pub cds: f64,
     /// Pairs with a smaller (weighted) count are dropped. Default 1 (keep all).
     pub min_pair_count: f64,
@@ -53,9 +54,9 @@ impl Default for WordConfig {
             dim: 128,
             window: 5,
             weighting: Weighting::Uniform,
-            subsample: 0.0,
+            subsample: 1e-4,
             neg: 1.0,
-            cds: 0.75,
+            cds: 1.0,
             min_pair_count: 1.0,
             eig_weight: 0.5,
             side: Side::Left,

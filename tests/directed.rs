@@ -52,3 +52,17 @@ fn email_eu_core_embeds_every_node_when_the_data_is_present() {
     assert_eq!(emb.len(), 1005);
     assert!(report.pmi_nonzeros > 10_000);
 }
+
+#[test]
+fn nodes_with_only_zero_weight_edges_get_zero_rows() {
+    let text = "a b 0\nc d 1\nd e 2\n";
+    let g = Graph::from_edge_list_reader(text.as_bytes(), &EdgeListFormat::default().weighted(true), None).unwrap();
+    assert_eq!(g.node_count(), 5);
+    assert_eq!(g.stats().zero_weight_edges, 1);
+    let (emb, _) = embed(&g, &EmbedConfig::default().dim(2).min_pair_count(1), &NoProgress).unwrap();
+    assert_eq!(emb.labels(), &["a", "b", "c", "d", "e"]);
+    for isolated in ["a", "b"] {
+        assert!(emb.vector(isolated, Side::Left).unwrap().iter().all(|&x| x == 0.0));
+    }
+    assert!(emb.vector("d", Side::Left).unwrap().iter().any(|&x| x != 0.0));
+}

@@ -1,0 +1,109 @@
+//! The text path end to end through the binary: `words`, `query`, `eval
+//! words`, `docs` with fold-in, `eval docs`, on small corpora written here.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pmivec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pmivec")).args(args).output().expect("run pmivec")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Two topics that never share a line, plus a gender/royalty pattern.
+fn corpus(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(match i % 4 {
+            0 => "the cat chased the dog and the pet ate food\n",
+            1 => "a dog and a cat are pets that need food\n",
+            2 => "the stock market fell as bond prices and trade rose\n",
+            _ => "investors trade stock and bond on the market\n",
+        });
+    }
+    let path = dir.join("corpus.txt");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn words_query_and_eval_work_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let out = dir.path().join("w.txt");
+    let r = pmivec(&["words", s(&corpus), "-o", s(&out), "--dim", "4", "--window", "2", "--min-count", "1"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header: Vec<usize> = text.lines().next().unwrap().split(' ').map(|x| x.parse().unwrap()).collect();
+    assert_eq!(header[1], 4);
+    assert_eq!(text.lines().count(), header[0] + 1);
+    assert!(text.lines().nth(1).unwrap().starts_with("the "), "most frequent word first");
+
+    let r = pmivec(&["query", s(&out), "--nearest", "stock", "-k", "3"]);
+    assert!(r.status.success());
+    let near = String::from_utf8_lossy(&r.stdout);
+    let top: Vec<&str> = near.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert!(top.iter().any(|w| ["market", "bond", "trade", "investors", "prices"].contains(w)), "{near}");
+    let r = pmivec(&["query", s(&out), "--nearest", "unicorn"]);
+    assert_eq!(r.status.code(), Some(1), "an unknown word exits 1");
+    assert!(String::from_utf8_lossy(&r.stderr).contains("unicorn"));
+
+    let sims = dir.path().join("sims.tsv");
+    std::fs::write(&sims, "# header\ncat\tdog\t9\ncat\tstock\t1\nbond\tstock\t8\nunicorn\tcat\t5\n").unwrap();
+    let qs = dir.path().join("q.txt");
+    std::fs::write(&qs, ": pets\ncat dog stock bond\nunicorn cat dog bond\n").unwrap();
+    let r = pmivec(&["eval", "words", s(&out), "--similarity", s(&sims), "--analogy", s(&qs)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(json["sims"]["covered"], 3);
+    assert_eq!(json["sims"]["total"], 4);
+    assert_eq!(json["analogy"]["covered"], 1);
+    assert_eq!(json["analogy"]["total"], 2);
+}
+
+#[test]
+fn docs_fit_fold_in_and_classify() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..60 {
+        let (label, body) = if i % 2 == 0 {
+            ("pets", "cat dog pet food vet fur")
+        } else {
+            ("money", "stock bond market trade price bank")
+        };
+        text.push_str(&format!("d{i}\t{label}\t{body} {}\n", ["alpha", "beta", "gamma"][i % 3]));
+    }
+    let docs = dir.path().join("docs.tsv");
+    std::fs::write(&docs, &text).unwrap();
+    let new = dir.path().join("new.txt");
+    std::fs::write(&new, "a cat and a dog\nthe bond market\n").unwrap();
+    let (out, terms, folded) = (dir.path().join("d.txt"), dir.path().join("t.txt"), dir.path().join("f.txt"));
+    let r = pmivec(&[
+        "docs",
+        s(&docs),
+        "-o",
+        s(&out),
+        "--term-output",
+        s(&terms),
+        "--dim",
+        "3",
+        "--fold-in",
+        s(&new),
+        "--fold-output",
+        s(&folded),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("60 3\nd0 "));
+    assert!(std::fs::read_to_string(&terms).unwrap().lines().count() > 10);
+    let f = std::fs::read_to_string(&folded).unwrap();
+    assert!(f.starts_with("2 3\n1 ") && f.contains("\n2 "), "{f}");
+    let r = pmivec(&["eval", "docs", s(&docs), "--dim", "3", "--label-column", "2"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert!(json["accuracy"].as_f64().unwrap() > 0.95, "{json}");
+    let r = pmivec(&["eval", "docs", s(&docs), "--dim", "3", "--label-column", "7"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("docs.tsv:1: no label column 7"));
+}
