@@ -2,9 +2,12 @@
 //! randomized SVD, document vectors U·Σ^p and term vectors V·Σ^p, and fold-in
 //! of new documents without refitting.
 //!
-//! Weighting (scikit-learn's `TfidfVectorizer` default, which the BBC
-//! reference uses): x_dt = tf_dt · (ln((1 + N)/(1 + df_t)) + 1), optionally
-//! with sublinear tf 1 + ln tf, then each document row scaled to unit length.
+//! Weighting, then each document row scaled to unit length:
+//! * tf-idf (scikit-learn's `TfidfVectorizer` default, which the BBC
+//!   reference uses): x_dt = tf_dt · (ln((1 + N)/(1 + df_t)) + 1), optionally
+//!   with sublinear tf 1 + ln tf;
+//! * log-entropy (gensim's `LogEntropyModel`, which the Lee reference uses):
+//!   x_dt = ln(1 + tf_dt) · (1 + Σ_d p_td ln p_td / ln N), p_td = tf_td / gf_t.
 //! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
 //! exactly U·Σ^p for the documents the model was fitted on.
 
@@ -13,9 +16,8 @@ use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::{SvdConfig, randomized_svd};
 use crate::pipeline::with_threads;
-use crate::text::{Corpus, TextConfig, Vocab, tokenize};
+use crate::text::{Corpus, TextConfig, Vocab};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::path::Path;
 
 /// LSA parameters (text parameters live in [`TextConfig`]).
@@ -27,7 +29,9 @@ pub struct LsaConfig {
     pub dim: usize,
     /// p in U·Σ^p and V·Σ^p. Default 1 (the classic LSA document vectors U·Σ).
     pub eig_weight: f64,
-    /// Use 1 + ln tf instead of tf. Default false.
+    /// Term weighting. Default tf-idf.
+    pub weighting: TermWeighting,
+    /// With tf-idf, use 1 + ln tf instead of tf. Default true.
     pub sublinear_tf: bool,
     /// Randomized SVD oversampling. Default 20.
     pub oversample: usize,
@@ -44,13 +48,25 @@ impl Default for LsaConfig {
         LsaConfig {
             dim: 128,
             eig_weight: 1.0,
-            sublinear_tf: false,
+            weighting: TermWeighting::TfIdf,
+            sublinear_tf: true,
             oversample: 20,
             power_iters: 3,
             seed: 0,
             threads: 0,
         }
     }
+}
+
+/// How term counts become matrix entries (see the module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TermWeighting {
+    /// tf · idf.
+    #[default]
+    TfIdf,
+    /// ln(1 + tf) · entropy-based global weight.
+    LogEntropy,
 }
 
 /// Documents read from a file: ids, texts and (optionally) labels.
@@ -102,8 +118,8 @@ pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Docume
 #[derive(Clone, Debug)]
 pub struct Lsa {
     terms: Vocab,
-    idf: Vec<f32>,
-    stopwords: HashSet<String>,
+    global: Vec<f32>,
+    text: TextConfig,
     config: LsaConfig,
     /// V·Σ^(p−1), terms × dim: the fold-in projection.
     projection: Vec<f32>,
@@ -123,17 +139,7 @@ impl Lsa {
         if config.dim > n_docs.min(n_terms) {
             return Err(Error::RankTooLarge { requested: config.dim, max: n_docs.min(n_terms) });
         }
-        let mut df = vec![0u32; n_terms];
-        let mut seen = vec![u32::MAX; n_terms];
-        for d in 0..n_docs {
-            for &t in corpus.sentence(d) {
-                if seen[t as usize] != d as u32 {
-                    seen[t as usize] = d as u32;
-                    df[t as usize] += 1;
-                }
-            }
-        }
-        let idf: Vec<f32> = df.iter().map(|&f| (((1 + n_docs) as f64 / (1 + f) as f64).ln() + 1.0) as f32).collect();
+        let global = global_weights(&corpus, config.weighting);
         let mut indptr = vec![0usize];
         let (mut indices, mut values) = (Vec::new(), Vec::new());
         let mut row: Vec<u32> = Vec::new();
@@ -151,7 +157,7 @@ impl Lsa {
                     k += 1;
                 }
                 indices.push(t);
-                values.push(weight_tf(tf, config.sublinear_tf) * idf[t as usize]);
+                values.push(local_weight(tf, config) * global[t as usize]);
             }
             normalize(&mut values[start..]);
             indptr.push(indices.len());
@@ -184,8 +190,8 @@ impl Lsa {
             documents: Embeddings::from_matrix(ids.to_vec(), k, side(&svd.u)),
             term_vectors: Embeddings::from_matrix(corpus.vocab.words().to_vec(), k, side(&svd.v)),
             terms: corpus.vocab,
-            idf,
-            stopwords: text.stopwords.iter().cloned().collect(),
+            global,
+            text: text.clone(),
             config: config.clone(),
             projection,
         })
@@ -204,16 +210,13 @@ impl Lsa {
     /// are ignored; a document with no known word maps to zero.
     pub fn fold_in(&self, text: &str) -> Vec<f32> {
         let mut tf: std::collections::BTreeMap<u32, u32> = Default::default();
-        let mut buf = String::new();
-        tokenize(text, &mut buf, |w| {
-            if !self.stopwords.contains(w) {
-                if let Some(t) = self.terms.id(w) {
-                    *tf.entry(t).or_default() += 1;
-                }
+        crate::text::Normalizer::new(&self.text).tokens(text, |w| {
+            if let Some(t) = self.terms.id(w) {
+                *tf.entry(t).or_default() += 1;
             }
         });
         let (terms, mut values): (Vec<u32>, Vec<f32>) =
-            tf.into_iter().map(|(t, f)| (t, weight_tf(f, self.config.sublinear_tf) * self.idf[t as usize])).unzip();
+            tf.into_iter().map(|(t, f)| (t, local_weight(f, &self.config) * self.global[t as usize])).unzip();
         normalize(&mut values);
         let k = self.config.dim;
         let mut out = vec![0f32; k];
@@ -233,8 +236,44 @@ impl Lsa {
     }
 }
 
-fn weight_tf(tf: u32, sublinear: bool) -> f32 {
-    if sublinear { 1.0 + (tf as f32).ln() } else { tf as f32 }
+fn local_weight(tf: u32, config: &LsaConfig) -> f32 {
+    match config.weighting {
+        TermWeighting::LogEntropy => (1.0 + tf as f32).ln(),
+        TermWeighting::TfIdf if config.sublinear_tf => 1.0 + (tf as f32).ln(),
+        TermWeighting::TfIdf => tf as f32,
+    }
+}
+
+/// Per-term global weights: idf, or 1 + Σ_d p_td ln p_td / ln N.
+fn global_weights(corpus: &Corpus, weighting: TermWeighting) -> Vec<f32> {
+    let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
+    let mut df = vec![0u32; n_terms];
+    let mut gf = vec![0u64; n_terms];
+    let mut plogp = vec![0f64; n_terms];
+    let mut row: Vec<u32> = Vec::new();
+    for d in 0..n_docs {
+        row.clear();
+        row.extend_from_slice(corpus.sentence(d));
+        row.sort_unstable();
+        for run in row.chunk_by(|a, b| a == b) {
+            df[run[0] as usize] += 1;
+            gf[run[0] as usize] += run.len() as u64;
+        }
+    }
+    if weighting == TermWeighting::TfIdf {
+        return df.iter().map(|&f| (((1 + n_docs) as f64 / (1 + f) as f64).ln() + 1.0) as f32).collect();
+    }
+    for d in 0..n_docs {
+        row.clear();
+        row.extend_from_slice(corpus.sentence(d));
+        row.sort_unstable();
+        for run in row.chunk_by(|a, b| a == b) {
+            let p = run.len() as f64 / gf[run[0] as usize] as f64;
+            plogp[run[0] as usize] += p * p.ln();
+        }
+    }
+    let log_n = (n_docs.max(2) as f64).ln();
+    plogp.iter().map(|&e| (1.0 + e / log_n) as f32).collect()
 }
 
 fn normalize(v: &mut [f32]) {

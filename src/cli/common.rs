@@ -67,20 +67,35 @@ pub struct TextArgs {
     /// Keep only the most frequent words (0 = all).
     #[arg(long, default_value_t = 0)]
     pub max_vocab: usize,
-    /// Remove stop words: `english` (built-in list) or a file with one word per line; repeatable.
+    /// Remove stop words: `english` (built-in list), `none`, or a file with one word per line; repeatable.
     #[arg(long)]
     pub stopwords: Vec<String>,
+    /// Remove tokens shorter than this many characters.
+    #[arg(long, default_value_t = 1)]
+    pub min_length: usize,
+    /// Reduce words to English Snowball stems.
+    #[arg(long)]
+    pub stem: bool,
+    /// Remove tokens containing digits.
+    #[arg(long)]
+    pub drop_numeric: bool,
 }
 
 impl TextArgs {
-    pub fn config(&self, default_min_count: u64) -> anyhow::Result<TextConfig> {
-        let mut cfg =
-            TextConfig::default().min_count(self.min_count.unwrap_or(default_min_count)).max_vocab(self.max_vocab);
-        for s in &self.stopwords {
-            cfg = if s == "english" {
-                cfg.english_stopwords()
-            } else {
-                cfg.stopwords_from_file(Path::new(s)).context("reading the stop-word list")?
+    /// The text config; `default_stopwords` applies when no --stopwords is given.
+    pub fn config(&self, default_min_count: u64, default_stopwords: &str) -> anyhow::Result<TextConfig> {
+        let mut cfg = TextConfig::default()
+            .min_count(self.min_count.unwrap_or(default_min_count))
+            .max_vocab(self.max_vocab)
+            .min_length(self.min_length)
+            .stem(self.stem)
+            .drop_numeric(self.drop_numeric);
+        let given = if self.stopwords.is_empty() { vec![default_stopwords.to_owned()] } else { self.stopwords.clone() };
+        for s in &given {
+            cfg = match s.as_str() {
+                "none" => cfg,
+                "english" => cfg.english_stopwords(),
+                file => cfg.stopwords_from_file(Path::new(file)).context("reading the stop-word list")?,
             };
         }
         Ok(cfg)

@@ -2,12 +2,18 @@
 
 use super::common::{FormatArg, SvdArgs, TextArgs, save, stage_line};
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use pmivec::Side;
-use pmivec::lsa::{Lsa, LsaConfig, read_documents};
+use pmivec::lsa::{Lsa, LsaConfig, TermWeighting, read_documents};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum WeightingArg {
+    TfIdf,
+    LogEntropy,
+}
 
 /// LSA model parameters.
 #[derive(Args, Clone)]
@@ -18,9 +24,12 @@ pub struct LsaArgs {
     /// p in U·Σ^p (1 = classic LSA document vectors U·Σ).
     #[arg(long, default_value_t = LsaConfig::default().eig_weight)]
     pub eig_weight: f64,
-    /// Use 1 + ln(tf) instead of raw term frequency.
+    /// Term weighting: tf-idf or log-entropy.
+    #[arg(long, value_enum, default_value = "tf-idf")]
+    pub weighting: WeightingArg,
+    /// With tf-idf, use raw term frequency instead of 1 + ln(tf).
     #[arg(long)]
-    pub sublinear_tf: bool,
+    pub raw_tf: bool,
     #[command(flatten)]
     pub text: TextArgs,
     #[command(flatten)]
@@ -32,7 +41,11 @@ impl LsaArgs {
         let mut c = LsaConfig::default();
         c.dim = self.dim;
         c.eig_weight = self.eig_weight;
-        c.sublinear_tf = self.sublinear_tf;
+        c.sublinear_tf = !self.raw_tf;
+        c.weighting = match self.weighting {
+            WeightingArg::TfIdf => TermWeighting::TfIdf,
+            WeightingArg::LogEntropy => TermWeighting::LogEntropy,
+        };
         c.oversample = self.svd.oversample;
         c.power_iters = self.svd.power_iters;
         c.seed = self.svd.seed;
@@ -76,7 +89,7 @@ pub struct Recorded<'a> {
 pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = args.lsa.config();
-    let text = args.lsa.text.config(2)?;
+    let text = args.lsa.text.config(2, "english")?;
     let t = Instant::now();
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
     let mut stages = vec![("read".to_owned(), t.elapsed().as_secs_f64())];

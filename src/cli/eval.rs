@@ -119,7 +119,7 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
 fn docs(args: DocsEval) -> anyhow::Result<()> {
     let start = Instant::now();
     let docs = read_documents(&args.corpus, Some(args.label_column)).context("reading the documents")?;
-    let lsa = Lsa::fit(&docs.ids, &docs.texts, &args.lsa.config(), &args.lsa.text.config(2)?)?;
+    let lsa = Lsa::fit(&docs.ids, &docs.texts, &args.lsa.config(), &args.lsa.text.config(2, "english")?)?;
     let fit_secs = start.elapsed().as_secs_f64();
     let mut names: Vec<&String> = docs.labels.iter().collect();
     names.sort();
@@ -149,7 +149,7 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
 fn lee(args: LeeEval) -> anyhow::Result<()> {
     let bg = read_documents(&args.background, None).context("reading the background corpus")?;
     let test = read_documents(&args.docs, None).context("reading the test documents")?;
-    let lsa = Lsa::fit(&bg.ids, &bg.texts, &args.lsa.config(), &args.lsa.text.config(1)?)?;
+    let lsa = Lsa::fit(&bg.ids, &bg.texts, &args.lsa.config(), &args.lsa.text.config(1, "english")?)?;
     let index = Index::new(&lsa.fold_in_all(&test.ids, &test.texts), Side::Left);
     let text = std::fs::read_to_string(&args.similarities)
         .with_context(|| format!("reading {}", args.similarities.display()))?;

@@ -91,7 +91,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     config.seed = args.svd.seed;
     config.threads = args.svd.threads;
     config.validate()?;
-    let text = args.text.config(5)?;
+    let text = args.text.config(5, "none")?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = Corpus::from_path(&args.corpus, &text).context("reading the corpus")?;

@@ -26,11 +26,24 @@ pub struct TextConfig {
     pub max_vocab: usize,
     /// Words removed before counting (lowercase). Default: none.
     pub stopwords: Vec<String>,
+    /// Tokens with fewer characters are removed. Default 1.
+    pub min_length: usize,
+    /// Reduce words to their English Snowball (Porter 2) stems. Default false.
+    pub stem: bool,
+    /// Remove tokens that contain a digit. Default false.
+    pub drop_numeric: bool,
 }
 
 impl Default for TextConfig {
     fn default() -> Self {
-        TextConfig { min_count: 5, max_vocab: 0, stopwords: Vec::new() }
+        TextConfig {
+            min_count: 5,
+            max_vocab: 0,
+            stopwords: Vec::new(),
+            min_length: 1,
+            stem: false,
+            drop_numeric: false,
+        }
     }
 }
 
@@ -45,6 +58,21 @@ impl TextConfig {
         self.max_vocab = n;
         self
     }
+    /// Set [`TextConfig::min_length`].
+    pub fn min_length(mut self, n: usize) -> Self {
+        self.min_length = n;
+        self
+    }
+    /// Set [`TextConfig::drop_numeric`].
+    pub fn drop_numeric(mut self, yes: bool) -> Self {
+        self.drop_numeric = yes;
+        self
+    }
+    /// Set [`TextConfig::stem`].
+    pub fn stem(mut self, yes: bool) -> Self {
+        self.stem = yes;
+        self
+    }
     /// Use the built-in English stop-word list ([`ENGLISH_STOPWORDS`]), in addition to any set.
     pub fn english_stopwords(mut self) -> Self {
         self.stopwords.extend(ENGLISH_STOPWORDS.iter().map(|s| s.to_string()));
@@ -57,6 +85,48 @@ impl TextConfig {
             text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase),
         );
         Ok(self)
+    }
+}
+
+/// Tokenizes text the way a [`TextConfig`] says: Unicode words, lowercased,
+/// stop words and short tokens removed (before stemming), optionally stemmed.
+/// The corpus reader, LSA fold-in and document features all use it, so new
+/// text is always cut like the text a model was fitted on.
+pub struct Normalizer {
+    stopwords: HashSet<String>,
+    min_length: usize,
+    drop_numeric: bool,
+    stemmer: Option<rust_stemmers::Stemmer>,
+    buf: String,
+}
+
+impl Normalizer {
+    /// A normalizer for `config`.
+    pub fn new(config: &TextConfig) -> Self {
+        Normalizer {
+            stopwords: config.stopwords.iter().cloned().collect(),
+            min_length: config.min_length,
+            drop_numeric: config.drop_numeric,
+            stemmer: config.stem.then(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)),
+            buf: String::new(),
+        }
+    }
+
+    /// Call `emit` with each kept token of `text`.
+    pub fn tokens(&mut self, text: &str, mut emit: impl FnMut(&str)) {
+        let (stop, min_length, stemmer, numeric) = (&self.stopwords, self.min_length, &self.stemmer, self.drop_numeric);
+        tokenize(text, &mut self.buf, |w| {
+            if stop.contains(w)
+                || (min_length > 1 && w.chars().count() < min_length)
+                || (numeric && w.chars().any(|c| c.is_numeric()))
+            {
+                return;
+            }
+            match stemmer {
+                Some(st) => emit(&st.stem(w)),
+                None => emit(w),
+            }
+        });
     }
 }
 
@@ -161,18 +231,14 @@ impl Corpus {
 
     /// Tokenize lines of text (one sentence each).
     pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a str>, config: &TextConfig) -> Result<Self> {
-        let stop: HashSet<&str> = config.stopwords.iter().map(String::as_str).collect();
+        let mut normalizer = Normalizer::new(config);
         // First pass: provisional ids in order of appearance.
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut counts: Vec<u64> = Vec::new();
         let mut raw: Vec<u32> = Vec::new();
         let mut offsets = vec![0usize];
-        let mut buf = String::new();
         for line in lines {
-            tokenize(line, &mut buf, |w| {
-                if stop.contains(w) {
-                    return;
-                }
+            normalizer.tokens(line, |w| {
                 let id = match ids.get(w) {
                     Some(&id) => id,
                     None => {
