@@ -140,7 +140,9 @@ mod tests {
             lines.push(if i % 2 == 0 { "cat dog pet fur paw" } else { "stock bond market price trade" });
         }
         let c = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1)).unwrap();
-        let (emb, _) = embed_words(&c, &WordConfig { dim: 2, window: 2, subsample: 0.0, ..Default::default() }, &NoProgress).unwrap();
+        let (emb, _) =
+            embed_words(&c, &WordConfig { dim: 2, window: 2, subsample: 0.0, ..Default::default() }, &NoProgress)
+                .unwrap();
         let idx = Index::new(&emb, Side::Left);
         assert!(idx.similarity("cat", "dog").unwrap() > 0.9);
         assert!(idx.similarity("cat", "stock").unwrap().abs() < 0.2);
