@@ -5,32 +5,19 @@
 //! Run: `cargo bench --bench stages` (add `-- walk` to pick a stage).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pmivec::NoProgress;
 use pmivec::cooccur::{CountConfig, count_graph};
 use pmivec::factorize::{SvdConfig, randomized_svd};
 use pmivec::pmi::{PmiConfig, pmi};
 use pmivec::walk::{WalkKind, rooted_walks};
-use pmivec::{Graph, NoProgress};
 use std::hint::black_box;
 
-/// A seeded graph with a skewed degree distribution: a ring plus `extra`
-/// edges whose second endpoint favours low ids (hubs).
-fn synthetic(n: u32, extra: u32, seed: u64) -> Graph {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let mut edges: Vec<(u32, u32, f64)> = (0..n).map(|i| (i, (i + 1) % n, 1.0)).collect();
-    for _ in 0..extra {
-        let a = next() % n;
-        let b = ((next() % n) as u64 * (next() % n) as u64 / n as u64) as u32;
-        edges.push((a, b, 1.0));
-    }
-    Graph::from_edges((0..n).map(|i| i.to_string()).collect(), edges, false, false).unwrap()
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn stages(c: &mut Criterion) {
-    let g = synthetic(10_000, 300_000, 1);
+    // A ring plus 300,000 edges whose second endpoint favours low ids (hubs).
+    let g = common::random_graph(10_000, 300_000, 1);
     let count_cfg =
         CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1, ..Default::default() };
 
