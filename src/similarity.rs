@@ -138,16 +138,13 @@ fn top_k(scores: impl Iterator<Item = f32>, k: usize, exclude: &[usize]) -> Vec<
     all
 }
 
-/// Mean of the vectors of the words of `text` found in `index` (a simple
-/// document feature); `None` if no word is known. Tokenized like the corpus.
-pub fn mean_vector(index: &Index, text: &str, stopwords: &std::collections::HashSet<String>) -> Option<Vec<f32>> {
+/// Mean of the unit-length vectors of the words of `text` found in `index`
+/// (a simple document feature); `None` if no word is known. The text is cut by
+/// `normalizer` (stop words removed, as the caller configured it).
+pub fn mean_vector(index: &Index, text: &str, normalizer: &mut crate::text::Normalizer) -> Option<Vec<f32>> {
     let mut sum = vec![0f32; index.dim()];
     let mut n = 0;
-    let mut buf = String::new();
-    crate::text::tokenize(text, &mut buf, |w| {
-        if stopwords.contains(w) {
-            return;
-        }
+    normalizer.tokens(text, |w| {
         if let Some(i) = index.id(w) {
             sum.iter_mut().zip(index.row(i)).for_each(|(s, x)| *s += x);
             n += 1;
@@ -183,7 +180,8 @@ mod tests {
         assert!(nn.iter().all(|n| n.label != "king"));
         assert!(nn[0].score >= nn[1].score);
         assert!((idx.similarity("man", "man").unwrap() - 1.0).abs() < 1e-6);
-        let mv = mean_vector(&idx, "King and queen", &Default::default()).unwrap();
+        let mut norm = crate::text::Normalizer::new(&crate::text::TextConfig::default().english_stopwords());
+        let mv = mean_vector(&idx, "King and queen", &mut norm).unwrap();
         assert!((mv[1] - (idx.row(2)[1] + idx.row(3)[1]) / 2.0).abs() < 1e-6);
     }
 }

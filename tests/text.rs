@@ -107,3 +107,23 @@ fn docs_fit_fold_in_and_classify() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("docs.tsv:1: no label column 7"));
 }
+
+#[test]
+fn documents_from_mean_word_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = dir.path().join("w.txt");
+    std::fs::write(&words, "3 2\ncat 1 0\ndog 0.8 0.2\nstock 0 1\n").unwrap();
+    let docs = dir.path().join("d.txt");
+    std::fs::write(&docs, "the cat and the dog\nstock\nnothing known\n").unwrap();
+    let out = dir.path().join("o.txt");
+    let r = pmivec(&["docs", s(&docs), "-o", s(&out), "--from-words", s(&words)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // Mean of the unit-length word vectors: cat (1, 0) and dog (0.8, 0.2)/|·|; stop words dropped.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<f32>> =
+        text.lines().skip(1).map(|l| l.split(' ').skip(1).map(|x| x.parse().unwrap()).collect()).collect();
+    let dog = (0.8f32 / 0.68f32.sqrt(), 0.2f32 / 0.68f32.sqrt());
+    assert!((rows[0][0] - (1.0 + dog.0) / 2.0).abs() < 1e-6 && (rows[0][1] - dog.1 / 2.0).abs() < 1e-6, "{text}");
+    assert_eq!(rows[1], [0.0, 1.0]);
+    assert_eq!(rows[2], [0.0, 0.0]);
+}

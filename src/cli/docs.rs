@@ -70,6 +70,11 @@ pub struct DocsArgs {
     /// Where the folded-in document vectors go.
     #[arg(long, requires = "fold_in")]
     fold_output: Option<PathBuf>,
+    /// Instead of LSA: each document is the mean of its words' unit-length vectors from
+    /// this word2vec text file (stop words removed; unknown words skipped;
+    /// a document with no known word gets a zero row).
+    #[arg(long, conflicts_with_all = ["term_output", "fold_in"])]
+    from_words: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
@@ -93,6 +98,19 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
     let mut stages = vec![("read".to_owned(), t.elapsed().as_secs_f64())];
+    if let Some(words) = &args.from_words {
+        let emb = pmivec::io::read_word2vec(words).context("reading the word vectors")?;
+        let index = pmivec::similarity::Index::new(&emb, Side::Left);
+        let mut normalizer = pmivec::text::Normalizer::new(&text);
+        let d = index.dim();
+        let data: Vec<f32> = docs
+            .texts
+            .iter()
+            .flat_map(|t| pmivec::similarity::mean_vector(&index, t, &mut normalizer).unwrap_or_else(|| vec![0.0; d]))
+            .collect();
+        let out = pmivec::Embeddings::from_matrix(docs.ids.clone(), d, data);
+        return save(&out, Side::Left, args.format.into(), &args.output, &text, &args.corpus, &stages);
+    }
     let t = Instant::now();
     let lsa = Lsa::fit(&docs.ids, &docs.texts, &config, &text)?;
     stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
