@@ -19,3 +19,22 @@ fn output_is_bit_identical_with_one_and_two_threads() {
     let (c, _) = embed(&g, &cfg.seed(43), &NoProgress).unwrap();
     assert_ne!(a.matrix(Side::Left), c.matrix(Side::Left), "the seed must matter");
 }
+
+#[test]
+fn word_vectors_are_bit_identical_with_one_and_two_threads() {
+    use pmivec::text::{Corpus, TextConfig};
+    use pmivec::words::{WordConfig, embed_words};
+    let lines: Vec<String> =
+        (0..400).map(|i| format!("w{} w{} w{} w{} w{}", i % 7, i % 11, i % 13, (i * 3) % 17, i % 5)).collect();
+    let corpus = Corpus::from_lines(lines.iter().map(String::as_str), &TextConfig::default().min_count(1)).unwrap();
+    let mut cfg = WordConfig::default();
+    cfg.dim = 8;
+    cfg.subsample = 0.01;
+    let run = |threads| {
+        let mut c = cfg.clone();
+        c.threads = threads;
+        embed_words(&corpus, &c, &NoProgress).unwrap().0.matrix(Side::Left)
+    };
+    let (a, b) = (run(1), run(2));
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+}

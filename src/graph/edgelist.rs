@@ -83,6 +83,8 @@ pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Opt
         lineno += 1;
         let line = std::str::from_utf8(&buf).map_err(|_| parse_err(lineno, "line is not valid UTF-8".into()))?;
         let line = line.trim_end_matches(['\n', '\r']);
+        // A UTF-8 byte-order mark is not part of the first node id.
+        let line = if lineno == 1 { line.trim_start_matches('\u{feff}') } else { line };
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%') {
             continue;
@@ -156,7 +158,9 @@ mod tests {
 
     #[test]
     fn every_delimiter_reads_the_same_graph() {
-        for text in ["a\tb\nb\tc\n", "a,b\nb , c\n", "a  b\n  b c\n", "# c\n% c\n\na b\r\nb c\r\n"] {
+        for text in
+            ["a\tb\nb\tc\n", "a,b\nb , c\n", "a  b\n  b c\n", "# c\n% c\n\na b\r\nb c\r\n", "\u{feff}a b\nb c\n"]
+        {
             let g = parse(text, &EdgeListFormat::default()).unwrap();
             assert_eq!(g.labels(), &["a", "b", "c"], "{text:?}");
             assert_eq!(g.neighbors(1), &[0, 2]);
