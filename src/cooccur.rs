@@ -115,8 +115,9 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
             |(acc, touched), task| {
                 let mut block = RowBlock::new();
                 let mut steps = 0u64;
-                for s in task * ROWS_PER_TASK..((task + 1) * ROWS_PER_TASK).min(n) {
-                    let walks = plan[s].0 as u64;
+                let first = task * ROWS_PER_TASK;
+                for (s, &(walks, _)) in plan.iter().enumerate().skip(first).take(ROWS_PER_TASK) {
+                    let walks = walks as u64;
                     // When a row's walks take more steps than there are nodes, a
                     // branch-free count and one scan of the accumulator beat
                     // tracking and sorting the touched columns.

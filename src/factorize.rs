@@ -158,16 +158,16 @@ fn to_row_major(m: &Mat<f64>) -> Vec<f64> {
 /// on 100k-row sketches. If Y is numerically rank-deficient (the Gram matrix
 /// is not safely positive definite), Householder QR takes over.
 fn orth(buf: &[f64], rows: usize, l: usize) -> Vec<f64> {
-    if rows >= 8 * l {
-        if let Some((q, cond)) = cholesky_qr(buf, rows, l) {
-            // One pass loses orthogonality as ε·cond(Y)²: repeat only when
-            // that could exceed ~1e-10.
-            if cond < 1e3 {
-                return q;
-            }
-            if let Some((q, _)) = cholesky_qr(&q, rows, l) {
-                return q;
-            }
+    if rows >= 8 * l
+        && let Some((q, cond)) = cholesky_qr(buf, rows, l)
+    {
+        // One pass loses orthogonality as ε·cond(Y)²: repeat only when
+        // that could exceed ~1e-10.
+        if cond < 1e3 {
+            return q;
+        }
+        if let Some((q, _)) = cholesky_qr(&q, rows, l) {
+            return q;
         }
     }
     to_row_major(&to_mat(buf, rows, l).qr().compute_thin_Q())

@@ -8,6 +8,7 @@
 //!   with sublinear tf 1 + ln tf;
 //! * log-entropy (gensim's `LogEntropyModel`, which the Lee reference uses):
 //!   x_dt = ln(1 + tf_dt) · (1 + Σ_d p_td ln p_td / ln N), p_td = tf_td / gf_t.
+//!
 //! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
 //! exactly U·Σ^p for the documents the model was fitted on.
 

@@ -34,7 +34,7 @@ pub struct WordConfig {
     pub cds: f64,
     /// Pairs with a smaller (weighted) count are dropped. Default 1 (keep all).
     pub min_pair_count: f64,
-    /// p in U·Σ^p. Default 0.5.
+    /// p in U·Σ^p. Default 0.25 (measured between the recommended 0 and 0.5).
     pub eig_weight: f64,
     /// Output side; [`Side::Sum`] is w + c. Default left.
     pub side: Side,
@@ -58,7 +58,7 @@ impl Default for WordConfig {
             neg: 1.0,
             cds: 1.0,
             min_pair_count: 1.0,
-            eig_weight: 0.5,
+            eig_weight: 0.25,
             side: Side::Left,
             oversample: 20,
             power_iters: 3,

@@ -164,10 +164,10 @@ fn lee(args: LeeEval) -> anyhow::Result<()> {
         bail!("{}: expected a {n} × {n} matrix", args.similarities.display());
     }
     let (mut model, mut judged) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        for j in i + 1..n {
+    for (i, row) in human.iter().enumerate() {
+        for (j, &h) in row.iter().enumerate().skip(i + 1) {
             model.push(pmivec::similarity::dot(index.row(i), index.row(j)) as f64);
-            judged.push(human[i][j]);
+            judged.push(h);
         }
     }
     let r = eval::pearson(&model, &judged);
