@@ -1,10 +1,14 @@
 //! # pmivec
 //!
-//! Graph embeddings by factorizing a PMI matrix, the path of NetMF (Qiu et
-//! al., WSDM 2018): an edge list becomes a CSR [`Graph`]; random walks,
-//! streamed and never stored, give windowed co-occurrence counts; those
-//! become a truncated, smoothed PMI matrix; a randomized truncated SVD gives
-//! left (node) and right (context) embeddings U·Σ^p and V·Σ^p.
+//! Embeddings by factorizing a PMI matrix, for graphs, words and documents.
+//!
+//! For graphs the path is NetMF's (Qiu et al., WSDM 2018): an edge list
+//! becomes a CSR [`Graph`]; random walks (DeepWalk or node2vec), streamed and
+//! never stored, give windowed co-occurrence counts; those become a
+//! truncated, smoothed PMI matrix; a randomized truncated SVD gives left
+//! (node) and right (context) embeddings U·Σ^p and V·Σ^p. Sentences take the
+//! same path from the counter on ([`words`]), and documents go through a
+//! tf-idf matrix to the same SVD ([`lsa`]).
 //!
 //! ```
 //! use pmivec::{embed, io, EdgeListFormat, EmbedConfig, Graph, NoProgress, Side};
@@ -33,6 +37,26 @@
 //! let svd = factorize::randomized_svd(&m, 8, &factorize::SvdConfig::default())?;
 //! let emb = Embeddings::from_svd(graph.labels().to_vec(), &svd, 0.5);
 //! assert_eq!(emb.dim(), 8);
+//! # Ok::<(), pmivec::Error>(())
+//! ```
+//!
+//! Words, with queries:
+//!
+//! ```
+//! use pmivec::similarity::Index;
+//! use pmivec::text::{Corpus, TextConfig};
+//! use pmivec::words::{embed_words, WordConfig};
+//! use pmivec::{NoProgress, Side};
+//!
+//! let lines = ["the cat sat on the mat", "the dog sat on the rug", "stocks and bonds fell"].repeat(50);
+//! let corpus = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1))?;
+//! let mut config = WordConfig::default();
+//! config.dim = 4;
+//! config.subsample = 0.0;
+//! let (words, _) = embed_words(&corpus, &config, &NoProgress)?;
+//! let index = Index::new(&words, Side::Left);
+//! let nearest = index.nearest("cat", 3).unwrap();
+//! assert_eq!(nearest.len(), 3);
 //! # Ok::<(), pmivec::Error>(())
 //! ```
 #![warn(missing_docs)]
