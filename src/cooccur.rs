@@ -5,7 +5,7 @@
 //! sparse row: no global hash table, no stored walks, and memory bounded by
 //! the number of distinct pairs. On an undirected graph the backward half of
 //! each window is the forward half seen from the other end, so the matrix is
-//! symmetrized: #(s,c) = k_s·C[s,c] + k_c·C[c,s], with C the raw visit counts
+//! symmetrized: #(s,c) = k_s·C(s,c) + k_c·C(c,s), with C the raw visit counts
 //! and k the rounding weights of [`crate::walk::windows_per_node`].
 //!
 //! Marginals #(w), #(c) and |D| are taken over all pairs; pairs seen fewer
