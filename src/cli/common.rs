@@ -119,7 +119,7 @@ pub fn save(
     io::save(emb, side, format, out, &meta).with_context(|| format!("writing {}", out.display()))
 }
 
-/// " · stage 1.23s" for each stage.
+/// "stage 1.23s · stage 0.45s".
 pub fn stage_line(stages: &[(String, f64)]) -> String {
-    stages.iter().map(|(s, t)| format!(" · {s} {t:.2}s")).collect()
+    stages.iter().map(|(s, t)| format!("{s} {t:.2}s")).collect::<Vec<_>>().join(" · ")
 }

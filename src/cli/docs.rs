@@ -126,7 +126,7 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     }
     if !args.quiet {
         eprintln!(
-            "pmivec: {} documents, {} terms, dim {} |{} · total {:.2}s",
+            "pmivec: {} documents, {} terms, dim {} | {} · total {:.2}s",
             lsa.documents().len(),
             lsa.terms().len(),
             config.dim,

@@ -1,10 +1,10 @@
 //! `pmivec embed EDGES -o OUT`.
 
+use super::common::{FormatArg, SideArg, SvdArgs, save, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use pmivec::io::{self, Format, Metadata};
-use pmivec::{Delimiter, EdgeListFormat, EmbedConfig, Graph, Side};
+use pmivec::{Delimiter, EdgeListFormat, EmbedConfig, Graph};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -14,20 +14,6 @@ enum DelimArg {
     Tab,
     Comma,
     Whitespace,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SideArg {
-    Left,
-    Right,
-    Both,
-    Sum,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Word2vec,
-    Npy,
 }
 
 #[derive(Args)]
@@ -79,24 +65,14 @@ pub struct EmbedArgs {
     /// Drop pairs seen fewer times before the PMI.
     #[arg(long, default_value_t = EmbedConfig::default().min_pair_count)]
     min_pair_count: u32,
-    /// Random seed.
-    #[arg(long, default_value_t = EmbedConfig::default().seed)]
-    seed: u64,
-    /// Worker threads (0 = all cores); the output does not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Extra columns of the randomized SVD sketch.
-    #[arg(long, default_value_t = EmbedConfig::default().oversample)]
-    oversample: usize,
-    /// Power iterations of the randomized SVD.
-    #[arg(long, default_value_t = EmbedConfig::default().power_iters)]
-    power_iters: usize,
     /// Exponent p in U·Σ^p.
     #[arg(long, default_value_t = EmbedConfig::default().eig_weight)]
     eig_weight: f64,
     /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
     #[arg(long, value_enum, default_value = "left")]
     side: SideArg,
+    #[command(flatten)]
+    svd: SvdArgs,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
@@ -114,17 +90,12 @@ impl EmbedArgs {
             .neg(self.neg)
             .cds(self.cds)
             .min_pair_count(self.min_pair_count)
-            .seed(self.seed)
-            .threads(self.threads)
-            .oversample(self.oversample)
-            .power_iters(self.power_iters)
+            .seed(self.svd.seed)
+            .threads(self.svd.threads)
+            .oversample(self.svd.oversample)
+            .power_iters(self.svd.power_iters)
             .eig_weight(self.eig_weight)
-            .side(match self.side {
-                SideArg::Left => Side::Left,
-                SideArg::Right => Side::Right,
-                SideArg::Both => Side::Both,
-                SideArg::Sum => Side::Sum,
-            })
+            .side(self.side.into())
     }
 }
 
@@ -147,23 +118,16 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let read_secs = t.elapsed().as_secs_f64();
     let (emb, report) =
         if args.exact { pmivec::embed_exact(&graph, &config, &bars)? } else { pmivec::embed(&graph, &config, &bars)? };
+    let mut stages = vec![("read".to_owned(), read_secs)];
+    stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    let out_format = match args.format {
-        FormatArg::Word2vec => Format::Word2vec,
-        FormatArg::Npy => Format::Npy,
-    };
-    let mut meta = Metadata::new(&emb, config.side, out_format, &config);
-    meta.input = Some(args.edges.clone());
-    meta.input_sha256 = Some(io::file_sha256(&args.edges)?);
-    meta.stage_seconds.push(("read".into(), read_secs));
-    meta.stage_seconds.extend(report.stage_seconds.iter().cloned());
-    io::save(&emb, config.side, out_format, &args.output, &meta)
-        .with_context(|| format!("writing {}", args.output.display()))?;
-    let write_secs = t.elapsed().as_secs_f64();
+    save(&emb, config.side, args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {
         let s = graph.stats();
-        let mut line = format!(
-            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} walks: {} steps, {} distinct pairs, {} kept, {} PMI nonzeros | read {:.2}s",
+        eprintln!(
+            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} walks: {} steps, \
+             {} distinct pairs, {} kept, {} PMI nonzeros | {} · total {:.2}s",
             graph.node_count(),
             graph.adjacency_len(),
             s.duplicate_edges,
@@ -173,13 +137,9 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
             report.distinct_pairs,
             report.kept_pairs,
             report.pmi_nonzeros,
-            read_secs
+            stage_line(&stages),
+            start.elapsed().as_secs_f64()
         );
-        for (stage, secs) in &report.stage_seconds {
-            line.push_str(&format!(" · {stage} {secs:.2}s"));
-        }
-        line.push_str(&format!(" · write {write_secs:.2}s · total {:.2}s", start.elapsed().as_secs_f64()));
-        eprintln!("{line}");
     }
     Ok(())
 }

@@ -111,7 +111,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {
         eprintln!(
-            "pmivec: {} sentences, {} tokens, {} words; {} distinct pairs, {} kept, {} PMI nonzeros |{} · total {:.2}s",
+            "pmivec: {} sentences, {} tokens, {} words; {} distinct pairs, {} kept, {} PMI nonzeros | {} · total {:.2}s",
             corpus.sentence_count(),
             corpus.tokens.len(),
             corpus.vocab.len(),
