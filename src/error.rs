@@ -11,13 +11,14 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stream>".into()))]
+    // The cause is part of the message (not a `source()`), so that a chain
+    // printer such as anyhow's `{:#}` does not repeat it.
+    #[error("{}: {cause}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stream>".into()))]
     Io {
         /// The file, if known.
         path: Option<PathBuf>,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A line of an input file could not be understood.
     #[error("{}:{line}: {message}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<input>".into()))]
@@ -73,8 +74,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Wrap an I/O error with the path it concerns.
-    pub fn io(path: impl Into<Option<PathBuf>>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<Option<PathBuf>>, cause: std::io::Error) -> Self {
+        Error::Io { path: path.into(), cause }
     }
 
     pub(crate) fn invalid(param: &'static str, reason: impl Into<String>) -> Self {

@@ -94,10 +94,11 @@ impl Staged {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".pmivec-")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(path.to_path_buf(), e))?;
+        let tmp = tempfile::Builder::new().prefix(".pmivec-").tempfile_in(dir).map_err(|e| {
+            // tempfile appends its random path to the message; keep the cause only.
+            let cause = e.to_string().split(" at path ").next().unwrap_or_default().to_owned();
+            Error::io(path.to_path_buf(), std::io::Error::new(e.kind(), cause))
+        })?;
         Ok(Staged { path: path.to_path_buf(), file: BufWriter::with_capacity(1 << 20, tmp) })
     }
 

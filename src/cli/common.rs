@@ -116,7 +116,7 @@ pub fn save(
     meta.input = Some(PathBuf::from(input));
     meta.input_sha256 = Some(io::file_sha256(input)?);
     meta.stage_seconds = stage_seconds.to_vec();
-    io::save(emb, side, format, out, &meta).with_context(|| format!("writing {}", out.display()))
+    io::save(emb, side, format, out, &meta).context("writing the output")
 }
 
 /// "stage 1.23s · stage 0.45s".
