@@ -63,7 +63,8 @@ pub struct Cooccurrence {
     pub total: f64,
     /// Walk steps taken.
     pub steps: u64,
-    /// Distinct pairs before pruning.
+    /// Distinct pairs counted before pruning (for graphs: directional pairs
+    /// (s, c) seen by the walks rooted at s).
     pub distinct_pairs: u64,
 }
 
@@ -107,36 +108,47 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
     let plan = windows_per_node(graph, config.walks_per_node, config.walk_length);
     let total_steps: u64 = plan.iter().map(|&(k, _)| k as u64 * config.window as u64).sum();
     progress.start("walk+count", total_steps);
+    // On an undirected graph a stored pair is the sum of two halves, C[s,c]
+    // and C[c,s]; a half below ⌊min_count/2⌋ is dropped as it is counted,
+    // which bounds memory by the pairs that can matter instead of every pair
+    // ever seen (most are seen once). Directed graphs keep every half.
+    let keep_from = if graph.is_directed() { 1 } else { (config.min_count / 2).max(1) };
     let tasks = n.div_ceil(ROWS_PER_TASK);
-    let blocks: Vec<(RowBlock<u32>, u64)> = (0..tasks)
+    let blocks: Vec<(RowBlock<u32>, Vec<u64>, u64)> = (0..tasks)
         .into_par_iter()
         .map_init(
             || (vec![0u32; n], Vec::<u32>::new()),
             |(acc, touched), task| {
                 let mut block = RowBlock::new();
-                let mut steps = 0u64;
+                let mut row_steps = Vec::with_capacity(ROWS_PER_TASK);
+                let mut distinct = 0u64;
                 let first = task * ROWS_PER_TASK;
                 for (s, &(walks, _)) in plan.iter().enumerate().skip(first).take(ROWS_PER_TASK) {
                     let walks = walks as u64;
+                    let before = block.indices.len();
+                    let mut emit = |c: u32, count: u32| {
+                        distinct += 1;
+                        if count >= keep_from {
+                            block.indices.push(c);
+                            block.values.push(count);
+                        }
+                    };
                     // When a row's walks take more steps than there are nodes, a
                     // branch-free count and one scan of the accumulator beat
                     // tracking and sorting the touched columns.
-                    let dense = walks * config.window as u64 >= n as u64;
-                    if dense {
-                        steps +=
+                    let steps = if walks * config.window as u64 >= n as u64 {
+                        let steps =
                             rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
                                 acc[c as usize] += 1;
                             });
-                        let before = block.indices.len();
                         for (c, slot) in acc.iter_mut().enumerate() {
                             if *slot != 0 {
-                                block.indices.push(c as u32);
-                                block.values.push(std::mem::take(slot));
+                                emit(c as u32, std::mem::take(slot));
                             }
                         }
-                        block.lens.push(block.indices.len() - before);
+                        steps
                     } else {
-                        steps +=
+                        let steps =
                             rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
                                 let slot = &mut acc[c as usize];
                                 if *slot == 0 {
@@ -145,34 +157,38 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
                                 *slot += 1;
                             });
                         touched.sort_unstable();
-                        block.lens.push(touched.len());
                         for &c in touched.iter() {
-                            block.indices.push(c);
-                            block.values.push(std::mem::take(&mut acc[c as usize]));
+                            emit(c, std::mem::take(&mut acc[c as usize]));
                         }
                         touched.clear();
-                    }
+                        steps
+                    };
+                    block.lens.push(block.indices.len() - before);
+                    row_steps.push(steps);
                 }
-                progress.inc(steps);
-                (block, steps)
+                progress.inc(row_steps.iter().sum());
+                (block, row_steps, distinct)
             },
         )
         .collect();
     progress.finish();
-    let steps = blocks.iter().map(|b| b.1).sum();
+    let row_steps: Vec<u64> = blocks.iter().flat_map(|b| b.1.iter().copied()).collect();
+    let distinct_pairs = blocks.iter().map(|b| b.2).sum();
     let (indptr, indices, raw) = concat(n, blocks.into_iter().map(|b| b.0).collect());
-    let distinct_raw = indices.len() as u64;
     let scale: Vec<f32> = plan.iter().map(|p| p.1).collect();
     let raw = Csr { indptr, indices, values: raw };
     let mut out = if graph.is_directed() {
         prune_scaled(&raw, &scale, config.min_count)
     } else {
-        symmetrize(&raw, &scale, config.min_count)
+        // #(s) = k_s·Σ_c C[s,c] + Σ_c k_c·C[c,s]: the first half is s's own
+        // steps, known exactly; the mirrored half has the same expectation
+        // (reversibility), so it is taken as equal rather than summed from
+        // halves that were partly dropped.
+        let totals: Vec<f64> = row_steps.iter().zip(&scale).map(|(&st, &k)| 2.0 * k as f64 * st as f64).collect();
+        symmetrize(&raw, &scale, config.min_count, totals)
     };
-    out.steps = steps;
-    if graph.is_directed() {
-        out.distinct_pairs = distinct_raw;
-    }
+    out.steps = row_steps.iter().sum();
+    out.distinct_pairs = distinct_pairs;
     out
 }
 
@@ -215,21 +231,18 @@ impl Csr {
 }
 
 /// #(s,c) = k_s·C[s,c] + k_c·C[c,s]; keep pairs with C[s,c] + C[c,s] >= min_count.
-fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
+fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) -> Cooccurrence {
     let n = raw.indptr.len() - 1;
     let tr = raw.transpose(n);
     let tasks = n.div_ceil(ROWS_PER_TASK * 8);
-    let blocks: Vec<(RowBlock<f32>, Vec<f64>, u64)> = (0..tasks)
+    let blocks: Vec<RowBlock<f32>> = (0..tasks)
         .into_par_iter()
         .map(|task| {
             let mut block = RowBlock::new();
-            let mut totals = Vec::new();
-            let mut distinct = 0u64;
             for s in task * ROWS_PER_TASK * 8..((task + 1) * ROWS_PER_TASK * 8).min(n) {
                 let (ac, av) = raw.row(s);
                 let (bc, bv) = tr.row(s);
                 let (mut i, mut j) = (0, 0);
-                let mut total = 0f64;
                 let mut len = 0;
                 while i < ac.len() || j < bc.len() {
                     let ca = ac.get(i).copied().unwrap_or(u32::MAX);
@@ -246,8 +259,6 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
                         value += scale[c as usize] * bv[j] as f32;
                         j += 1;
                     }
-                    distinct += 1;
-                    total += value as f64;
                     if occ >= min_count {
                         block.indices.push(c);
                         block.values.push(value);
@@ -255,14 +266,11 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
                     }
                 }
                 block.lens.push(len);
-                totals.push(total);
             }
-            (block, totals, distinct)
+            block
         })
         .collect();
-    let distinct_pairs = blocks.iter().map(|b| b.2).sum();
-    let row_totals: Vec<f64> = blocks.iter().flat_map(|b| b.1.iter().copied()).collect();
-    let (indptr, indices, values) = concat(n, blocks.into_iter().map(|b| b.0).collect());
+    let (indptr, indices, values) = concat(n, blocks);
     let total = row_totals.iter().sum();
     Cooccurrence {
         counts: SparseMatrix::new((n, n), indptr, indices, values),
@@ -270,7 +278,7 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
         row_totals,
         total,
         steps: 0,
-        distinct_pairs,
+        distinct_pairs: 0,
     }
 }
 
