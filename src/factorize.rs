@@ -177,20 +177,7 @@ fn orth(buf: &[f64], rows: usize, l: usize) -> Vec<f64> {
 /// Cholesky factor's extreme diagonal entries); `None` if the Gram matrix is
 /// not safely positive definite.
 fn cholesky_qr(y: &[f64], rows: usize, l: usize) -> Option<(Vec<f64>, f64)> {
-    const BLOCK: usize = 2048;
-    let partials: Vec<Mat<f64>> = y
-        .par_chunks(BLOCK * l)
-        .map(|chunk| {
-            let c = faer::MatRef::from_row_major_slice(chunk, chunk.len() / l, l);
-            let mut g = Mat::<f64>::zeros(l, l);
-            faer::linalg::matmul::matmul(g.as_mut(), faer::Accum::Replace, c.transpose(), c, 1.0, faer::Par::Seq);
-            g
-        })
-        .collect();
-    let mut gram = Mat::<f64>::zeros(l, l);
-    for g in &partials {
-        gram += g;
-    }
+    let gram = cross(y, y, l);
     let llt = gram.llt(faer::Side::Lower).ok()?;
     let low = llt.L();
     // Reject near-singular factors: their solve would amplify rounding.
@@ -211,6 +198,28 @@ fn cholesky_qr(y: &[f64], rows: usize, l: usize) -> Option<(Vec<f64>, f64)> {
         }
     });
     Some((q, max / min))
+}
+
+/// aᵀ·b for two row-major matrices with `l` columns, summed over fixed
+/// blocks of rows in a fixed order (deterministic for any thread count).
+fn cross(a: &[f64], b: &[f64], l: usize) -> Mat<f64> {
+    const BLOCK: usize = 2048;
+    let partials: Vec<Mat<f64>> = a
+        .par_chunks(BLOCK * l)
+        .zip(b.par_chunks(BLOCK * l))
+        .map(|(ca, cb)| {
+            let ma = faer::MatRef::from_row_major_slice(ca, ca.len() / l, l);
+            let mb = faer::MatRef::from_row_major_slice(cb, cb.len() / l, l);
+            let mut g = Mat::<f64>::zeros(l, l);
+            faer::linalg::matmul::matmul(g.as_mut(), faer::Accum::Replace, ma.transpose(), mb, 1.0, faer::Par::Seq);
+            g
+        })
+        .collect();
+    let mut sum = Mat::<f64>::zeros(l, l);
+    for g in &partials {
+        sum += g;
+    }
+    sum
 }
 
 /// Row-major (rows × l) times a small l × k matrix, in fixed blocks of rows
@@ -261,18 +270,22 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     faer::set_global_parallelism(faer::Par::Seq);
     let l = (k + config.oversample).min(max);
     let at: SparseMatrix = a.transpose_view().to_csr();
-    let omega = gaussian(cols, l, config.seed);
-    let mut q = orth(&spmm(a, &omega, l), rows, l);
+    let mut q = orth(&spmm(a, &gaussian(cols, l, config.seed), l), rows, l);
     for _ in 0..config.power_iters {
         let z = orth(&spmm(&at, &q, l), cols, l);
         q = orth(&spmm(a, &z, l), rows, l);
     }
-    // Bᵀ = Aᵀ·Q = W·S·Zᵀ  ⇒  A ≈ Q·B = (Q·Z)·S·Wᵀ.
-    let bt = to_mat(&spmm(&at, &q, l), cols, l);
-    let svd = bt.thin_svd().map_err(|e| Error::Numerical(format!("dense SVD failed: {e:?}")))?;
+    // Bᵀ = Aᵀ·Q = Q₂·R with Q₂ orthonormal and R = Q₂ᵀ·Bᵀ small (l × l);
+    // R = W·S·Zᵀ  ⇒  A ≈ Q·B = (Q·Z)·S·(Q₂·W)ᵀ. Only l × l matrices go
+    // through the dense SVD, so no n × l copy is made for it.
+    let bt = spmm(&at, &q, l);
+    let q2 = orth(&bt, cols, l);
+    let r = cross(&q2, &bt, l);
+    drop(bt);
+    let svd = r.thin_svd().map_err(|e| Error::Numerical(format!("dense SVD failed: {e:?}")))?;
     let mut u = times_small(&q, rows, l, svd.V(), k);
     let s: Vec<f64> = (0..k).map(|i| svd.S().column_vector()[i]).collect();
-    let mut v = Mat::from_fn(cols, k, |i, j| svd.U()[(i, j)]);
+    let mut v = times_small(&q2, cols, l, svd.U(), k);
     zero_empty_rows(&mut u, a);
     zero_empty_rows(&mut v, &at);
     Ok(Svd { u, s, v })
