@@ -1,12 +1,12 @@
 //! The whole graph path in one call: walks → counts → PMI → SVD → embeddings.
 
 use crate::config::EmbedConfig;
-use crate::cooccur::count_graph;
+use crate::cooccur::{Cooccurrence, SparseMatrix, count_graph};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::randomized_svd;
+use crate::factorize::{SvdConfig, randomized_svd};
 use crate::graph::Graph;
-use crate::pmi::pmi;
+use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -29,7 +29,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
         let t = Instant::now();
         let out = f();
         self.stage_seconds.push((stage.to_owned(), t.elapsed().as_secs_f64()));
@@ -54,18 +54,40 @@ fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
     Ok(())
 }
 
+/// The shared tail of every path: record the counts, take the PMI, factorize
+/// it and weigh the factors, timing each stage into `report`.
+pub(crate) fn counts_to_embeddings(
+    labels: Vec<String>,
+    co: Cooccurrence,
+    pmi_config: &PmiConfig,
+    dim: usize,
+    svd_config: &SvdConfig,
+    eig_weight: f64,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<Embeddings> {
+    report.walk_steps = co.steps;
+    report.distinct_pairs = co.distinct_pairs;
+    report.kept_pairs = co.counts.nnz() as u64;
+    let m = report.time("pmi", || pmi(&co, pmi_config));
+    drop(co);
+    factorize_into(labels, &m, dim, svd_config, eig_weight, report, progress)
+}
+
 fn factorize_into(
-    graph: &Graph,
-    m: &crate::cooccur::SparseMatrix,
-    config: &EmbedConfig,
+    labels: Vec<String>,
+    m: &SparseMatrix,
+    dim: usize,
+    svd_config: &SvdConfig,
+    eig_weight: f64,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
     report.pmi_nonzeros = m.nnz() as u64;
     progress.start("svd", 0);
-    let svd = report.time("svd", || randomized_svd(m, config.dim, &config.svd()));
+    let svd = report.time("svd", || randomized_svd(m, dim, svd_config));
     progress.finish();
-    Ok(Embeddings::from_svd(graph.labels().to_vec(), &svd?, config.eig_weight))
+    Ok(Embeddings::from_svd(labels, &svd?, eig_weight))
 }
 
 /// Embed the nodes of `graph`: walks → counts → PMI → randomized SVD.
@@ -90,12 +112,16 @@ pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Re
         let count_cfg = config.count();
         report.walk_path = count_cfg.kind.name().to_owned();
         let co = report.time("walk+count", || count_graph(graph, &count_cfg, progress));
-        report.walk_steps = co.steps;
-        report.distinct_pairs = co.distinct_pairs;
-        report.kept_pairs = co.counts.nnz() as u64;
-        let m = report.time("pmi", || pmi(&co, &config.pmi()));
-        drop(co);
-        let emb = factorize_into(graph, &m, config, &mut report, progress)?;
+        let emb = counts_to_embeddings(
+            graph.labels().to_vec(),
+            co,
+            &config.pmi(),
+            config.dim,
+            &config.svd(),
+            config.eig_weight,
+            &mut report,
+            progress,
+        )?;
         Ok((emb, report))
     })?
 }
@@ -115,7 +141,15 @@ pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress)
         progress.start("exact netmf", 0);
         let m = report.time("exact netmf", || crate::netmf::netmf_exact(graph, config.window, config.neg));
         progress.finish();
-        let emb = factorize_into(graph, &m?, config, &mut report, progress)?;
+        let emb = factorize_into(
+            graph.labels().to_vec(),
+            &m?,
+            config.dim,
+            &config.svd(),
+            config.eig_weight,
+            &mut report,
+            progress,
+        )?;
         Ok((emb, report))
     })?
 }

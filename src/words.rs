@@ -6,13 +6,12 @@ use crate::config::Side;
 use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{SvdConfig, randomized_svd};
-use crate::pipeline::{Report, with_threads};
-use crate::pmi::{PmiConfig, pmi};
+use crate::factorize::SvdConfig;
+use crate::pipeline::{Report, counts_to_embeddings, with_threads};
+use crate::pmi::PmiConfig;
 use crate::progress::Progress;
 use crate::text::Corpus;
 use serde::{Deserialize, Serialize};
-use std::time::Instant;
 
 /// Parameters of the word-vector path (text parameters live in [`crate::text::TextConfig`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,7 +93,6 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
     }
     with_threads(config.threads, || {
         let mut report = Report { walk_path: "sentences".into(), ..Default::default() };
-        let t = Instant::now();
         let thinned;
         let corpus = if config.subsample > 0.0 {
             thinned = corpus.subsample(config.subsample, config.seed);
@@ -102,26 +100,20 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
         } else {
             corpus
         };
-        let co = count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress);
-        report.stage_seconds.push(("count".into(), t.elapsed().as_secs_f64()));
-        report.walk_steps = co.steps;
-        report.distinct_pairs = co.distinct_pairs;
-        report.kept_pairs = co.counts.nnz() as u64;
-        let t = Instant::now();
-        let m = pmi(&co, &PmiConfig { neg: config.neg, cds: config.cds });
-        drop(co);
-        report.stage_seconds.push(("pmi".into(), t.elapsed().as_secs_f64()));
-        report.pmi_nonzeros = m.nnz() as u64;
-        progress.start("svd", 0);
-        let t = Instant::now();
-        let svd = randomized_svd(
-            &m,
+        let co = report.time("count", || {
+            count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress)
+        });
+        let emb = counts_to_embeddings(
+            corpus.vocab.words().to_vec(),
+            co,
+            &PmiConfig { neg: config.neg, cds: config.cds },
             config.dim,
             &SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
-        );
-        progress.finish();
-        report.stage_seconds.push(("svd".into(), t.elapsed().as_secs_f64()));
-        Ok((Embeddings::from_svd(corpus.vocab.words().to_vec(), &svd?, config.eig_weight), report))
+            config.eig_weight,
+            &mut report,
+            progress,
+        )?;
+        Ok((emb, report))
     })?
 }
 
