@@ -130,6 +130,11 @@ impl Normalizer {
     }
 }
 
+/// Most frequent first, ties by word.
+fn by_rank(a: &(String, u64), b: &(String, u64)) -> std::cmp::Ordering {
+    b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+}
+
 /// Words with their counts, most frequent first (ties by word), so that id
 /// order is rank order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -142,7 +147,7 @@ pub struct Vocab {
 impl Vocab {
     /// Build from (word, count) pairs; sorts by count descending, then word.
     pub fn from_counts(mut pairs: Vec<(String, u64)>) -> Self {
-        pairs.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        pairs.sort_unstable_by(by_rank);
         let index = pairs.iter().enumerate().map(|(i, (w, _))| (w.clone(), i as u32)).collect();
         let (words, counts) = pairs.into_iter().unzip();
         Vocab { words, counts, index }
@@ -258,18 +263,17 @@ impl Corpus {
         for (w, id) in ids {
             old_words[id as usize] = w;
         }
-        let pairs: Vec<(String, u64)> = old_words
+        let mut pairs: Vec<(String, u64)> = old_words
             .iter()
             .zip(&counts)
             .filter(|(_, c)| **c >= config.min_count)
             .map(|(w, &c)| (w.clone(), c))
             .collect();
-        let mut vocab = Vocab::from_counts(pairs);
-        if config.max_vocab > 0 && vocab.len() > config.max_vocab {
-            let keep: Vec<(String, u64)> =
-                vocab.words.iter().cloned().zip(vocab.counts.iter().copied()).take(config.max_vocab).collect();
-            vocab = Vocab::from_counts(keep);
+        if config.max_vocab > 0 {
+            pairs.sort_unstable_by(by_rank);
+            pairs.truncate(config.max_vocab);
         }
+        let vocab = Vocab::from_counts(pairs);
         if vocab.is_empty() {
             return Err(Error::Empty {
                 path: None,
