@@ -8,9 +8,15 @@
 //! symmetrized: #(s,c) = k_s·C(s,c) + k_c·C(c,s), with C the raw visit counts
 //! and k the rounding weights of [`crate::walk::windows_per_node`].
 //!
-//! Marginals #(w), #(c) and |D| are taken over all pairs; pairs seen fewer
-//! than `min_count` times are then dropped (they carry most of the sampling
-//! noise: a pair seen once gets an inflated PMI).
+//! Marginals #(w), #(c) and |D| stand for all pairs: row s's own half sums
+//! exactly to its steps and the mirrored half has the same expectation.
+//! Pairs seen fewer than `min_count` times are dropped (they carry most of
+//! the sampling noise: a pair seen once gets an inflated PMI); a half below
+//! ⌊min_count/2⌋ is dropped as soon as its row is counted, which bounds
+//! memory by the pairs that can matter.
+//!
+//! Text takes the same scheme through [`count_corpus`]: an inverted index
+//! gives each word's positions, and one thread counts a word's contexts.
 
 use crate::graph::Graph;
 use crate::progress::Progress;
