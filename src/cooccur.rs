@@ -74,6 +74,27 @@ pub struct Cooccurrence {
     pub distinct_pairs: u64,
 }
 
+impl Cooccurrence {
+    /// A square symmetric count matrix from CSR parts, whose row and column
+    /// marginals are both `totals`.
+    fn symmetric(
+        (indptr, indices, values): (Vec<usize>, Vec<u32>, Vec<f32>),
+        totals: Vec<f64>,
+        steps: u64,
+        distinct_pairs: u64,
+    ) -> Self {
+        let n = totals.len();
+        Cooccurrence {
+            counts: SparseMatrix::new((n, n), indptr, indices, values),
+            total: totals.iter().sum(),
+            col_totals: totals.clone(),
+            row_totals: totals,
+            steps,
+            distinct_pairs,
+        }
+    }
+}
+
 /// Rows of a CSR matrix produced by one worker, to be concatenated in order.
 struct RowBlock<T> {
     lens: Vec<usize>,
@@ -276,16 +297,7 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) ->
             block
         })
         .collect();
-    let (indptr, indices, values) = concat(n, blocks);
-    let total = row_totals.iter().sum();
-    Cooccurrence {
-        counts: SparseMatrix::new((n, n), indptr, indices, values),
-        col_totals: row_totals.clone(),
-        row_totals,
-        total,
-        steps: 0,
-        distinct_pairs: 0,
-    }
+    Cooccurrence::symmetric(concat(n, blocks), row_totals, 0, 0)
 }
 
 /// #(s,c) = k_s·C[s,c] without symmetrization (directed graphs).
@@ -493,16 +505,7 @@ pub fn count_corpus(
         }
         block.lens.push(block.indices.len() - before);
     }
-    let (indptr, indices, values) = concat(n, vec![block]);
-    let total = row_totals.iter().sum();
-    Cooccurrence {
-        counts: SparseMatrix::new((n, n), indptr, indices, values),
-        col_totals: row_totals.clone(),
-        row_totals,
-        total,
-        steps: seq.len() as u64,
-        distinct_pairs,
-    }
+    Cooccurrence::symmetric(concat(n, vec![block]), row_totals, seq.len() as u64, distinct_pairs)
 }
 
 #[cfg(test)]

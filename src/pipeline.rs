@@ -54,15 +54,27 @@ fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
     Ok(())
 }
 
+/// How the PMI matrix becomes embeddings: rank, SVD parameters, and the
+/// exponent p of U·Σ^p.
+pub(crate) struct Factorization {
+    pub dim: usize,
+    pub svd: SvdConfig,
+    pub eig_weight: f64,
+}
+
+impl EmbedConfig {
+    fn factorization(&self) -> Factorization {
+        Factorization { dim: self.dim, svd: self.svd(), eig_weight: self.eig_weight }
+    }
+}
+
 /// The shared tail of every path: record the counts, take the PMI, factorize
 /// it and weigh the factors, timing each stage into `report`.
 pub(crate) fn counts_to_embeddings(
     labels: Vec<String>,
     co: Cooccurrence,
     pmi_config: &PmiConfig,
-    dim: usize,
-    svd_config: &SvdConfig,
-    eig_weight: f64,
+    fact: &Factorization,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
@@ -71,23 +83,21 @@ pub(crate) fn counts_to_embeddings(
     report.kept_pairs = co.counts.nnz() as u64;
     let m = report.time("pmi", || pmi(&co, pmi_config));
     drop(co);
-    factorize_into(labels, &m, dim, svd_config, eig_weight, report, progress)
+    factorize_into(labels, &m, fact, report, progress)
 }
 
 fn factorize_into(
     labels: Vec<String>,
     m: &SparseMatrix,
-    dim: usize,
-    svd_config: &SvdConfig,
-    eig_weight: f64,
+    fact: &Factorization,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
     report.pmi_nonzeros = m.nnz() as u64;
     progress.start("svd", 0);
-    let svd = report.time("svd", || randomized_svd(m, dim, svd_config));
+    let svd = report.time("svd", || randomized_svd(m, fact.dim, &fact.svd));
     progress.finish();
-    Ok(Embeddings::from_svd(labels, &svd?, eig_weight))
+    Ok(Embeddings::from_svd(labels, &svd?, fact.eig_weight))
 }
 
 /// Embed the nodes of `graph`: walks → counts → PMI → randomized SVD.
@@ -116,9 +126,7 @@ pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Re
             graph.labels().to_vec(),
             co,
             &config.pmi(),
-            config.dim,
-            &config.svd(),
-            config.eig_weight,
+            &config.factorization(),
             &mut report,
             progress,
         )?;
@@ -141,15 +149,7 @@ pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress)
         progress.start("exact netmf", 0);
         let m = report.time("exact netmf", || crate::netmf::netmf_exact(graph, config.window, config.neg));
         progress.finish();
-        let emb = factorize_into(
-            graph.labels().to_vec(),
-            &m?,
-            config.dim,
-            &config.svd(),
-            config.eig_weight,
-            &mut report,
-            progress,
-        )?;
+        let emb = factorize_into(graph.labels().to_vec(), &m?, &config.factorization(), &mut report, progress)?;
         Ok((emb, report))
     })?
 }

@@ -7,7 +7,7 @@ use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::SvdConfig;
-use crate::pipeline::{Report, counts_to_embeddings, with_threads};
+use crate::pipeline::{Factorization, Report, counts_to_embeddings, with_threads};
 use crate::pmi::PmiConfig;
 use crate::progress::Progress;
 use crate::text::Corpus;
@@ -103,16 +103,13 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
         let co = report.time("count", || {
             count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress)
         });
-        let emb = counts_to_embeddings(
-            corpus.vocab.words().to_vec(),
-            co,
-            &PmiConfig { neg: config.neg, cds: config.cds },
-            config.dim,
-            &SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
-            config.eig_weight,
-            &mut report,
-            progress,
-        )?;
+        let fact = Factorization {
+            dim: config.dim,
+            svd: SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
+            eig_weight: config.eig_weight,
+        };
+        let pmi = PmiConfig { neg: config.neg, cds: config.cds };
+        let emb = counts_to_embeddings(corpus.vocab.words().to_vec(), co, &pmi, &fact, &mut report, progress)?;
         Ok((emb, report))
     })?
 }
