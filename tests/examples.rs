@@ -11,3 +11,23 @@ fn karate_example_separates_the_factions() {
     let agree: usize = text.split("same faction: ").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
     assert!(agree >= 30, "{text}");
 }
+
+#[test]
+fn text_example_keeps_topics_apart() {
+    let out = Command::new(env!("CARGO")).args(["run", "--release", "--quiet", "--example", "text"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let near = |w: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("nearest({w}) = ")))
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(["dog", "pets", "vet", "chased", "fed", "like", "are"].contains(&near("cat").as_str()), "{text}");
+    assert!(["bond", "market", "trade", "bank", "sold", "likes", "fell"].contains(&near("stock").as_str()), "{text}");
+    let doc = text.lines().last().unwrap();
+    assert!(["cat", "dog", "vet", "pets"].iter().any(|w| doc.contains(w)), "{text}");
+}
