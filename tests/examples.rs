@@ -31,3 +31,11 @@ fn text_example_keeps_topics_apart() {
     let doc = text.lines().last().unwrap();
     assert!(["cat", "dog", "vet", "pets"].iter().any(|w| doc.contains(w)), "{text}");
 }
+
+#[test]
+fn hubs_example_runs_node2vec_on_the_hub_graph() {
+    let out = Command::new(env!("CARGO")).args(["run", "--release", "--quiet", "--example", "hubs"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("100000 nodes") && text.contains("node2vec-rejection") && text.contains("100000 x 32"), "{text}");
+}
