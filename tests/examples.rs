@@ -37,5 +37,8 @@ fn hubs_example_runs_node2vec_on_the_hub_graph() {
     let out = Command::new(env!("CARGO")).args(["run", "--release", "--quiet", "--example", "hubs"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("100000 nodes") && text.contains("node2vec-rejection") && text.contains("100000 x 32"), "{text}");
+    assert!(
+        text.contains("100000 nodes") && text.contains("node2vec-rejection") && text.contains("100000 x 32"),
+        "{text}"
+    );
 }
