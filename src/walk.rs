@@ -111,14 +111,26 @@ fn uniform_f32(rng: &mut WalkRng) -> f32 {
 struct Bias {
     inv_p: f32,
     inv_q: f32,
+    /// Smallest bias of a proposal: below it, accept without a lookup.
     min: f32,
+    /// The envelope the proposals are tested against.
     max: f32,
+    /// 1/p − max when stepping back outweighs every other move (p < 1 and
+    /// p < q): the return edge's excess is then drawn on its own, so the
+    /// envelope for the other proposals drops to max(1, 1/q) (KnightKing's
+    /// outlier trick). 0 otherwise.
+    outlier: f32,
 }
 
 impl Bias {
     fn new(p: f64, q: f64) -> Self {
         let (inv_p, inv_q) = (1.0 / p as f32, 1.0 / q as f32);
-        Bias { inv_p, inv_q, min: inv_p.min(inv_q).min(1.0), max: inv_p.max(inv_q).max(1.0) }
+        let rest = inv_q.max(1.0);
+        if inv_p > rest {
+            Bias { inv_p, inv_q, min: inv_q.min(1.0), max: rest, outlier: inv_p - rest }
+        } else {
+            Bias { inv_p, inv_q, min: inv_p.min(inv_q).min(1.0), max: rest.max(inv_p), outlier: 0.0 }
+        }
     }
 }
 
@@ -132,19 +144,39 @@ fn first_order_step(graph: &Graph, u: u32, weighted: bool, rng: &mut WalkRng) ->
 
 /// One node2vec step from `cur` having come from `prev`, by rejection.
 ///
-/// The uniform draw comes first: below the smallest bias min(1/p, 1, 1/q)
-/// the proposal is accepted whatever its kind, which skips the edge lookup
-/// (a binary search in prev's row) for that share of proposals.
+/// The uniform draw comes first: below the smallest bias the proposal is
+/// accepted whatever its kind, which skips the edge lookup (a binary search
+/// in prev's row) for that share of proposals. With an outlier (see
+/// [`Bias`]), each trial first gives the return to `prev` its excess mass
+/// (1/p − max)·w(cur, prev) out of the envelope max·deg(cur) + excess; the
+/// proposals then see the return edge with bias `max`, so overall it gets
+/// w/p and every other neighbour w·α, as node2vec prescribes.
 #[inline(always)]
 fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool, rng: &mut WalkRng) -> Option<u32> {
+    // The excess share of the envelope, when there is one.
+    let outlier = if bias.outlier > 0.0
+        && let Some(w) = graph.edge_weight(cur, prev)
+    {
+        let excess = bias.outlier as f64 * w as f64;
+        Some(excess / (bias.max as f64 * graph.degrees()[cur as usize] + excess))
+    } else {
+        None
+    };
     loop {
+        // Each trial draws from the whole envelope, the excess included; a
+        // rejected proposal restarts the trial.
+        if let Some(share) = outlier
+            && (uniform_f32(rng) as f64) < share
+        {
+            return Some(prev);
+        }
         let x = first_order_step(graph, cur, weighted, rng)?;
         let u = uniform_f32(rng) * bias.max;
         if u < bias.min {
             return Some(x);
         }
         let alpha = if x == prev {
-            bias.inv_p
+            bias.inv_p.min(bias.max)
         } else if graph.has_edge(prev, x) {
             1.0
         } else {

@@ -246,6 +246,13 @@ impl Graph {
         self.neighbors(u).binary_search(&v).is_ok()
     }
 
+    /// Weight of the arc `u → v` (1 on unweighted graphs), or `None`.
+    #[inline]
+    pub fn edge_weight(&self, u: u32, v: u32) -> Option<f32> {
+        let k = self.neighbors(u).binary_search(&v).ok()?;
+        Some(self.weights.as_ref().map_or(1.0, |w| w[self.offsets[u as usize] + k]))
+    }
+
     /// Bytes held by the adjacency (CSR, weights, alias tables, degrees).
     pub fn memory_bytes(&self) -> usize {
         self.offsets.len() * 8
