@@ -189,39 +189,6 @@ pub fn sibling(path: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word2vec_text_round_trips_and_bad_rows_name_their_line() {
-        let emb = Embeddings::from_matrix(vec!["a".into(), "b c".replace(' ', "_")], 2, vec![1.5, -2.0, 0.25, 3.0]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("e.txt");
-        let mut buf = Vec::new();
-        write_word2vec(&emb, Side::Left, &mut buf).unwrap();
-        std::fs::write(&path, &buf).unwrap();
-        let back = read_word2vec(&path).unwrap();
-        assert_eq!(back.labels(), emb.labels());
-        assert_eq!(back.matrix(Side::Left), emb.matrix(Side::Left));
-        std::fs::write(&path, "2 2\na 1 2\nb 1 x\n").unwrap();
-        let e = read_word2vec(&path).unwrap_err().to_string();
-        assert!(e.ends_with("e.txt:3: value `x` is not a number"), "{e}");
-    }
-
-    #[test]
-    fn npy_header_is_aligned_and_parsable() {
-        let mut buf = Vec::new();
-        write_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3, &mut buf).unwrap();
-        let hlen = u16::from_le_bytes([buf[8], buf[9]]) as usize;
-        assert_eq!((10 + hlen) % 64, 0);
-        let header = std::str::from_utf8(&buf[10..10 + hlen]).unwrap();
-        assert!(header.contains("'shape': (2, 3)") && header.ends_with('\n'));
-        assert_eq!(buf.len(), 10 + hlen + 24);
-        assert_eq!(f32::from_le_bytes(buf[10 + hlen + 20..].try_into().unwrap()), 6.0);
-    }
-}
-
 /// Read embeddings in word2vec text format (`n d` header, then `label v1 … vd`).
 ///
 /// # Errors
@@ -254,4 +221,37 @@ pub fn read_word2vec(path: &Path) -> Result<Embeddings> {
         return Err(err(1, format!("header says {n} rows, file has {}", labels.len())));
     }
     Ok(Embeddings::from_matrix(labels, d, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word2vec_text_round_trips_and_bad_rows_name_their_line() {
+        let emb = Embeddings::from_matrix(vec!["a".into(), "b c".replace(' ', "_")], 2, vec![1.5, -2.0, 0.25, 3.0]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.txt");
+        let mut buf = Vec::new();
+        write_word2vec(&emb, Side::Left, &mut buf).unwrap();
+        std::fs::write(&path, &buf).unwrap();
+        let back = read_word2vec(&path).unwrap();
+        assert_eq!(back.labels(), emb.labels());
+        assert_eq!(back.matrix(Side::Left), emb.matrix(Side::Left));
+        std::fs::write(&path, "2 2\na 1 2\nb 1 x\n").unwrap();
+        let e = read_word2vec(&path).unwrap_err().to_string();
+        assert!(e.ends_with("e.txt:3: value `x` is not a number"), "{e}");
+    }
+
+    #[test]
+    fn npy_header_is_aligned_and_parsable() {
+        let mut buf = Vec::new();
+        write_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3, &mut buf).unwrap();
+        let hlen = u16::from_le_bytes([buf[8], buf[9]]) as usize;
+        assert_eq!((10 + hlen) % 64, 0);
+        let header = std::str::from_utf8(&buf[10..10 + hlen]).unwrap();
+        assert!(header.contains("'shape': (2, 3)") && header.ends_with('\n'));
+        assert_eq!(buf.len(), 10 + hlen + 24);
+        assert_eq!(f32::from_le_bytes(buf[10 + hlen + 20..].try_into().unwrap()), 6.0);
+    }
 }

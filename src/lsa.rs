@@ -140,28 +140,12 @@ impl Lsa {
         if config.dim > n_docs.min(n_terms) {
             return Err(Error::RankTooLarge { requested: config.dim, max: n_docs.min(n_terms) });
         }
-        let global = global_weights(&corpus, config.weighting);
-        let mut indptr = vec![0usize];
-        let (mut indices, mut values) = (Vec::new(), Vec::new());
-        let mut row: Vec<u32> = Vec::new();
-        for d in 0..n_docs {
-            row.clear();
-            row.extend_from_slice(corpus.sentence(d));
-            row.sort_unstable();
-            let start = indices.len();
-            let mut k = 0;
-            while k < row.len() {
-                let t = row[k];
-                let mut tf = 0;
-                while k < row.len() && row[k] == t {
-                    tf += 1;
-                    k += 1;
-                }
-                indices.push(t);
-                values.push(local_weight(tf, config) * global[t as usize]);
-            }
-            normalize(&mut values[start..]);
-            indptr.push(indices.len());
+        let (indptr, indices, tf) = term_frequencies(&corpus);
+        let global = global_weights(&indptr, &indices, &tf, n_terms, config.weighting);
+        let mut values: Vec<f32> =
+            indices.iter().zip(&tf).map(|(&t, &f)| local_weight(f, config) * global[t as usize]).collect();
+        for d in indptr.windows(2) {
+            normalize(&mut values[d[0]..d[1]]);
         }
         let x = SparseMatrix::new((n_docs, n_terms), indptr, indices, values);
         let svd = with_threads(config.threads, || {
@@ -246,32 +230,41 @@ fn local_weight(tf: u32, config: &LsaConfig) -> f32 {
 }
 
 /// Per-term global weights: idf, or 1 + Σ_d p_td ln p_td / ln N.
-fn global_weights(corpus: &Corpus, weighting: TermWeighting) -> Vec<f32> {
-    let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
-    let mut df = vec![0u32; n_terms];
-    let mut gf = vec![0u64; n_terms];
-    let mut plogp = vec![0f64; n_terms];
+/// Raw term frequencies as CSR (documents × terms, sorted term ids).
+fn term_frequencies(corpus: &Corpus) -> (Vec<usize>, Vec<u32>, Vec<u32>) {
+    let mut indptr = vec![0usize];
+    let (mut terms, mut tf) = (Vec::new(), Vec::new());
     let mut row: Vec<u32> = Vec::new();
-    for d in 0..n_docs {
+    for d in 0..corpus.sentence_count() {
         row.clear();
         row.extend_from_slice(corpus.sentence(d));
         row.sort_unstable();
         for run in row.chunk_by(|a, b| a == b) {
-            df[run[0] as usize] += 1;
-            gf[run[0] as usize] += run.len() as u64;
+            terms.push(run[0]);
+            tf.push(run.len() as u32);
         }
+        indptr.push(terms.len());
+    }
+    (indptr, terms, tf)
+}
+
+/// Per-term global weights from the term frequencies: idf, or
+/// 1 + Σ_d p_td ln p_td / ln N.
+fn global_weights(indptr: &[usize], terms: &[u32], tf: &[u32], n_terms: usize, weighting: TermWeighting) -> Vec<f32> {
+    let n_docs = indptr.len() - 1;
+    let mut df = vec![0u32; n_terms];
+    let mut gf = vec![0u64; n_terms];
+    for (&t, &f) in terms.iter().zip(tf) {
+        df[t as usize] += 1;
+        gf[t as usize] += f as u64;
     }
     if weighting == TermWeighting::TfIdf {
         return df.iter().map(|&f| (((1 + n_docs) as f64 / (1 + f) as f64).ln() + 1.0) as f32).collect();
     }
-    for d in 0..n_docs {
-        row.clear();
-        row.extend_from_slice(corpus.sentence(d));
-        row.sort_unstable();
-        for run in row.chunk_by(|a, b| a == b) {
-            let p = run.len() as f64 / gf[run[0] as usize] as f64;
-            plogp[run[0] as usize] += p * p.ln();
-        }
+    let mut plogp = vec![0f64; n_terms];
+    for (&t, &f) in terms.iter().zip(tf) {
+        let p = f as f64 / gf[t as usize] as f64;
+        plogp[t as usize] += p * p.ln();
     }
     let log_n = (n_docs.max(2) as f64).ln();
     plogp.iter().map(|&e| (1.0 + e / log_n) as f32).collect()

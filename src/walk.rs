@@ -354,16 +354,16 @@ mod tests {
         }
     }
 
+    /// A weighted triangle with a tail, directed or not.
+    fn small_weighted(directed: bool) -> Graph {
+        let labels = (0..6).map(|i| i.to_string()).collect();
+        let edges = [(0, 1, 2.0), (1, 2, 1.0), (2, 0, 1.0), (2, 3, 5.0), (3, 4, 1.0), (4, 5, 1.0)];
+        Graph::from_edges(labels, edges, true, directed).unwrap()
+    }
+
     #[test]
     fn lockstep_walks_visit_exactly_what_single_walks_visit() {
-        let labels = (0..6).map(|i| i.to_string()).collect();
-        let g = Graph::from_edges(
-            labels,
-            [(0, 1, 2.0), (1, 2, 1.0), (2, 0, 1.0), (2, 3, 5.0), (3, 4, 1.0), (4, 5, 1.0)],
-            true,
-            true,
-        )
-        .unwrap();
+        let g = small_weighted(true);
         for count in [1, 7, 8, 19] {
             let mut lockstep = Vec::new();
             let taken = rooted_walks(&g, WalkKind::DeepWalk, 0, 3, count, 6, 5, |v| lockstep.push(v));
@@ -382,14 +382,7 @@ mod tests {
 
     #[test]
     fn lockstep_node2vec_walks_visit_exactly_what_single_walks_visit() {
-        let labels = (0..6).map(|i| i.to_string()).collect();
-        let g = Graph::from_edges(
-            labels,
-            [(0, 1, 2.0), (1, 2, 1.0), (2, 0, 1.0), (2, 3, 5.0), (3, 4, 1.0), (4, 5, 1.0)],
-            true,
-            false,
-        )
-        .unwrap();
+        let g = small_weighted(false);
         let kind = WalkKind::Node2vec { p: 0.5, q: 2.0 };
         let mut lockstep = Vec::new();
         let taken = rooted_walks(&g, kind, 2, 0, 21, 7, 9, |v| lockstep.push(v));
