@@ -8,8 +8,8 @@
 //! faer's run sequentially; Ω is drawn per fixed block of rows. So the result
 //! is bit-identical for any thread count.
 
-use crate::cooccur::SparseMatrix;
 use crate::error::{Error, Result};
+use crate::sparse::SparseMatrix;
 use faer::Mat;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -45,91 +45,13 @@ pub struct Svd {
     pub v: Mat<f64>,
 }
 
-/// out = A·X, with X row-major (A.cols × l) and out row-major (A.rows × l).
-///
-/// The product dominates the SVD's time. X is converted to `f32` (half the
-/// memory traffic of `f64`; the QR and small SVD stay in `f64`), and each
-/// output row is accumulated by one thread in a fixed order, so the result
-/// does not depend on the thread count. On x86-64 with AVX2 and FMA the row
-/// kernel is compiled for them and chosen at run time. X is split into
-/// column blocks only when it outgrows the last-level cache (measured: no
-/// gain while it fits, as whole rows prefetch well; 20% faster on an
-/// 84k-word PPMI matrix).
+/// out = A·X for row-major f64 blocks, through the f32 product of
+/// [`SparseMatrix::mul_dense`] (the QR and small SVD stay in f64).
 pub(crate) fn spmm(a: &SparseMatrix, x: &[f64], l: usize) -> Vec<f64> {
-    let (rows, cols) = a.shape();
-    let indptr = a.indptr();
-    let indptr = indptr.raw_storage();
-    let (indices, data) = (a.indices(), a.data());
-    let mut out = vec![0f64; rows * l];
-    let kernel = row_kernel_for_cpu();
-    let width = block_width(cols, l);
-    let mut xs: Vec<f32> = Vec::with_capacity(cols * width);
-    for c0 in (0..l).step_by(width.max(1)) {
-        let w = width.min(l - c0);
-        xs.clear();
-        xs.extend(x.chunks(l.max(1)).flat_map(|row| row[c0..c0 + w].iter().map(|&v| v as f32)));
-        let xs = &xs;
-        out.par_chunks_mut(l.max(1)).with_min_len(64).enumerate().for_each_init(
-            || vec![0f32; w],
-            |acc, (i, row)| {
-                let r = indptr[i]..indptr[i + 1];
-                kernel(acc, &indices[r.clone()], &data[r], xs);
-                for (o, &v) in row[c0..c0 + w].iter_mut().zip(acc.iter()) {
-                    *o = v as f64;
-                }
-            },
-        );
-    }
-    out
-}
-
-/// Columns of X per pass of [`spmm`]: all of them while X (as f32) fits in
-/// ~16 MiB, else blocks that do, so random row reads hit the last-level
-/// cache instead of memory (a pass over A per block is the price).
-fn block_width(cols: usize, l: usize) -> usize {
-    const BUDGET: usize = 16 << 20;
-    let fit = BUDGET / (4 * cols.max(1));
-    if fit >= l { l } else { (fit / 8 * 8).max(16).min(l) }
-}
-
-type RowKernel = fn(&mut [f32], &[u32], &[f32], &[f32]);
-
-/// acc = Σ_k vals[k] · X[cols[k], ..], X row-major with acc.len() columns.
-#[inline(always)]
-fn row_kernel_body(acc: &mut [f32], cols: &[u32], vals: &[f32], xb: &[f32], fma: bool) {
-    let w = acc.len();
-    acc.fill(0.0);
-    for (&c, &v) in cols.iter().zip(vals) {
-        let src = &xb[c as usize * w..][..w];
-        if fma {
-            for (o, s) in acc.iter_mut().zip(src) {
-                *o = s.mul_add(v, *o);
-            }
-        } else {
-            for (o, s) in acc.iter_mut().zip(src) {
-                *o += v * s;
-            }
-        }
-    }
-}
-
-fn row_kernel_portable(acc: &mut [f32], cols: &[u32], vals: &[f32], xb: &[f32]) {
-    row_kernel_body(acc, cols, vals, xb, false)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn row_kernel_avx2_fma(acc: &mut [f32], cols: &[u32], vals: &[f32], xb: &[f32]) {
-    row_kernel_body(acc, cols, vals, xb, true)
-}
-
-fn row_kernel_for_cpu() -> RowKernel {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features the function is compiled for.
-        return |acc, cols, vals, xb| unsafe { row_kernel_avx2_fma(acc, cols, vals, xb) };
-    }
-    row_kernel_portable
+    let xs: Vec<f32> = x.par_iter().map(|&v| v as f32).collect();
+    let mut out = vec![0f32; a.shape().0 * l];
+    a.mul_dense(&xs, l, &mut out);
+    out.into_par_iter().map(|v| v as f64).collect()
 }
 
 fn to_mat(buf: &[f64], rows: usize, l: usize) -> Mat<f64> {
@@ -222,6 +144,35 @@ fn cross(a: &[f64], b: &[f64], l: usize) -> Mat<f64> {
     sum
 }
 
+/// XᵀX of a row-major f32 matrix (n × d), in f64 over fixed blocks of rows
+/// summed in order (deterministic for any thread count).
+pub(crate) fn gram_f32(x: &[f32], n: usize, d: usize) -> Mat<f64> {
+    const BLOCK: usize = 2048;
+    debug_assert_eq!(x.len(), n * d);
+    let partials: Vec<Mat<f64>> = x
+        .par_chunks(BLOCK * d)
+        .map(|c| {
+            let rows = c.len() / d;
+            let m = Mat::<f64>::from_fn(rows, d, |i, j| c[i * d + j] as f64);
+            let mut g = Mat::<f64>::zeros(d, d);
+            faer::linalg::matmul::matmul(
+                g.as_mut(),
+                faer::Accum::Replace,
+                m.transpose(),
+                m.as_ref(),
+                1.0,
+                faer::Par::Seq,
+            );
+            g
+        })
+        .collect();
+    let mut sum = Mat::<f64>::zeros(d, d);
+    for g in &partials {
+        sum += g;
+    }
+    sum
+}
+
 /// Row-major (rows × l) times a small l × k matrix, in fixed blocks of rows
 /// (deterministic for any thread count).
 fn times_small(a: &[f64], rows: usize, l: usize, b: faer::MatRef<'_, f64>, k: usize) -> Mat<f64> {
@@ -269,7 +220,7 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     }
     faer::set_global_parallelism(faer::Par::Seq);
     let l = (k + config.oversample).min(max);
-    let at: SparseMatrix = a.transpose_view().to_csr();
+    let at = a.transpose();
     let mut q = orth(&spmm(a, &gaussian(cols, l, config.seed), l), rows, l);
     for _ in 0..config.power_iters {
         let z = orth(&spmm(&at, &q, l), cols, l);
@@ -296,8 +247,8 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
 /// direction: set its factor row to zero (an isolated node, a never-seen
 /// context).
 fn zero_empty_rows(factor: &mut Mat<f64>, a: &SparseMatrix) {
-    for (i, row) in a.outer_iterator().enumerate() {
-        if row.nnz() == 0 {
+    for i in 0..a.shape().0 {
+        if a.row_nnz(i) == 0 {
             for j in 0..factor.ncols() {
                 factor[(i, j)] = 0.0;
             }
@@ -314,9 +265,10 @@ pub fn dense_svd(a: &SparseMatrix, k: usize) -> Result<Svd> {
         return Err(Error::RankTooLarge { requested: k, max });
     }
     let mut m = Mat::<f64>::zeros(rows, cols);
-    for (i, row) in a.outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            m[(i, j)] = v as f64;
+    for i in 0..rows {
+        let (cs, vs) = a.row(i);
+        for (&j, &v) in cs.iter().zip(vs) {
+            m[(i, j as usize)] = v as f64;
         }
     }
     let svd = m.thin_svd().map_err(|e| Error::Numerical(format!("dense SVD failed: {e:?}")))?;
@@ -334,7 +286,7 @@ mod tests {
     #[test]
     fn recovers_an_exact_rank_two_matrix() {
         // Rows [1 1 0], [0 0 2], [1 1 0], [0 0 0]: rank 2, singular values 2 and 2.
-        let a = SparseMatrix::new((4, 3), vec![0, 2, 3, 5, 5], vec![0, 1, 2, 0, 1], vec![1.0, 1.0, 2.0, 1.0, 1.0]);
+        let a = SparseMatrix::from_csr((4, 3), vec![0, 2, 3, 5, 5], vec![0, 1, 2, 0, 1], vec![1.0, 1.0, 2.0, 1.0, 1.0]);
         let svd = randomized_svd(&a, 2, &SvdConfig { oversample: 1, power_iters: 1, seed: 1 }).unwrap();
         let exact = dense_svd(&a, 2).unwrap();
         for i in 0..2 {

@@ -64,6 +64,7 @@
 pub mod error; // one error enum for the library
 pub mod config; // parameters, defaults, validation
 pub mod progress; // the progress hook (the library never prints)
+pub mod sparse; // the sparse matrix every stage shares, and its parallel products
 pub mod graph; // 1. edge list → CSR graph
 pub mod text; // 1'. text → tokens → vocabulary → sentences
 pub mod walk; // 2. random walks (DeepWalk, node2vec), seeded per walk
@@ -71,6 +72,7 @@ pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel, row-owne
 pub mod pmi; // 4. counts → truncated, smoothed PMI
 pub mod netmf; //    the closed-form NetMF matrix the samples converge to
 pub mod factorize; // 5. randomized truncated SVD
+pub mod propagate; // 6. spectral propagation (ProNE's band-pass filter)
 pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
 pub mod similarity; //    queries: nearest, analogy, similarity
 pub mod io; // 7. word2vec text / npy output with a JSON sidecar

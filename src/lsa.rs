@@ -12,11 +12,11 @@
 //! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
 //! exactly U·Σ^p for the documents the model was fitted on.
 
-use crate::cooccur::SparseMatrix;
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::{SvdConfig, randomized_svd};
 use crate::pipeline::with_threads;
+use crate::sparse::SparseMatrix;
 use crate::text::{Corpus, TextConfig, Vocab};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -147,7 +147,7 @@ impl Lsa {
         for d in indptr.windows(2) {
             normalize(&mut values[d[0]..d[1]]);
         }
-        let x = SparseMatrix::new((n_docs, n_terms), indptr, indices, values);
+        let x = SparseMatrix::from_csr((n_docs, n_terms), indptr, indices, values);
         let svd = with_threads(config.threads, || {
             randomized_svd(
                 &x,

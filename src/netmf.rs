@@ -8,10 +8,10 @@
 //! Directed graphs use out-degrees; a column whose node has no out-edge
 //! (D_cc = 0) is left empty.
 
-use crate::cooccur::SparseMatrix;
 use crate::error::{Error, Result};
 use crate::factorize::spmm;
 use crate::graph::Graph;
+use crate::sparse::SparseMatrix;
 
 /// Largest graph [`netmf_exact`] accepts: the work grows as n · nnz(A) · T
 /// (BlogCatalog, 10,312 nodes, takes seconds; 50,000 nodes with a similar
@@ -39,8 +39,7 @@ fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64]))
             None => values.extend(std::iter::repeat_n((1.0 / d) as f32, graph.neighbors(u).len())),
         }
     }
-    let p = SparseMatrix::new((n, n), offsets.to_vec(), targets.to_vec(), values);
-    let pt: SparseMatrix = p.transpose_view().to_csr();
+    let pt = SparseMatrix::from_csr((n, n), offsets.to_vec(), targets.to_vec(), values).transpose();
     let scale = graph.volume() / window as f64;
     let mut row = vec![0f64; n];
     for b0 in (0..n).step_by(BLOCK) {
@@ -102,5 +101,5 @@ pub fn netmf_exact(graph: &Graph, window: usize, neg: f64) -> Result<SparseMatri
         }
         indptr.push(indices.len());
     });
-    Ok(SparseMatrix::new((n, n), indptr, indices, values))
+    Ok(SparseMatrix::from_csr((n, n), indptr, indices, values))
 }

@@ -1,13 +1,14 @@
 //! The whole graph path in one call: walks → counts → PMI → SVD → embeddings.
 
 use crate::config::EmbedConfig;
-use crate::cooccur::{Cooccurrence, SparseMatrix, count_graph};
+use crate::cooccur::{Cooccurrence, count_graph};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::{SvdConfig, randomized_svd};
 use crate::graph::Graph;
 use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
+use crate::sparse::SparseMatrix;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 

@@ -6,7 +6,8 @@
 //! et al. (WSDM 2018); with α = 0.75 it is Levy, Goldberg & Dagan's (2015)
 //! context-distribution smoothing, which damps the inflated PMI of rare contexts.
 
-use crate::cooccur::{Cooccurrence, SparseMatrix};
+use crate::cooccur::Cooccurrence;
+use crate::sparse::SparseMatrix;
 use serde::{Deserialize, Serialize};
 
 /// PMI parameters.
@@ -38,17 +39,18 @@ pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
     indptr.push(0);
     let mut indices = Vec::new();
     let mut values = Vec::new();
-    for (w, row) in co.counts.outer_iterator().enumerate() {
-        for (c, &v) in row.iter() {
-            let m = (v as f64).ln() - log_b - log_row[w] - log_ctx[c];
+    for w in 0..rows {
+        let (cs, vs) = co.counts.row(w);
+        for (&c, &v) in cs.iter().zip(vs) {
+            let m = (v as f64).ln() - log_b - log_row[w] - log_ctx[c as usize];
             if m > 0.0 {
-                indices.push(c as u32);
+                indices.push(c);
                 values.push(m as f32);
             }
         }
         indptr.push(indices.len());
     }
-    SparseMatrix::new((rows, cols), indptr, indices, values)
+    SparseMatrix::from_csr((rows, cols), indptr, indices, values)
 }
 
 #[cfg(test)]
@@ -58,7 +60,7 @@ mod tests {
     #[test]
     fn two_by_two_table_by_hand() {
         // counts [[4, 1], [1, 2]]: |D| = 8, #w = #c = [5, 3].
-        let counts = SparseMatrix::new((2, 2), vec![0, 2, 4], vec![0, 1, 0, 1], vec![4.0, 1.0, 1.0, 2.0]);
+        let counts = SparseMatrix::from_csr((2, 2), vec![0, 2, 4], vec![0, 1, 0, 1], vec![4.0, 1.0, 1.0, 2.0]);
         let co = Cooccurrence {
             counts,
             row_totals: vec![5.0, 3.0],
@@ -67,15 +69,15 @@ mod tests {
             steps: 0,
             distinct_pairs: 4,
         };
-        let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 1.0 }).to_dense();
-        assert!((m[[0, 0]] as f64 - (4.0 * 8.0 / 25.0f64).ln()).abs() < 1e-6);
-        assert!((m[[1, 1]] as f64 - (2.0 * 8.0 / 9.0f64).ln()).abs() < 1e-6);
-        assert_eq!(m[[0, 1]], 0.0); // log(8/15) < 0 is truncated
+        let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 1.0 });
+        assert!((m.get(0, 0) as f64 - (4.0 * 8.0 / 25.0f64).ln()).abs() < 1e-6);
+        assert!((m.get(1, 1) as f64 - (2.0 * 8.0 / 9.0f64).ln()).abs() < 1e-6);
+        assert_eq!(m.get(0, 1), 0.0); // log(8/15) < 0 is truncated
         // A shift of log 2 removes the (0, 0) entry's log(32/25) < log 2.
-        let shifted = pmi(&co, &PmiConfig { neg: 2.0, cds: 1.0 }).to_dense();
-        assert_eq!(shifted[[0, 0]], 0.0);
+        let shifted = pmi(&co, &PmiConfig { neg: 2.0, cds: 1.0 });
+        assert_eq!(shifted.get(0, 0), 0.0);
         // Smoothing raises rare contexts' share, so their PMI drops.
-        let smooth = pmi(&co, &PmiConfig { neg: 1.0, cds: 0.5 }).to_dense();
-        assert!(smooth[[1, 1]] < m[[1, 1]]);
+        let smooth = pmi(&co, &PmiConfig { neg: 1.0, cds: 0.5 });
+        assert!(smooth.get(1, 1) < m.get(1, 1));
     }
 }

@@ -4,9 +4,10 @@ mod common;
 
 use common::{dense, karate};
 use pmivec::NoProgress;
-use pmivec::cooccur::{CountConfig, SparseMatrix, count_graph};
+use pmivec::cooccur::{CountConfig, count_graph};
 use pmivec::factorize::{Svd, SvdConfig, dense_svd, randomized_svd};
 use pmivec::pmi::{PmiConfig, pmi};
+use pmivec::sparse::SparseMatrix;
 
 fn reconstruction_error(a: &[f64], rows: usize, cols: usize, svd: &Svd) -> f64 {
     let mut err = 0.0;
@@ -77,5 +78,5 @@ fn randomized_svd_matches_dense_on_a_rectangular_matrix() {
         }
         indptr.push(indices.len());
     }
-    check(&SparseMatrix::new((rows, cols), indptr, indices, values), 5);
+    check(&SparseMatrix::from_csr((rows, cols), indptr, indices, values), 5);
 }

@@ -253,6 +253,21 @@ impl Graph {
         Some(self.weights.as_ref().map_or(1.0, |w| w[self.offsets[u as usize] + k]))
     }
 
+    /// The undirected graph of A + Aᵀ (the graph itself if undirected): arcs
+    /// both ways merge, weights summed when weighted.
+    pub fn symmetrized(&self) -> Graph {
+        if !self.directed {
+            return self.clone();
+        }
+        let n = self.node_count() as u32;
+        let edges = (0..n).flat_map(|u| {
+            let w = self.neighbor_weights(u);
+            self.neighbors(u).iter().enumerate().map(move |(k, &v)| (u, v, w.map_or(1.0, |w| w[k] as f64)))
+        });
+        Graph::from_edges(self.labels.clone(), edges, self.weights.is_some(), false)
+            .expect("a valid graph's edges are valid")
+    }
+
     /// Bytes held by the adjacency (CSR, weights, alias tables, degrees).
     pub fn memory_bytes(&self) -> usize {
         self.offsets.len() * 8

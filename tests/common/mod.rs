@@ -29,15 +29,8 @@ pub fn random_graph(n: u32, extra: u32, seed: u64) -> Graph {
 }
 
 /// Dense copy of a sparse matrix, row-major f64.
-pub fn dense(m: &pmivec::cooccur::SparseMatrix) -> Vec<f64> {
-    let (r, c) = m.shape();
-    let mut out = vec![0f64; r * c];
-    for (i, row) in m.outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            out[i * c + j] = v as f64;
-        }
-    }
-    out
+pub fn dense(m: &pmivec::sparse::SparseMatrix) -> Vec<f64> {
+    m.to_dense()
 }
 
 /// ‖a − b‖_F / ‖b‖_F.

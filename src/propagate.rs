@@ -1,0 +1,356 @@
+//! Stage 6: spectral propagation (ProNE, Zhang et al., IJCAI 2019).
+//!
+//! A first-stage embedding R (n × d) is filtered by a band-pass polynomial
+//! in the random-walk Laplacian L = I − D̃⁻¹Ã of Ã = A + I, modulated by μ:
+//! with M = L − μI and y = M²/2 − I, ProNE's Chebyshev series
+//!
+//! conv = I₀(θ)·R + 2·Σ_{k=1}^{order−1} (−1)^k I_k(θ)·T_k(y)·R ≈ e^{−θy}·R
+//!
+//! (I_k the modified Bessel functions, T_k the Chebyshev polynomials, by
+//! their three-term recurrence: two products with M per order), then
+//! Ã·(R − conv), re-orthonormalized by a small SVD into U·Σ^½ with unit
+//! rows. The filter keeps the graph's community-scale structure and damps
+//! both the smoothest and the noisiest directions, which is what sharpens a
+//! noisy first stage on a sparse graph.
+//!
+//! Every column is filtered on its own, so the work runs on blocks of
+//! columns: memory is the embedding plus four n × [`COLUMN_BLOCK`] buffers,
+//! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
+//! needs a symmetric diffusion).
+
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::sparse::SparseMatrix;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Columns filtered together.
+pub const COLUMN_BLOCK: usize = 32;
+
+/// Parameters of the band-pass filter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PropagationConfig {
+    /// Passes of the filter (0 = no propagation). Default 4.
+    pub passes: usize,
+    /// Terms of the Chebyshev expansion. Default 10 (ProNE's).
+    pub order: usize,
+    /// Centre μ of the pass band on the Laplacian's spectrum [0, 2]. Default 0.2.
+    pub mu: f64,
+    /// Width parameter θ of the Gaussian filter. Default 0.5.
+    pub theta: f64,
+}
+
+impl Default for PropagationConfig {
+    fn default() -> Self {
+        PropagationConfig { passes: 4, order: 10, mu: 0.2, theta: 0.5 }
+    }
+}
+
+impl PropagationConfig {
+    /// No propagation.
+    pub fn none() -> Self {
+        PropagationConfig { passes: 0, ..Default::default() }
+    }
+
+    /// Check the parameters; the error names the first one out of range.
+    pub fn validate(&self) -> Result<()> {
+        let check = |ok: bool, p: &'static str, r: &str| if ok { Ok(()) } else { Err(Error::invalid(p, r)) };
+        check(self.passes <= 100, "propagation.passes", "must be at most 100")?;
+        check((2..=100).contains(&self.order), "propagation.order", "must be in [2, 100]")?;
+        check(self.mu.is_finite() && (-2.0..=2.0).contains(&self.mu), "propagation.mu", "must be in [-2, 2]")?;
+        check(
+            self.theta.is_finite() && self.theta > 0.0 && self.theta <= 50.0,
+            "propagation.theta",
+            "must be in (0, 50]",
+        )?;
+        Ok(())
+    }
+}
+
+/// I_k(x), the modified Bessel function of the first kind, by its power
+/// series Σ_m (x/2)^{2m+k} / (m!·(m+k)!) (x is small here: terms fall fast).
+pub(crate) fn bessel_i(k: usize, x: f64) -> f64 {
+    let half = x / 2.0;
+    let mut term = (1..=k).fold(1.0, |t, j| t * half / j as f64);
+    let mut sum = term;
+    for m in 1..200 {
+        term *= half * half / (m as f64 * (m + k) as f64);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    sum
+}
+
+/// S = D̃⁻¹Ã with Ã = A + I (A + Aᵀ + I for a directed graph), and the
+/// degrees d̃ of Ã.
+fn diffusion(graph: &Graph) -> (SparseMatrix, Vec<f32>) {
+    let n = graph.node_count();
+    let sym = graph.is_directed().then(|| graph.symmetrized());
+    let g = sym.as_ref().unwrap_or(graph);
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0);
+    let mut indices = Vec::with_capacity(g.adjacency_len() + n);
+    let mut values = Vec::with_capacity(g.adjacency_len() + n);
+    let mut degree = Vec::with_capacity(n);
+    for u in 0..n as u32 {
+        let nbrs = g.neighbors(u);
+        let weights = g.neighbor_weights(u);
+        let w = |k: usize| weights.map_or(1.0, |w| w[k]);
+        // The self-loop of I merges with a stored self-loop, if any.
+        let loop_weight = nbrs.binary_search(&u).map_or(0.0, w);
+        let d = 1.0 + g.degrees()[u as usize];
+        let mut placed = false;
+        for (k, &v) in nbrs.iter().enumerate() {
+            if !placed && v >= u {
+                indices.push(u);
+                values.push(((1.0 + loop_weight as f64) / d) as f32);
+                placed = true;
+                if v == u {
+                    continue;
+                }
+            }
+            indices.push(v);
+            values.push((w(k) as f64 / d) as f32);
+        }
+        if !placed {
+            indices.push(u);
+            values.push((1.0 / d) as f32);
+        }
+        indptr.push(indices.len());
+        degree.push(d as f32);
+    }
+    (SparseMatrix::from_csr((n, n), indptr, indices, values), degree)
+}
+
+/// Filter the row-major `n × dim` embedding `emb` of `graph`'s nodes in
+/// place, `config.passes` times (see the module docs). Rows of nodes
+/// without edges stay as they are filtered (isolated nodes only see
+/// themselves).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a parameter out of range.
+///
+/// # Panics
+/// If `emb.len() != graph.node_count() * dim`.
+pub fn propagate(graph: &Graph, emb: &mut [f32], dim: usize, config: &PropagationConfig) -> Result<()> {
+    config.validate()?;
+    let n = graph.node_count();
+    assert_eq!(emb.len(), n * dim, "the embedding must be nodes × dim");
+    if config.passes == 0 || n == 0 || dim == 0 {
+        return Ok(());
+    }
+    let (s, degree) = diffusion(graph);
+    for _ in 0..config.passes {
+        filter(&s, &degree, emb, dim, config);
+        orthonormalize(emb, n, dim)?;
+    }
+    Ok(())
+}
+
+/// One pass of the filter without the re-orthonormalization: R ←
+/// Ã·(R − conv), in blocks of [`COLUMN_BLOCK`] columns.
+fn filter(s: &SparseMatrix, degree: &[f32], emb: &mut [f32], dim: usize, config: &PropagationConfig) {
+    let n = degree.len();
+    // c_0 = I₀(θ), c_k = 2·(−1)^k·I_k(θ).
+    let coef: Vec<f32> = (0..config.order)
+        .map(|k| {
+            let i = bessel_i(k, config.theta);
+            (if k == 0 {
+                i
+            } else if k % 2 == 0 {
+                2.0 * i
+            } else {
+                -2.0 * i
+            }) as f32
+        })
+        .collect();
+    let keep = (1.0 - config.mu) as f32;
+    let w = COLUMN_BLOCK.min(dim);
+    let mut bufs: [Vec<f32>; 4] = std::array::from_fn(|_| vec![0f32; n * w]);
+    for c0 in (0..dim).step_by(w) {
+        let bw = w.min(dim - c0);
+        let [x0, x1, tmp, conv] = &mut bufs;
+        let (mut x0, mut x1, tmp, conv) =
+            (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw], &mut conv[..n * bw]);
+        // x0 = R's column block.
+        x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
+        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
+        let apply_m = |y: &[f32], out: &mut [f32]| {
+            s.mul_dense_then(y, bw, out, |i, p, o| {
+                let yi = &y[i * bw..(i + 1) * bw];
+                o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y - p);
+            })
+        };
+        // T₁(y)·R = ½·M²·R − R.
+        apply_m(x0, tmp);
+        s.mul_dense_then(tmp, bw, x1, |i, p, o| {
+            let (t, r) = (&tmp[i * bw..(i + 1) * bw], &x0[i * bw..(i + 1) * bw]);
+            for (((o, p), t), r) in o.iter_mut().zip(p).zip(t).zip(r) {
+                *o = 0.5 * (keep * t - p) - r;
+            }
+        });
+        conv.par_iter_mut().zip(x0.par_iter().zip(x1.par_iter())).for_each(|(c, (a, b))| {
+            *c = coef[0] * a + coef[1] * b;
+        });
+        // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written over T_{k−1}.
+        for &c in &coef[2..] {
+            apply_m(x1, tmp);
+            let prev = &*x1;
+            s.mul_dense_then(tmp, bw, x0, |i, p, o| {
+                let (t, x) = (&tmp[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
+                for (((o, p), t), x) in o.iter_mut().zip(p).zip(t).zip(x) {
+                    *o = (keep * t - p) - 2.0 * x - *o;
+                }
+            });
+            conv.par_iter_mut().zip(x0.par_iter()).for_each(|(v, x)| *v += c * x);
+            std::mem::swap(&mut x0, &mut x1);
+        }
+        // Ã·(R − conv) = D̃·S·(R − conv), into R's column block.
+        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).zip(conv.par_chunks(bw)).for_each(|((t, r), c)| {
+            t.iter_mut().zip(&r[c0..c0 + bw]).zip(c).for_each(|((t, r), c)| *t = r - c);
+        });
+        s.mul_dense_then(tmp, bw, x0, |i, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p));
+        emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
+    }
+}
+
+/// Replace X (n × d) by U·Σ^½ of its thin SVD X = U·Σ·Vᵀ with unit rows, as
+/// ProNE does after filtering: U·Σ^½ = X·V·Σ^(−½), with V and Σ² from the
+/// eigendecomposition of the d × d Gram matrix XᵀX (summed in f64 over fixed
+/// blocks of rows: deterministic for any thread count).
+fn orthonormalize(x: &mut [f32], n: usize, d: usize) -> Result<()> {
+    let gram = crate::factorize::gram_f32(x, n, d);
+    let eig = gram
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| Error::Numerical(format!("eigendecomposition failed: {e:?}")))?;
+    let (vecs, vals) = (eig.U(), eig.S().column_vector());
+    let top = (0..d).map(|j| vals[j]).fold(0.0, f64::max);
+    // V·Λ^(−¼) (Λ = Σ²), largest first (the eigenvalues come ascending),
+    // columns with a negligible eigenvalue zeroed.
+    let mut t = vec![0f32; d * d];
+    for j in 0..d {
+        let l = vals[j];
+        if l > top * 1e-12 {
+            let s = l.powf(-0.25);
+            for i in 0..d {
+                t[i * d + (d - 1 - j)] = (vecs[(i, j)] * s) as f32;
+            }
+        }
+    }
+    x.par_chunks_mut(d).for_each_init(
+        || vec![0f32; d],
+        |row_out, row| {
+            row_out.fill(0.0);
+            for (i, &xi) in row.iter().enumerate() {
+                for (o, &tv) in row_out.iter_mut().zip(&t[i * d..(i + 1) * d]) {
+                    *o += xi * tv;
+                }
+            }
+            let norm = row_out.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            row.iter_mut().zip(row_out.iter()).for_each(|(r, o)| *r = o * inv);
+        },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bessel_values_match_tables() {
+        // Abramowitz & Stegun, table 9.8: I₀(0.5) = 1.0634834, I₁(0.5) = 0.2578943, I₂(1) = 0.1357477.
+        assert!((bessel_i(0, 0.5) - 1.063_483_4).abs() < 1e-7);
+        assert!((bessel_i(1, 0.5) - 0.257_894_3).abs() < 1e-7);
+        assert!((bessel_i(2, 1.0) - 0.135_747_7).abs() < 1e-7);
+    }
+
+    fn path(n: u32) -> Graph {
+        let labels = (0..n).map(|i| i.to_string()).collect();
+        Graph::from_edges(labels, (0..n - 1).map(|i| (i, i + 1, 1.0)), false, false).unwrap()
+    }
+
+    #[test]
+    fn diffusion_rows_are_stochastic_and_include_the_self_loop() {
+        let g = path(4);
+        let (s, d) = diffusion(&g);
+        assert_eq!(d, vec![2.0, 3.0, 3.0, 2.0]);
+        for i in 0..4 {
+            let (cols, vals) = s.row(i);
+            assert!(cols.contains(&(i as u32)));
+            assert!((vals.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        }
+    }
+
+    /// The filter, applied to one vector by dense matrix algebra.
+    fn dense_filter(g: &Graph, r: &[f64], cfg: &PropagationConfig) -> Vec<f64> {
+        let n = g.node_count();
+        let (s, d) = diffusion(g);
+        let sd = s.to_dense();
+        let m = |y: &[f64]| -> Vec<f64> {
+            (0..n).map(|i| (1.0 - cfg.mu) * y[i] - (0..n).map(|j| sd[i * n + j] * y[j]).sum::<f64>()).collect()
+        };
+        let mut t0 = r.to_vec();
+        let mut t1: Vec<f64> = m(&m(r)).iter().zip(r).map(|(a, b)| 0.5 * a - b).collect();
+        let mut conv: Vec<f64> =
+            (0..n).map(|i| bessel_i(0, cfg.theta) * t0[i] - 2.0 * bessel_i(1, cfg.theta) * t1[i]).collect();
+        for k in 2..cfg.order {
+            let t2: Vec<f64> = m(&m(&t1)).iter().enumerate().map(|(i, v)| v - 2.0 * t1[i] - t0[i]).collect();
+            let c = if k % 2 == 0 { 2.0 } else { -2.0 } * bessel_i(k, cfg.theta);
+            conv.iter_mut().zip(&t2).for_each(|(a, b)| *a += c * b);
+            t0 = std::mem::replace(&mut t1, t2);
+        }
+        let diff: Vec<f64> = r.iter().zip(&conv).map(|(a, b)| a - b).collect();
+        (0..n).map(|i| d[i] as f64 * (0..n).map(|j| sd[i * n + j] * diff[j]).sum::<f64>()).collect()
+    }
+
+    #[test]
+    fn the_blocked_filter_matches_the_dense_chebyshev_series() {
+        // 40 columns: a full block of 32 and a partial one.
+        let g = path(12);
+        let dim = 40;
+        let r: Vec<f32> = (0..12 * dim).map(|i| ((i * 7919 % 97) as f32 / 97.0) - 0.5).collect();
+        let cfg = PropagationConfig { passes: 1, ..Default::default() };
+        let (s, d) = diffusion(&g);
+        let mut got = r.clone();
+        filter(&s, &d, &mut got, dim, &cfg);
+        for j in [0, 31, 32, 39] {
+            let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
+            let want = dense_filter(&g, &col, &cfg);
+            for i in 0..12 {
+                let (a, b) = (got[i * dim + j] as f64, want[i]);
+                assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "({i}, {j}): {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn orthonormalization_gives_unit_rows_of_u_sigma_half() {
+        let (n, d) = (50, 4);
+        let x: Vec<f32> = (0..n * d).map(|i| ((i * 31 % 17) as f32 - 8.0) / 8.0 + (i % d) as f32 * 0.1).collect();
+        let mut got = x.clone();
+        orthonormalize(&mut got, n, d).unwrap();
+        // Reference: U·Σ^½ from a dense SVD, rows normalized, columns matched up to sign.
+        let m = faer::Mat::from_fn(n, d, |i, j| x[i * d + j] as f64);
+        let svd = m.thin_svd().unwrap();
+        let mut want = vec![0f64; n * d];
+        for i in 0..n {
+            for j in 0..d {
+                want[i * d + j] = svd.U()[(i, j)] * svd.S().column_vector()[j].sqrt();
+            }
+            let norm = want[i * d..(i + 1) * d].iter().map(|v| v * v).sum::<f64>().sqrt();
+            want[i * d..(i + 1) * d].iter_mut().for_each(|v| *v /= norm);
+        }
+        for j in 0..d {
+            let sign: f64 = (0..n).map(|i| got[i * d + j] as f64 * want[i * d + j]).sum::<f64>().signum();
+            for i in 0..n {
+                assert!((got[i * d + j] as f64 - sign * want[i * d + j]).abs() < 1e-4, "({i}, {j})");
+            }
+        }
+    }
+}

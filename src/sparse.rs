@@ -1,0 +1,280 @@
+//! The sparse matrix every stage shares — counts, PMI, NetMF, tf-idf, the
+//! graph operators of propagation — and its parallel products with dense
+//! row-major blocks.
+//!
+//! Products are rayon kernels over rows: each output row is summed by one
+//! thread in a fixed order, so results are bit-identical for any thread
+//! count. Dense blocks are `f32` (half the memory traffic of `f64`; the
+//! products are memory-bound), accumulated with FMA where the CPU has it.
+
+use rayon::prelude::*;
+
+/// A sparse matrix in compressed sparse row form: `u32` column indices,
+/// `f32` values, columns sorted within each row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SparseMatrix {
+    rows: usize,
+    cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl SparseMatrix {
+    /// A matrix from its CSR arrays.
+    ///
+    /// # Panics
+    /// If the arrays are inconsistent: `indptr` not of length `rows + 1`,
+    /// not non-decreasing or not ending at `indices.len()`, `values` of
+    /// another length, or a column index out of range. Unsorted rows are a
+    /// contract breach caught in debug builds.
+    #[track_caller]
+    pub fn from_csr(shape: (usize, usize), indptr: Vec<usize>, indices: Vec<u32>, values: Vec<f32>) -> Self {
+        let (rows, cols) = shape;
+        assert_eq!(indptr.len(), rows + 1, "indptr must have rows + 1 entries");
+        assert_eq!(indptr[0], 0, "indptr must start at 0");
+        assert_eq!(*indptr.last().unwrap(), indices.len(), "indptr must end at nnz");
+        assert_eq!(indices.len(), values.len(), "indices and values must have the same length");
+        assert!(indptr.windows(2).all(|w| w[0] <= w[1]), "indptr must be non-decreasing");
+        assert!(indices.iter().all(|&c| (c as usize) < cols), "column index out of range");
+        debug_assert!(
+            (0..rows).all(|i| indices[indptr[i]..indptr[i + 1]].windows(2).all(|w| w[0] < w[1])),
+            "columns must be sorted and distinct within a row"
+        );
+        SparseMatrix { rows, cols, indptr, indices, values }
+    }
+
+    /// (rows, columns).
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// Stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Row `i` as (column indices, values).
+    #[inline]
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.values[r])
+    }
+
+    /// Number of entries in row `i`.
+    #[inline]
+    pub fn row_nnz(&self, i: usize) -> usize {
+        self.indptr[i + 1] - self.indptr[i]
+    }
+
+    /// The value at (i, j), 0 if not stored.
+    pub fn get(&self, i: usize, j: usize) -> f32 {
+        let (cols, vals) = self.row(i);
+        cols.binary_search(&(j as u32)).map_or(0.0, |k| vals[k])
+    }
+
+    /// Bytes held by the arrays.
+    pub fn memory_bytes(&self) -> usize {
+        self.indptr.len() * 8 + self.indices.len() * 8
+    }
+
+    /// Whether the matrix equals its transpose (same pattern and values).
+    pub fn is_symmetric(&self) -> bool {
+        self.rows == self.cols
+            && (0..self.rows).into_par_iter().all(|i| {
+                let (cols, vals) = self.row(i);
+                cols.iter().zip(vals).all(|(&j, &v)| self.get(j as usize, i) == v)
+            })
+    }
+
+    /// The transpose, by a counting sort over columns (its rows come out sorted).
+    pub fn transpose(&self) -> SparseMatrix {
+        let mut indptr = vec![0usize; self.cols + 1];
+        for &c in &self.indices {
+            indptr[c as usize + 1] += 1;
+        }
+        for i in 0..self.cols {
+            indptr[i + 1] += indptr[i];
+        }
+        let mut cursor = indptr.clone();
+        let mut indices = vec![0u32; self.nnz()];
+        let mut values = vec![0f32; self.nnz()];
+        for r in 0..self.rows {
+            let (cols, vals) = self.row(r);
+            for (&c, &v) in cols.iter().zip(vals) {
+                let k = cursor[c as usize];
+                indices[k] = r as u32;
+                values[k] = v;
+                cursor[c as usize] += 1;
+            }
+        }
+        SparseMatrix { rows: self.cols, cols: self.rows, indptr, indices, values }
+    }
+
+    /// A dense row-major copy, for tests and small references.
+    pub fn to_dense(&self) -> Vec<f64> {
+        let mut out = vec![0f64; self.rows * self.cols];
+        for i in 0..self.rows {
+            let (cols, vals) = self.row(i);
+            for (&c, &v) in cols.iter().zip(vals) {
+                out[i * self.cols + c as usize] = v as f64;
+            }
+        }
+        out
+    }
+
+    /// out = A·X for row-major X (cols × l) and out (rows × l).
+    ///
+    /// X is read in column blocks that fit the last-level cache when it is
+    /// large (measured: no gain while X fits, as whole rows prefetch well;
+    /// 20 % faster on an 84k-word PPMI matrix).
+    ///
+    /// # Panics
+    /// If `x` or `out` has the wrong length.
+    #[track_caller]
+    pub fn mul_dense(&self, x: &[f32], l: usize, out: &mut [f32]) {
+        assert_eq!(x.len(), self.cols * l, "X must be cols × l");
+        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        if l == 0 {
+            return;
+        }
+        let kernel = row_kernel_for_cpu();
+        let width = block_width(self.cols, l);
+        for c0 in (0..l).step_by(width) {
+            let w = width.min(l - c0);
+            out.par_chunks_mut(l).with_min_len(64).enumerate().for_each(|(i, row)| {
+                let (cols, vals) = self.row(i);
+                kernel(&mut row[c0..c0 + w], cols, vals, x, l, c0);
+            });
+        }
+    }
+
+    /// Like [`SparseMatrix::mul_dense`] without column blocks, handing each
+    /// product row to `finish(i, product_row, out_row)`: a fused epilogue
+    /// (scale, add, combine with other blocks' row i) that saves a pass over
+    /// `out`. `out` may hold data `finish` reads (its row i only).
+    ///
+    /// # Panics
+    /// If `x` or `out` has the wrong length.
+    #[track_caller]
+    pub fn mul_dense_then(
+        &self,
+        x: &[f32],
+        l: usize,
+        out: &mut [f32],
+        finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
+    ) {
+        assert_eq!(x.len(), self.cols * l, "X must be cols × l");
+        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        if l == 0 {
+            return;
+        }
+        let kernel = row_kernel_for_cpu();
+        out.par_chunks_mut(l).with_min_len(64).enumerate().for_each_init(
+            || vec![0f32; l],
+            |acc, (i, row)| {
+                let (cols, vals) = self.row(i);
+                kernel(acc, cols, vals, x, l, 0);
+                finish(i, acc, row);
+            },
+        );
+    }
+}
+
+/// Columns of X per pass of [`SparseMatrix::mul_dense`]: all of them while
+/// X fits in ~16 MiB, else blocks that do, so random row reads hit the
+/// last-level cache instead of memory (a pass over A per block is the price).
+fn block_width(cols: usize, l: usize) -> usize {
+    const BUDGET: usize = 16 << 20;
+    let fit = BUDGET / (4 * cols.max(1));
+    if fit >= l { l } else { (fit / 8 * 8).max(16).min(l) }
+}
+
+type RowKernel = fn(&mut [f32], &[u32], &[f32], &[f32], usize, usize);
+
+/// acc = Σ_k vals[k] · X[cols[k], c0..c0 + acc.len()], X row-major with `l` columns.
+#[inline(always)]
+fn row_kernel_body(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize, fma: bool) {
+    let w = acc.len();
+    acc.fill(0.0);
+    for (&c, &v) in cols.iter().zip(vals) {
+        let src = &x[c as usize * l + c0..][..w];
+        if fma {
+            for (o, s) in acc.iter_mut().zip(src) {
+                *o = s.mul_add(v, *o);
+            }
+        } else {
+            for (o, s) in acc.iter_mut().zip(src) {
+                *o += v * s;
+            }
+        }
+    }
+}
+
+fn row_kernel_portable(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+    row_kernel_body(acc, cols, vals, x, l, c0, false)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn row_kernel_avx2_fma(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+    row_kernel_body(acc, cols, vals, x, l, c0, true)
+}
+
+fn row_kernel_for_cpu() -> RowKernel {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx2_fma(acc, cols, vals, x, l, c0) };
+    }
+    row_kernel_portable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> SparseMatrix {
+        // [[1 0 2], [0 0 0], [0 3 4]]
+        SparseMatrix::from_csr((3, 3), vec![0, 2, 2, 4], vec![0, 2, 1, 2], vec![1.0, 2.0, 3.0, 4.0])
+    }
+
+    #[test]
+    fn products_match_the_dense_definition() {
+        let a = small();
+        let x: Vec<f32> = (0..6).map(|i| i as f32 - 2.0).collect(); // 3 × 2
+        let mut out = vec![0f32; 6];
+        a.mul_dense(&x, 2, &mut out);
+        let d = a.to_dense();
+        for i in 0..3 {
+            for j in 0..2 {
+                let want: f64 = (0..3).map(|k| d[i * 3 + k] * x[k * 2 + j] as f64).sum();
+                assert_eq!(out[i * 2 + j] as f64, want);
+            }
+        }
+        let mut fused = vec![1f32; 6];
+        a.mul_dense_then(&x, 2, &mut fused, |_, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o += 2.0 * p));
+        assert!(fused.iter().zip(&out).all(|(f, o)| *f == 1.0 + 2.0 * o));
+    }
+
+    #[test]
+    fn transpose_swaps_entries_and_symmetry_is_detected() {
+        let a = small();
+        let t = a.transpose();
+        assert_eq!(t.shape(), (3, 3));
+        for i in 0..3 {
+            for j in 0..3 {
+                assert_eq!(a.get(i, j), t.get(j, i));
+            }
+        }
+        assert!(!a.is_symmetric());
+        let s = SparseMatrix::from_csr((2, 2), vec![0, 1, 2], vec![1, 0], vec![5.0, 5.0]);
+        assert!(s.is_symmetric());
+    }
+
+    #[test]
+    #[should_panic(expected = "column index out of range")]
+    fn inconsistent_arrays_are_refused() {
+        SparseMatrix::from_csr((1, 2), vec![0, 1], vec![2], vec![1.0]);
+    }
+}
