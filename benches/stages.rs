@@ -9,7 +9,7 @@ use pmivec::NoProgress;
 use pmivec::cooccur::{CountConfig, count_graph};
 use pmivec::factorize::{SvdConfig, randomized_svd};
 use pmivec::pmi::{PmiConfig, pmi};
-use pmivec::walk::{WalkKind, rooted_walks};
+use pmivec::walk::{WalkKind, Walker};
 use std::hint::black_box;
 
 #[path = "../tests/common/mod.rs"]
@@ -32,11 +32,12 @@ fn stages(c: &mut Criterion) {
         ("node2vec_p0.25_q0.25_steps", WalkKind::Node2vec { p: 0.25, q: 0.25 }),
         ("node2vec_p0.5_q2_steps", WalkKind::Node2vec { p: 0.5, q: 2.0 }),
     ] {
+        let walker = Walker::new(&g, kind, 10, 1);
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut sink = 0u64;
                 for s in 0..sources {
-                    rooted_walks(&g, kind, s * 5, 0, walks_per_source, 10, 1, |v| sink += v as u64);
+                    walker.rooted(s * 5, 0..walks_per_source, |_, v| sink += v as u64);
                 }
                 black_box(sink)
             })

@@ -20,7 +20,7 @@
 
 use crate::graph::Graph;
 use crate::progress::Progress;
-use crate::walk::{WalkKind, rooted_walks, windows_per_node};
+use crate::walk::{WalkKind, Walker, windows_per_node};
 use rayon::prelude::*;
 
 pub use crate::sparse::SparseMatrix;
@@ -140,6 +140,7 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
     // ever seen (most are seen once). Directed graphs keep every half.
     let keep_from = if graph.is_directed() { 1 } else { (config.min_count / 2).max(1) };
     let tasks = n.div_ceil(ROWS_PER_TASK);
+    let walker = Walker::new(graph, config.kind, config.window, config.seed);
     let blocks: Vec<(RowBlock<u32>, Vec<u64>, u64)> = (0..tasks)
         .into_par_iter()
         .map_init(
@@ -163,10 +164,9 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
                     // branch-free count and one scan of the accumulator beat
                     // tracking and sorting the touched columns.
                     let steps = if walks * config.window as u64 >= n as u64 {
-                        let steps =
-                            rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
-                                acc[c as usize] += 1;
-                            });
+                        let steps = walker.rooted(s as u32, 0..walks, |r, c| {
+                            acc[c as usize] += (r > 1) as u32;
+                        });
                         for (c, slot) in acc.iter_mut().enumerate() {
                             if *slot != 0 {
                                 emit(c as u32, std::mem::take(slot));
@@ -174,14 +174,16 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
                         }
                         steps
                     } else {
-                        let steps =
-                            rooted_walks(graph, config.kind, s as u32, 0, walks, config.window, config.seed, |c| {
-                                let slot = &mut acc[c as usize];
-                                if *slot == 0 {
-                                    touched.push(c);
-                                }
-                                *slot += 1;
-                            });
+                        let steps = walker.rooted(s as u32, 0..walks, |r, c| {
+                            if r == 1 {
+                                return;
+                            }
+                            let slot = &mut acc[c as usize];
+                            if *slot == 0 {
+                                touched.push(c);
+                            }
+                            *slot += 1;
+                        });
                         touched.sort_unstable();
                         for &c in touched.iter() {
                             emit(c, std::mem::take(&mut acc[c as usize]));
@@ -203,19 +205,49 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
     let (indptr, indices, raw) = concat(n, blocks.into_iter().map(|b| b.0).collect());
     let scale: Vec<f32> = plan.iter().map(|p| p.1).collect();
     let raw = Csr { indptr, indices, values: raw };
+    let first =
+        FirstStep { graph, weight: plan.iter().zip(graph.degrees()).map(|(p, &d)| exact_weight(p, d)).collect() };
     let mut out = if graph.is_directed() {
-        prune_scaled(&raw, &scale, config.min_count)
+        prune_scaled(&raw, &scale, &first, config.min_count)
     } else {
         // #(s) = k_s·Σ_c C[s,c] + Σ_c k_c·C[c,s]: the first half is s's own
         // steps, known exactly; the mirrored half has the same expectation
         // (reversibility), so it is taken as equal rather than summed from
         // halves that were partly dropped.
         let totals: Vec<f64> = row_steps.iter().zip(&scale).map(|(&st, &k)| 2.0 * k as f64 * st as f64).collect();
-        symmetrize(&raw, &scale, config.min_count, totals)
+        symmetrize(&raw, &scale, &first, config.min_count, totals)
     };
     out.steps = row_steps.iter().sum();
     out.distinct_pairs = distinct_pairs;
     out
+}
+
+/// The first step of every window, taken in expectation rather than counted.
+///
+/// Row s's k_s walks reach c at distance 1 with probability P[s,c] =
+/// A[s,c]/d_s, so their expected count is target_s·A[s,c]/d_s, with
+/// target_s = drawn·weight the windows row s stands for. Walks still take
+/// their first step (the later ones start from it), but only distances ≥ 2
+/// are counted: the unbiased estimate keeps its mean and loses the variance
+/// of a tenth of its samples — the part that matters most on sparse graphs,
+/// where most of a node's PMI mass sits on its neighbours. Adjacent pairs
+/// are exact, so pruning never drops them.
+struct FirstStep<'g> {
+    graph: &'g Graph,
+    /// target_s / d_s per row.
+    weight: Vec<f32>,
+}
+
+impl FirstStep<'_> {
+    /// (column, A[s,c]) for row s, columns sorted.
+    fn row(&self, s: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let a = self.graph.neighbor_weights(s as u32);
+        self.graph.neighbors(s as u32).iter().enumerate().map(move |(k, &c)| (c, a.map_or(1.0, |a| a[k])))
+    }
+}
+
+fn exact_weight(&(drawn, weight): &(u32, f32), degree: f64) -> f32 {
+    if degree > 0.0 { (drawn as f64 * weight as f64 / degree) as f32 } else { 0.0 }
 }
 
 /// Plain CSR arrays with `u32` values (the raw visit counts).
@@ -256,8 +288,9 @@ impl Csr {
     }
 }
 
-/// #(s,c) = k_s·C[s,c] + k_c·C[c,s]; keep pairs with C[s,c] + C[c,s] >= min_count.
-fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) -> Cooccurrence {
+/// #(s,c) = k_s·C[s,c] + k_c·C[c,s] + e_s·A[s,c] + e_c·A[c,s] (e: the exact
+/// first step); keep adjacent pairs and pairs with C[s,c] + C[c,s] >= min_count.
+fn symmetrize(raw: &Csr, scale: &[f32], first: &FirstStep, min_count: u32, row_totals: Vec<f64>) -> Cooccurrence {
     let n = raw.indptr.len() - 1;
     let tr = raw.transpose(n);
     let tasks = n.div_ceil(ROWS_PER_TASK * 8);
@@ -268,13 +301,18 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) ->
             for s in task * ROWS_PER_TASK * 8..((task + 1) * ROWS_PER_TASK * 8).min(n) {
                 let (ac, av) = raw.row(s);
                 let (bc, bv) = tr.row(s);
+                let mut adj = first.row(s).peekable();
                 let (mut i, mut j) = (0, 0);
                 let mut len = 0;
-                while i < ac.len() || j < bc.len() {
+                loop {
                     let ca = ac.get(i).copied().unwrap_or(u32::MAX);
                     let cb = bc.get(j).copied().unwrap_or(u32::MAX);
-                    let c = ca.min(cb);
-                    let (mut occ, mut value) = (0u32, 0f32);
+                    let cc = adj.peek().map_or(u32::MAX, |e| e.0);
+                    let c = ca.min(cb).min(cc);
+                    if c == u32::MAX {
+                        break;
+                    }
+                    let (mut occ, mut value, mut exact) = (0u32, 0f32, false);
                     if ca == c {
                         occ += av[i];
                         value += scale[s] * av[i] as f32;
@@ -285,7 +323,13 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) ->
                         value += scale[c as usize] * bv[j] as f32;
                         j += 1;
                     }
-                    if occ >= min_count {
+                    if cc == c {
+                        // Undirected: A[s,c] = A[c,s], so both ends' exact halves.
+                        let (_, a) = adj.next().unwrap();
+                        value += (first.weight[s] + first.weight[c as usize]) * a;
+                        exact = true;
+                    }
+                    if exact || occ >= min_count {
                         block.indices.push(c);
                         block.values.push(value);
                         len += 1;
@@ -299,20 +343,37 @@ fn symmetrize(raw: &Csr, scale: &[f32], min_count: u32, row_totals: Vec<f64>) ->
     Cooccurrence::symmetric(concat(n, blocks), row_totals, 0, 0)
 }
 
-/// #(s,c) = k_s·C[s,c] without symmetrization (directed graphs).
-fn prune_scaled(raw: &Csr, scale: &[f32], min_count: u32) -> Cooccurrence {
+/// #(s,c) = k_s·C[s,c] + e_s·A[s,c] without symmetrization (directed graphs).
+fn prune_scaled(raw: &Csr, scale: &[f32], first: &FirstStep, min_count: u32) -> Cooccurrence {
     let n = raw.indptr.len() - 1;
     let mut row_totals = vec![0f64; n];
     let mut col_totals = vec![0f64; n];
     let mut block = RowBlock::new();
     for (s, total) in row_totals.iter_mut().enumerate() {
         let (cols, vals) = raw.row(s);
+        let mut adj = first.row(s).peekable();
+        let mut i = 0;
         let mut len = 0;
-        for (&c, &v) in cols.iter().zip(vals) {
-            let value = scale[s] * v as f32;
+        loop {
+            let ca = cols.get(i).copied().unwrap_or(u32::MAX);
+            let cc = adj.peek().map_or(u32::MAX, |e| e.0);
+            let c = ca.min(cc);
+            if c == u32::MAX {
+                break;
+            }
+            let (mut value, mut keep) = (0f32, false);
+            if ca == c {
+                value += scale[s] * vals[i] as f32;
+                keep = vals[i] >= min_count;
+                i += 1;
+            }
+            if cc == c {
+                value += first.weight[s] * adj.next().unwrap().1;
+                keep = true;
+            }
             *total += value as f64;
             col_totals[c as usize] += value as f64;
-            if v >= min_count {
+            if keep {
                 block.indices.push(c);
                 block.values.push(value);
                 len += 1;
@@ -375,8 +436,10 @@ mod tests {
         };
         let all = count_graph(&path3(), &cfg, &NoProgress);
         assert!(all.counts.is_symmetric());
+        // Pairs at distance 1 are exact and survive any pruning; the rest go.
         let pruned = count_graph(&path3(), &CountConfig { min_count: 1_000_000, ..cfg }, &NoProgress);
-        assert_eq!(pruned.counts.nnz(), 0);
+        assert_eq!(pruned.counts.nnz(), path3().adjacency_len());
+        assert!(pruned.counts.get(0, 1) > 0.0 && pruned.counts.get(0, 1) < all.counts.get(0, 1));
         assert_eq!(pruned.total, all.total);
         assert_eq!(pruned.row_totals, all.row_totals);
     }

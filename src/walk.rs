@@ -190,7 +190,7 @@ fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool,
 
 /// A node2vec walk of up to `steps` steps from `start` into `out` as
 /// `[start, w1, …]`, with the virtual previous node of a rooted window (see
-/// the module docs). It visits exactly what [`rooted_walks`] visits for the
+/// the module docs). It visits exactly what [`Walker::rooted`] visits for the
 /// same RNG.
 pub fn node2vec_walk_into(
     graph: &Graph,
@@ -219,53 +219,113 @@ pub fn node2vec_walk_into(
     }
 }
 
-/// Run walks `first..first + count` rooted at `start`, each of up to `steps`
-/// steps, calling `visit(node)` for every node reached after the start.
-/// Returns the number of steps taken.
-///
-/// The walks are exactly those of [`walk_into`] (same RNG per walk, same
-/// draws), but [`LANES`] of them advance in lockstep: their memory loads are
-/// independent, so the CPU overlaps them instead of waiting on one chain of
-/// dependent cache misses.
-#[allow(clippy::too_many_arguments)]
-pub fn rooted_walks(
-    graph: &Graph,
+/// How a walk moves: [`Stepper::first`] gives the state after leaving the
+/// start (the virtual previous node of node2vec), [`Stepper::step`] the
+/// next node. One lane loop serves both samplers, monomorphized.
+trait Stepper {
+    /// The previous node to start from (`None`: the start has no out-edge).
+    fn first(&self, graph: &Graph, start: u32, rng: &mut WalkRng) -> Option<u32>;
+    /// The node after `cur`, having come from `prev`.
+    fn step(&self, graph: &Graph, prev: u32, cur: u32, rng: &mut WalkRng) -> Option<u32>;
+}
+
+struct FirstOrder {
+    weighted: bool,
+}
+
+impl Stepper for FirstOrder {
+    #[inline(always)]
+    fn first(&self, _: &Graph, start: u32, _: &mut WalkRng) -> Option<u32> {
+        Some(start)
+    }
+    #[inline(always)]
+    fn step(&self, graph: &Graph, _: u32, cur: u32, rng: &mut WalkRng) -> Option<u32> {
+        first_order_step(graph, cur, self.weighted, rng)
+    }
+}
+
+struct SecondOrder {
+    weighted: bool,
+    bias: Bias,
+}
+
+impl Stepper for SecondOrder {
+    #[inline(always)]
+    fn first(&self, graph: &Graph, start: u32, rng: &mut WalkRng) -> Option<u32> {
+        first_order_step(graph, start, self.weighted, rng)
+    }
+    #[inline(always)]
+    fn step(&self, graph: &Graph, prev: u32, cur: u32, rng: &mut WalkRng) -> Option<u32> {
+        node2vec_step(graph, prev, cur, self.bias, self.weighted, rng)
+    }
+}
+
+/// Rooted walks of a fixed length on one graph, with one sampler and seed.
+#[derive(Clone, Copy)]
+pub struct Walker<'g> {
+    graph: &'g Graph,
     kind: WalkKind,
-    start: u32,
-    first: u64,
-    count: u64,
     steps: usize,
     seed: u64,
-    mut visit: impl FnMut(u32),
-) -> u64 {
-    let weighted = graph.is_weighted();
-    if let WalkKind::Node2vec { p, q } = kind {
-        let bias = Bias::new(p, q);
+}
+
+impl<'g> Walker<'g> {
+    /// Walks of up to `steps` steps of `kind` on `graph`, seeded from `seed`.
+    pub fn new(graph: &'g Graph, kind: WalkKind, steps: usize, seed: u64) -> Self {
+        Walker { graph, kind, steps, seed }
+    }
+
+    /// Run walks number `walks` rooted at `start`, calling
+    /// `visit(distance, node)` for every node reached after the start
+    /// (distance 1 to `steps`). Returns the number of steps taken.
+    ///
+    /// The walks are exactly those of [`walk_into`] / [`node2vec_walk_into`]
+    /// (same RNG per walk, same draws), but [`LANES`] of them advance in
+    /// lockstep: their memory loads are independent, so the CPU overlaps them
+    /// instead of waiting on one chain of dependent cache misses.
+    pub fn rooted(&self, start: u32, walks: std::ops::Range<u64>, visit: impl FnMut(usize, u32)) -> u64 {
+        let weighted = self.graph.is_weighted();
+        match self.kind {
+            WalkKind::DeepWalk => self.lockstep(&FirstOrder { weighted }, start, walks, visit),
+            WalkKind::Node2vec { p, q } => {
+                self.lockstep(&SecondOrder { weighted, bias: Bias::new(p, q) }, start, walks, visit)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        stepper: &impl Stepper,
+        start: u32,
+        walks: std::ops::Range<u64>,
+        mut visit: impl FnMut(usize, u32),
+    ) -> u64 {
         let mut taken = 0u64;
-        let mut k = first;
-        let end = first + count;
-        while k < end {
-            let lanes = (end - k).min(LANES as u64) as usize;
-            let mut rng: [WalkRng; LANES] = std::array::from_fn(|j| walk_rng(seed, start, k + j.min(lanes - 1) as u64));
+        let mut k = walks.start;
+        while k < walks.end {
+            let lanes = (walks.end - k).min(LANES as u64) as usize;
+            let mut rng: [WalkRng; LANES] =
+                std::array::from_fn(|j| walk_rng(self.seed, start, k + j.min(lanes - 1) as u64));
             let mut prev = [start; LANES];
             let mut cur = [start; LANES];
-            let mut alive = [true; LANES];
+            let mut alive = [false; LANES];
             for j in 0..lanes {
-                match first_order_step(graph, start, weighted, &mut rng[j]) {
-                    Some(v) => prev[j] = v,
-                    None => alive[j] = false,
+                if let Some(p) = stepper.first(self.graph, start, &mut rng[j]) {
+                    prev[j] = p;
+                    alive[j] = true;
                 }
             }
-            for _ in 0..steps {
+            for distance in 1..=self.steps {
                 for j in 0..lanes {
                     if !alive[j] {
                         continue;
                     }
-                    match node2vec_step(graph, prev[j], cur[j], bias, weighted, &mut rng[j]) {
+                    match stepper.step(self.graph, prev[j], cur[j], &mut rng[j]) {
                         Some(x) => {
                             prev[j] = cur[j];
                             cur[j] = x;
-                            visit(x);
+                            visit(distance, x);
                             taken += 1;
                         }
                         None => alive[j] = false,
@@ -274,37 +334,11 @@ pub fn rooted_walks(
             }
             k += lanes as u64;
         }
-        return taken;
+        taken
     }
-    let mut taken = 0u64;
-    let mut k = first;
-    let end = first + count;
-    while k < end {
-        let lanes = (end - k).min(LANES as u64) as usize;
-        let mut rng: [WalkRng; LANES] = std::array::from_fn(|j| walk_rng(seed, start, k + j.min(lanes - 1) as u64));
-        let mut cur = [start; LANES];
-        let mut alive = [true; LANES];
-        for _ in 0..steps {
-            for j in 0..lanes {
-                if !alive[j] {
-                    continue;
-                }
-                match first_order_step(graph, cur[j], weighted, &mut rng[j]) {
-                    Some(v) => {
-                        cur[j] = v;
-                        visit(v);
-                        taken += 1;
-                    }
-                    None => alive[j] = false,
-                }
-            }
-        }
-        k += lanes as u64;
-    }
-    taken
 }
 
-/// Walks advanced together by [`rooted_walks`].
+/// Walks advanced together by [`Walker::rooted`].
 pub const LANES: usize = 8;
 
 /// How many T-step walks to root at each node, and the weight each of its
@@ -366,7 +400,7 @@ mod tests {
         let g = small_weighted(true);
         for count in [1, 7, 8, 19] {
             let mut lockstep = Vec::new();
-            let taken = rooted_walks(&g, WalkKind::DeepWalk, 0, 3, count, 6, 5, |v| lockstep.push(v));
+            let taken = Walker::new(&g, WalkKind::DeepWalk, 6, 5).rooted(0, 3..3 + count, |_, v| lockstep.push(v));
             let mut single = Vec::new();
             let mut buf = Vec::new();
             for k in 3..3 + count {
@@ -385,7 +419,7 @@ mod tests {
         let g = small_weighted(false);
         let kind = WalkKind::Node2vec { p: 0.5, q: 2.0 };
         let mut lockstep = Vec::new();
-        let taken = rooted_walks(&g, kind, 2, 0, 21, 7, 9, |v| lockstep.push(v));
+        let taken = Walker::new(&g, kind, 7, 9).rooted(2, 0..21, |_, v| lockstep.push(v));
         let mut single = Vec::new();
         let mut buf = Vec::new();
         for k in 0..21 {
