@@ -2,7 +2,7 @@
 //! right V·Σ^p (contexts, terms), with the labels they belong to.
 
 use crate::config::Side;
-use crate::factorize::Svd;
+use crate::factorize::{Factor, Svd};
 
 /// Row vectors with labels: the output of every pipeline.
 #[derive(Clone, Debug)]
@@ -23,20 +23,16 @@ impl Embeddings {
     /// If `svd.u` or `svd.v` does not have `labels.len()` rows.
     #[track_caller]
     pub fn from_svd(labels: Vec<String>, svd: &Svd, eig_weight: f64) -> Self {
-        assert_eq!(svd.u.nrows(), labels.len(), "U must have one row per label");
-        assert_eq!(svd.v.nrows(), labels.len(), "V must have one row per label");
-        let dim = svd.s.len();
-        let scale: Vec<f64> = svd.s.iter().map(|&s| s.max(0.0).powf(eig_weight)).collect();
-        let weigh = |m: &faer::Mat<f64>| -> Vec<f32> {
-            let mut out = vec![0f32; m.nrows() * dim];
-            for i in 0..m.nrows() {
-                for j in 0..dim {
-                    out[i * dim + j] = (m[(i, j)] * scale[j]) as f32;
-                }
-            }
-            out
-        };
-        Embeddings { left: weigh(&svd.u), right: Some(weigh(&svd.v)), labels, dim, singular_values: svd.s.clone() }
+        let dim = svd.rank();
+        assert_eq!(svd.u().len(), labels.len() * dim, "U must have one row per label");
+        assert_eq!(svd.v().len(), labels.len() * dim, "V must have one row per label");
+        Embeddings {
+            left: svd.weighted(Factor::U, eig_weight),
+            right: Some(svd.weighted(Factor::V, eig_weight)),
+            labels,
+            dim,
+            singular_values: svd.s().to_vec(),
+        }
     }
 
     /// Single-sided embeddings from a row-major `labels.len() × dim` matrix.

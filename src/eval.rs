@@ -273,10 +273,9 @@ pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usiz
         .collect();
     let classes = labels.iter().max().map_or(0, |m| m + 1);
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
     for i in (1..order.len()).rev() {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        order.swap(i, (state >> 33) as usize % (i + 1));
+        let j = (crate::seed::unit(seed, crate::seed::Stream::Shuffle, i as u64) * (i + 1) as f64) as usize;
+        order.swap(i, j);
     }
     let accs: Vec<f64> = (0..folds)
         .into_par_iter()

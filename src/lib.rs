@@ -64,6 +64,7 @@
 pub mod error; // one error enum for the library
 pub mod config; // parameters, defaults, validation
 pub mod progress; // the progress hook (the library never prints)
+pub mod seed; // where seeds become randomness: (seed, stream, index) → draws
 pub mod sparse; // the sparse matrix every stage shares, and its parallel products
 pub mod graph; // 1. edge list → CSR graph
 pub mod text; // 1'. text → tokens → vocabulary → sentences

@@ -14,7 +14,7 @@
 
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{SvdConfig, randomized_svd};
+use crate::factorize::{Factor, SvdConfig, randomized_svd};
 use crate::pipeline::with_threads;
 use crate::sparse::SparseMatrix;
 use crate::text::{Corpus, TextConfig, Vocab};
@@ -156,24 +156,11 @@ impl Lsa {
             )
         })??;
         let k = config.dim;
-        let mut projection = vec![0f32; n_terms * k];
-        for t in 0..n_terms {
-            for j in 0..k {
-                let s = svd.s[j];
-                projection[t * k + j] =
-                    if s > 0.0 { (svd.v[(t, j)] * s.powf(config.eig_weight - 1.0)) as f32 } else { 0.0 };
-            }
-        }
-        let scale: Vec<f64> = svd.s.iter().map(|&s| s.max(0.0).powf(config.eig_weight)).collect();
-        let side = |m: &faer::Mat<f64>| -> Vec<f32> {
-            (0..m.nrows())
-                .flat_map(|i| (0..k).map(move |j| (i, j)))
-                .map(|(i, j)| (m[(i, j)] * scale[j]) as f32)
-                .collect()
-        };
+        let p = config.eig_weight;
+        let projection = svd.weighted(Factor::V, p - 1.0);
         Ok(Lsa {
-            documents: Embeddings::from_matrix(ids.to_vec(), k, side(&svd.u)),
-            term_vectors: Embeddings::from_matrix(corpus.vocab.words().to_vec(), k, side(&svd.v)),
+            documents: Embeddings::from_matrix(ids.to_vec(), k, svd.weighted(Factor::U, p)),
+            term_vectors: Embeddings::from_matrix(corpus.vocab.words().to_vec(), k, svd.weighted(Factor::V, p)),
             terms: corpus.vocab,
             global,
             text: text.clone(),

@@ -9,7 +9,6 @@
 //! (D_cc = 0) is left empty.
 
 use crate::error::{Error, Result};
-use crate::factorize::spmm;
 use crate::graph::Graph;
 use crate::sparse::SparseMatrix;
 
@@ -44,15 +43,17 @@ fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64]))
     let mut row = vec![0f64; n];
     for b0 in (0..n).step_by(BLOCK) {
         let b = BLOCK.min(n - b0);
-        let mut z = vec![0f64; n * b];
+        let mut z = vec![0f32; n * b];
         for j in 0..b {
             z[(b0 + j) * b + j] = 1.0;
         }
+        let mut next = vec![0f32; n * b];
         let mut sum = vec![0f64; n * b];
         for _ in 0..window {
-            z = spmm(&pt, &z, b);
-            for (s, v) in sum.iter_mut().zip(&z) {
-                *s += v;
+            pt.mul_dense(&z, b, &mut next);
+            std::mem::swap(&mut z, &mut next);
+            for (s, &v) in sum.iter_mut().zip(&z) {
+                *s += v as f64;
             }
         }
         for j in 0..b {

@@ -30,10 +30,12 @@ pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
     let alpha = config.cds;
     let smoothed: Vec<f64> = co.col_totals.iter().map(|&c| if c > 0.0 { c.powf(alpha) } else { 0.0 }).collect();
     let z: f64 = smoothed.iter().sum();
-    // log(#wc·|D|/(b·#w·|D|·#c^α/Z)) = log #wc + log Z − log b − log #w − α·log #c
-    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { (s / z).ln() } else { 0.0 }).collect();
+    // log(#wc·|D|/(b·#w·|D|·#c^α/Z)) = log #wc + (log Z − log b) − (log #w + α·log #c);
+    // the two marginal logs are added before they are subtracted, so that
+    // symmetric counts with α = 1 give an exactly symmetric matrix.
+    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect();
     let log_row: Vec<f64> = co.row_totals.iter().map(|&r| if r > 0.0 { r.ln() } else { 0.0 }).collect();
-    let log_b = config.neg.ln();
+    let shift = z.ln() - config.neg.ln();
     let (rows, cols) = co.counts.shape();
     let mut indptr = Vec::with_capacity(rows + 1);
     indptr.push(0);
@@ -42,7 +44,7 @@ pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
     for w in 0..rows {
         let (cs, vs) = co.counts.row(w);
         for (&c, &v) in cs.iter().zip(vs) {
-            let m = (v as f64).ln() - log_b - log_row[w] - log_ctx[c as usize];
+            let m = (v as f64).ln() + shift - (log_row[w] + log_ctx[c as usize]);
             if m > 0.0 {
                 indices.push(c);
                 values.push(m as f32);

@@ -174,7 +174,7 @@ pub fn propagate(graph: &Graph, emb: &mut [f32], dim: usize, config: &Propagatio
     let (s, degree) = diffusion(graph);
     for _ in 0..config.passes {
         filter(&s, &degree, emb, dim, config);
-        orthonormalize(emb, n, dim)?;
+        orthonormalize(emb, dim)?;
     }
     Ok(())
 }
@@ -238,12 +238,9 @@ fn filter(s: &SparseMatrix, degree: &[f32], emb: &mut [f32], dim: usize, config:
 /// ProNE does after filtering: U·Σ^½ = X·V·Σ^(−½), with V and Σ² from the
 /// eigendecomposition of the d × d Gram matrix XᵀX (summed in f64 over fixed
 /// blocks of rows: deterministic for any thread count).
-fn orthonormalize(x: &mut [f32], n: usize, d: usize) -> Result<()> {
-    let gram = crate::factorize::gram_f32(x, n, d);
-    let eig = gram
-        .self_adjoint_eigen(faer::Side::Lower)
-        .map_err(|e| Error::Numerical(format!("eigendecomposition failed: {e:?}")))?;
-    let (vecs, vals) = (eig.U(), eig.S().column_vector());
+fn orthonormalize(x: &mut [f32], d: usize) -> Result<()> {
+    let gram = crate::factorize::gram(x, d);
+    let (vals, vecs) = crate::factorize::small_eigh(gram.as_ref())?;
     let top = (0..d).map(|j| vals[j]).fold(0.0, f64::max);
     // V·Λ^(−¼) (Λ = Σ²), largest first (the eigenvalues come ascending),
     // columns with a negligible eigenvalue zeroed.
@@ -358,7 +355,7 @@ mod tests {
         let (n, d) = (50, 4);
         let x: Vec<f32> = (0..n * d).map(|i| ((i * 31 % 17) as f32 - 8.0) / 8.0 + (i % d) as f32 * 0.1).collect();
         let mut got = x.clone();
-        orthonormalize(&mut got, n, d).unwrap();
+        orthonormalize(&mut got, d).unwrap();
         // Reference: U·Σ^½ from a dense SVD, rows normalized, columns matched up to sign.
         let m = faer::Mat::from_fn(n, d, |i, j| x[i * d + j] as f64);
         let svd = m.thin_svd().unwrap();

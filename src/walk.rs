@@ -23,32 +23,15 @@
 
 use crate::graph::Graph;
 use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The RNG type of every walk.
-pub type WalkRng = Xoshiro256PlusPlus;
-
-#[inline]
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A 64-bit hash of two words (SplitMix64 rounds): the seed of every
-/// reproducible random choice that must not depend on scheduling.
-#[inline]
-pub fn mix(a: u64, b: u64) -> u64 {
-    splitmix64(splitmix64(a) ^ b)
-}
+pub type WalkRng = crate::seed::Rng;
 
 /// The RNG of walk number `index` from node `start`: a pure function of
 /// `(seed, start, index)`, so any thread may run any walk.
 #[inline]
 pub fn walk_rng(seed: u64, start: u32, index: u64) -> WalkRng {
-    let h = splitmix64(splitmix64(splitmix64(seed) ^ start as u64) ^ index);
-    WalkRng::seed_from_u64(h)
+    WalkRng::seed_from_u64(crate::seed::mix(crate::seed::hash(seed, crate::seed::Stream::Walk, start as u64), index))
 }
 
 /// A first-order (DeepWalk) walk of up to `steps` steps from `start`, written

@@ -213,7 +213,7 @@ impl Corpus {
         for i in 0..self.sentence_count() {
             for p in self.offsets[i]..self.offsets[i + 1] {
                 let w = self.tokens[p];
-                let u = (crate::walk::mix(seed, p as u64) >> 11) as f64 / (1u64 << 53) as f64;
+                let u = crate::seed::unit(seed, crate::seed::Stream::Subsample, p as u64);
                 if u < keep[w as usize] {
                     tokens.push(w);
                 }
