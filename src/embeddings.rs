@@ -4,6 +4,18 @@
 use crate::config::Side;
 use crate::factorize::{Factor, Svd};
 
+/// Scale every row of a row-major matrix to unit length (zero rows stay
+/// zero): cosine geometry, as queries, classifiers and ProNE's output use it.
+pub fn normalize_rows(x: &mut [f32], dim: usize) {
+    use rayon::prelude::*;
+    x.par_chunks_mut(dim.max(1)).for_each(|row| {
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|v| *v /= norm);
+        }
+    });
+}
+
 /// Row vectors with labels: the output of every pipeline.
 #[derive(Clone, Debug)]
 pub struct Embeddings {

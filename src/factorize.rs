@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::seed;
 use crate::sparse::SparseMatrix;
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatRef, Par};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -131,20 +131,44 @@ fn cross(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
     sum
 }
 
-/// Row-major Y (rows × l) times a small l × m matrix, into a new rows × m
-/// buffer (or in place when m = l).
-fn times_small(y: &[f32], l: usize, t: MatRef<'_, f64>) -> Vec<f32> {
+/// Y ← Y·T in Y's own buffer, for row-major Y (rows × l) and T (l × m,
+/// m ≤ l): each block of rows is multiplied into a scratch block and
+/// written back over the first m columns of its own rows (blocks never
+/// overlap, so they run in parallel). No second rows × m matrix is
+/// allocated; see [`compact`] to drop the stale columns.
+pub(crate) fn apply_in_place(y: &mut [f32], l: usize, t: MatRef<'_, f64>) {
     let m = t.ncols();
+    assert!(m <= l && t.nrows() == l);
     let t32 = Mat::<f32>::from_fn(l, m, |i, j| t[(i, j)] as f32);
-    let rows = y.len() / l.max(1);
-    let mut out = vec![0f32; rows * m];
-    out.par_chunks_mut(BLOCK * m).zip(y.par_chunks(BLOCK * l)).for_each(|(co, cy)| {
+    y.par_chunks_mut(BLOCK * l).for_each(|cy| {
         let r = cy.len() / l;
+        let mut out = Mat::<f32>::zeros(r, m);
         let src = MatRef::from_row_major_slice(cy, r, l);
-        let dst = MatMut::from_row_major_slice_mut(co, r, m);
-        faer::linalg::matmul::matmul(dst, Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
+        faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
+        for i in 0..r {
+            for j in 0..m {
+                cy[i * l + j] = out[(i, j)];
+            }
+        }
     });
-    out
+}
+
+/// Keep the first m of every row's l values: rows move from stride l to m
+/// and the buffer shrinks.
+fn compact(mut y: Vec<f32>, l: usize, m: usize) -> Vec<f32> {
+    let rows = y.len() / l.max(1);
+    for i in 1..rows {
+        y.copy_within(i * l..i * l + m, i * m);
+    }
+    y.truncate(rows * m);
+    y.shrink_to_fit();
+    y
+}
+
+/// Y·T (T: l × k) in Y's buffer, as a rows × k matrix.
+fn times_small_in_place(mut y: Vec<f32>, l: usize, t: MatRef<'_, f64>) -> Vec<f32> {
+    apply_in_place(&mut y, l, t);
+    compact(y, l, t.ncols())
 }
 
 /// The Cholesky factor L (lower) of a symmetric positive definite matrix,
@@ -183,30 +207,41 @@ fn inverse_transpose(l: &Mat<f64>) -> Mat<f64> {
     x
 }
 
+/// How orthonormal a basis must be.
+#[derive(Clone, Copy, PartialEq)]
+enum Orth {
+    /// Inside power iterations: one CholeskyQR pass. Its orthogonality error
+    /// (ε·cond²) only perturbs the next product, which the following pass
+    /// orthonormalizes again; the subspace is what matters (LightNE 2.0
+    /// likewise normalizes cheaply between iterations).
+    Rough,
+    /// The final basis: passes repeat (CholeskyQR2, at most three) until the
+    /// Gram matrix is the identity to 1e-5.
+    Exact,
+}
+
 /// Orthonormalize the columns of row-major Y (rows × l) in place and
 /// return R (upper, l × l) with Y = Q·R.
 ///
-/// CholeskyQR: its orthogonality error grows as ε·cond(Y)², so the pass is
-/// repeated (CholeskyQR2) until the Gram matrix is the identity to 1e-4, at
-/// most three times; `exact` asks for 1e-6 (the final basis). Y whose
-/// Gram matrix is singular to working precision (rank below l: small or
-/// disconnected inputs) goes through a Householder QR instead.
-fn orthonormalize(y: &mut [f32], rows: usize, l: usize, exact: bool) -> Result<Mat<f64>> {
-    let tol = if exact { 1e-6 } else { 1e-4 };
+/// CholeskyQR, see [`Orth`]. Y whose Gram matrix is singular to working
+/// precision (rank below l: small or disconnected inputs) goes through a
+/// Householder QR instead.
+fn orthonormalize(y: &mut [f32], rows: usize, l: usize, want: Orth) -> Result<Mat<f64>> {
     let mut r = Mat::<f64>::identity(l, l);
-    for _ in 0..3 {
+    for pass in 0..3 {
+        if want == Orth::Rough && pass == 1 {
+            break;
+        }
         let g = cross(y, l, y, l);
         let off = (0..l)
             .flat_map(|i| (0..l).map(move |j| (i, j)))
             .map(|(i, j)| (g[(i, j)] - if i == j { 1.0 } else { 0.0 }).abs())
             .fold(0.0, f64::max);
-        if off < tol {
+        if off < 1e-5 {
             return Ok(r);
         }
         let Some(chol) = cholesky(&g) else { return householder(y, rows, l) };
-        let rinv = inverse_transpose(&chol);
-        let q = times_small(y, l, rinv.as_ref());
-        y.copy_from_slice(&q);
+        apply_in_place(y, l, inverse_transpose(&chol).as_ref());
         r = chol.transpose() * &r;
     }
     Ok(r)
@@ -264,22 +299,21 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     let l = (k + config.oversample).min(max);
     let at = a.transpose();
     let mut q = product(a, &gaussian(cols, l, config.seed), l);
-    orthonormalize(&mut q, rows, l, false)?;
+    orthonormalize(&mut q, rows, l, Orth::Rough)?;
     for _ in 0..config.power_iters {
         let mut z = product(&at, &q, l);
-        orthonormalize(&mut z, cols, l, false)?;
+        orthonormalize(&mut z, cols, l, Orth::Rough)?;
         q = product(a, &z, l);
-        orthonormalize(&mut q, rows, l, false)?;
+        orthonormalize(&mut q, rows, l, Orth::Rough)?;
     }
-    orthonormalize(&mut q, rows, l, true)?;
+    orthonormalize(&mut q, rows, l, Orth::Exact)?;
     // Bᵀ = Aᵀ·Q = Q₂·R  ⇒  A ≈ Q·B = Q·Rᵀ·Q₂ᵀ; with Rᵀ = W·S·Zᵀ (l × l),
     // U = Q·W and V = Q₂·Z. Only l × l matrices see a dense SVD.
     let mut q2 = product(&at, &q, l);
-    let r = orthonormalize(&mut q2, cols, l, true)?;
+    let r = orthonormalize(&mut q2, cols, l, Orth::Exact)?;
     let (w, s, z) = small_svd(r.transpose())?;
-    let mut u = times_small(&q, l, w.get(.., ..k));
-    drop(q);
-    let mut v = times_small(&q2, l, z.get(.., ..k));
+    let mut u = times_small_in_place(q, l, w.get(.., ..k));
+    let mut v = times_small_in_place(q2, l, z.get(.., ..k));
     zero_empty_rows(&mut u, k, a);
     zero_empty_rows(&mut v, k, &at);
     Ok(Svd { rank: k, u, s: s[..k].to_vec(), v })
@@ -299,12 +333,12 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     debug_assert!(a.is_symmetric(), "randomized_svd_symmetric needs A = Aᵀ");
     let l = (k + config.oversample).min(max);
     let mut q = product(a, &gaussian(n, l, config.seed), l);
-    orthonormalize(&mut q, n, l, false)?;
+    orthonormalize(&mut q, n, l, Orth::Rough)?;
     for _ in 0..config.power_iters {
         q = product(a, &q, l);
-        orthonormalize(&mut q, n, l, false)?;
+        orthonormalize(&mut q, n, l, Orth::Rough)?;
     }
-    orthonormalize(&mut q, n, l, true)?;
+    orthonormalize(&mut q, n, l, Orth::Exact)?;
     // B = Qᵀ·A·Q (l × l, symmetrized against rounding), B = W·Λ·Wᵀ.
     let y = product(a, &q, l);
     let mut b = cross(&q, l, &y, l);
@@ -320,8 +354,7 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     let mut order: Vec<usize> = (0..l).collect();
     order.sort_by(|&i, &j| vals[j].abs().total_cmp(&vals[i].abs()).then(i.cmp(&j)));
     let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, order[j])]);
-    let mut u = times_small(&q, l, w.as_ref());
-    drop(q);
+    let mut u = times_small_in_place(q, l, w.as_ref());
     zero_empty_rows(&mut u, k, a);
     let s: Vec<f64> = order[..k].iter().map(|&i| vals[i].abs()).collect();
     let sign: Vec<f32> = order[..k].iter().map(|&i| if vals[i] < 0.0 { -1.0 } else { 1.0 }).collect();

@@ -14,7 +14,7 @@
 //! noisy first stage on a sparse graph.
 //!
 //! Every column is filtered on its own, so the work runs on blocks of
-//! columns: memory is the embedding plus four n × [`COLUMN_BLOCK`] buffers,
+//! columns: memory is the embedding plus three n × [`COLUMN_BLOCK`] buffers,
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
@@ -186,13 +186,12 @@ fn filter(s: &SparseMatrix, degree: &[f32], emb: &mut [f32], dim: usize, config:
     let coef = chebyshev_coefficients(config);
     let keep = (1.0 - config.mu) as f32;
     let w = COLUMN_BLOCK.min(dim);
-    let mut bufs: [Vec<f32>; 4] = std::array::from_fn(|_| vec![0f32; n * w]);
+    let mut bufs: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; n * w]);
     for c0 in (0..dim).step_by(w) {
         let bw = w.min(dim - c0);
-        let [x0, x1, tmp, conv] = &mut bufs;
-        let (mut x0, mut x1, tmp, conv) =
-            (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw], &mut conv[..n * bw]);
-        // x0 = R's column block.
+        let [x0, x1, tmp] = &mut bufs;
+        let (mut x0, mut x1, tmp) = (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw]);
+        // x0 = R's column block; R's place in `emb` then accumulates R − conv.
         x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
         // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
         let apply_m = |y: &[f32], out: &mut [f32]| {
@@ -201,34 +200,31 @@ fn filter(s: &SparseMatrix, degree: &[f32], emb: &mut [f32], dim: usize, config:
                 o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y - p);
             })
         };
-        // T₁(y)·R = ½·M²·R − R.
+        // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
         apply_m(x0, tmp);
-        s.mul_dense_then(tmp, bw, x1, |i, p, o| {
-            let (t, r) = (&tmp[i * bw..(i + 1) * bw], &x0[i * bw..(i + 1) * bw]);
-            for (((o, p), t), r) in o.iter_mut().zip(p).zip(t).zip(r) {
-                *o = 0.5 * (keep * t - p) - r;
+        s.mul_dense_zip(tmp, bw, x1, emb, dim, |i, p, o, r| {
+            let (t, x) = (&tmp[i * bw..(i + 1) * bw], &x0[i * bw..(i + 1) * bw]);
+            for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
+                *o = 0.5 * (keep * t - p) - x;
+                *r -= coef[0] * x + coef[1] * *o;
             }
         });
-        conv.par_iter_mut().zip(x0.par_iter().zip(x1.par_iter())).for_each(|(c, (a, b))| {
-            *c = coef[0] * a + coef[1] * b;
-        });
-        // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written over T_{k−1}.
+        // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written
+        // over T_{k−1}; R's block loses c_{k+1}·T_{k+1}.
         for &c in &coef[2..] {
             apply_m(x1, tmp);
             let prev = &*x1;
-            s.mul_dense_then(tmp, bw, x0, |i, p, o| {
+            s.mul_dense_zip(tmp, bw, x0, emb, dim, |i, p, o, r| {
                 let (t, x) = (&tmp[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
-                for (((o, p), t), x) in o.iter_mut().zip(p).zip(t).zip(x) {
+                for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
                     *o = (keep * t - p) - 2.0 * x - *o;
+                    *r -= c * *o;
                 }
             });
-            conv.par_iter_mut().zip(x0.par_iter()).for_each(|(v, x)| *v += c * x);
             std::mem::swap(&mut x0, &mut x1);
         }
-        // Ã·(R − conv) = D̃·S·(R − conv), into R's column block.
-        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).zip(conv.par_chunks(bw)).for_each(|((t, r), c)| {
-            t.iter_mut().zip(&r[c0..c0 + bw]).zip(c).for_each(|((t, r), c)| *t = r - c);
-        });
+        // Ã·(R − conv) = D̃·S·(R − conv), back into R's column block.
+        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
         s.mul_dense_then(tmp, bw, x0, |i, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p));
         emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
@@ -244,30 +240,12 @@ fn orthonormalize(x: &mut [f32], d: usize) -> Result<()> {
     let top = (0..d).map(|j| vals[j]).fold(0.0, f64::max);
     // V·Λ^(−¼) (Λ = Σ²), largest first (the eigenvalues come ascending),
     // columns with a negligible eigenvalue zeroed.
-    let mut t = vec![0f32; d * d];
-    for j in 0..d {
-        let l = vals[j];
-        if l > top * 1e-12 {
-            let s = l.powf(-0.25);
-            for i in 0..d {
-                t[i * d + (d - 1 - j)] = (vecs[(i, j)] * s) as f32;
-            }
-        }
-    }
-    x.par_chunks_mut(d).for_each_init(
-        || vec![0f32; d],
-        |row_out, row| {
-            row_out.fill(0.0);
-            for (i, &xi) in row.iter().enumerate() {
-                for (o, &tv) in row_out.iter_mut().zip(&t[i * d..(i + 1) * d]) {
-                    *o += xi * tv;
-                }
-            }
-            let norm = row_out.iter().map(|v| v * v).sum::<f32>().sqrt();
-            let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-            row.iter_mut().zip(row_out.iter()).for_each(|(r, o)| *r = o * inv);
-        },
-    );
+    let t = faer::Mat::<f64>::from_fn(d, d, |i, c| {
+        let j = d - 1 - c;
+        if vals[j] > top * 1e-12 { vecs[(i, j)] * vals[j].powf(-0.25) } else { 0.0 }
+    });
+    crate::factorize::apply_in_place(x, d, t.as_ref());
+    crate::embeddings::normalize_rows(x, d);
     Ok(())
 }
 

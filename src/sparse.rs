@@ -143,6 +143,9 @@ impl SparseMatrix {
         for c0 in (0..l).step_by(width) {
             let w = width.min(l - c0);
             out.par_chunks_mut(l).with_min_len(64).enumerate().for_each(|(i, row)| {
+                if i + PREFETCH_ROWS < self.rows {
+                    prefetch_rows(x, l, c0, w, self.row(i + PREFETCH_ROWS).0);
+                }
                 let (cols, vals) = self.row(i);
                 kernel(&mut row[c0..c0 + w], cols, vals, x, l, c0);
             });
@@ -164,21 +167,79 @@ impl SparseMatrix {
         out: &mut [f32],
         finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
     ) {
-        assert_eq!(x.len(), self.cols * l, "X must be cols × l");
         assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        self.rows_then(x, l, out.par_chunks_mut(l.max(1)).map(|o| (o, ())), |i, p, o, ()| finish(i, p, o));
+    }
+
+    /// [`SparseMatrix::mul_dense_then`] with a second row-major buffer
+    /// `aux` (`aux_width` values per row) whose row i the epilogue may
+    /// update too: `finish(i, product_row, out_row, aux_row)`.
+    ///
+    /// # Panics
+    /// If `x`, `out` or `aux` has the wrong length.
+    #[track_caller]
+    pub fn mul_dense_zip(
+        &self,
+        x: &[f32],
+        l: usize,
+        out: &mut [f32],
+        aux: &mut [f32],
+        aux_width: usize,
+        finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
+    ) {
+        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        assert_eq!(aux.len(), self.rows * aux_width, "aux must be rows × aux_width");
+        let rows = out.par_chunks_mut(l.max(1)).zip(aux.par_chunks_mut(aux_width.max(1)));
+        self.rows_then(x, l, rows, finish);
+    }
+
+    fn rows_then<'a, A: Send>(
+        &self,
+        x: &[f32],
+        l: usize,
+        rows: impl IndexedParallelIterator<Item = (&'a mut [f32], A)>,
+        finish: impl Fn(usize, &[f32], &mut [f32], A) + Sync,
+    ) {
+        assert_eq!(x.len(), self.cols * l, "X must be cols × l");
         if l == 0 {
             return;
         }
         let kernel = row_kernel_for_cpu();
-        out.par_chunks_mut(l).with_min_len(64).enumerate().for_each_init(
+        rows.with_min_len(64).enumerate().for_each_init(
             || vec![0f32; l],
-            |acc, (i, row)| {
+            |acc, (i, (row, aux))| {
+                if i + PREFETCH_ROWS < self.rows {
+                    prefetch_rows(x, l, 0, l, self.row(i + PREFETCH_ROWS).0);
+                }
                 let (cols, vals) = self.row(i);
                 kernel(acc, cols, vals, x, l, 0);
-                finish(i, acc, row);
+                finish(i, acc, row, aux);
             },
         );
     }
+}
+
+/// How many rows ahead the products ask for X's rows: a row's entries are
+/// random reads, and on a sparse graph a row has few of them, so the reads
+/// of later rows must be in flight while this one is summed.
+const PREFETCH_ROWS: usize = 4;
+
+/// Hint the cache to fetch X[c, c0..c0 + w] for every column c in `cols`.
+#[inline(always)]
+fn prefetch_rows(x: &[f32], l: usize, c0: usize, w: usize, cols: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for &c in cols {
+        let start = c as usize * l + c0;
+        for off in (0..w).step_by(16) {
+            // SAFETY: prefetching is a hint; the address is inside `x`.
+            unsafe {
+                use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                _mm_prefetch::<_MM_HINT_T0>(x.as_ptr().add(start + off) as *const i8);
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (x, l, c0, w, cols);
 }
 
 /// Columns of X per pass of [`SparseMatrix::mul_dense`]: all of them while
@@ -221,7 +282,18 @@ fn row_kernel_avx2_fma(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l
     row_kernel_body(acc, cols, vals, x, l, c0, true)
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn row_kernel_avx512(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+    row_kernel_body(acc, cols, vals, x, l, c0, true)
+}
+
 fn row_kernel_for_cpu() -> RowKernel {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx512(acc, cols, vals, x, l, c0) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has the features the function is compiled for.
