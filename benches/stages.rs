@@ -19,7 +19,7 @@ fn stages(c: &mut Criterion) {
     // A ring plus 300,000 edges whose second endpoint favours low ids (hubs).
     let g = common::random_graph(10_000, 300_000, 1);
     let count_cfg =
-        CountConfig { window: 10, walks_per_node: 10.0, walk_length: 80, min_count: 3, seed: 1, ..Default::default() };
+        CountConfig { window: 10, windows: 10.0 * 80.0 * 10_000.0, min_count: 3, seed: 1, ..Default::default() };
 
     // Walk throughput per sampler: the first-order path (p = q = 1) and
     // node2vec's rejection path, 8 lanes in lockstep as in counting.

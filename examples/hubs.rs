@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let graph = Graph::from_edges(labels, edges, false, false)?;
     let sum_sq: f64 = graph.degrees().iter().map(|d| d * d).sum();
     let max_deg = graph.degrees().iter().cloned().fold(0.0, f64::max);
-    let config = EmbedConfig::default().p(0.5).q(2.0).walks_per_node(2.0).walk_length(40).window(5).dim(32);
+    let config = EmbedConfig::default().p(0.5).q(2.0).walks_per_node(2.0, 40).window(5).dim(32);
     let t = std::time::Instant::now();
     let (emb, report) = embed(&graph, &config, &NoProgress)?;
     println!(

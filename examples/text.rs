@@ -19,10 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Words: PPMI → SVD.
     let text_config = TextConfig::default().min_count(1).english_stopwords();
     let corpus = Corpus::from_lines(lines.iter().copied(), &text_config)?;
-    let mut config = WordConfig::default();
-    config.dim = 4;
-    config.window = 2;
-    config.subsample = 0.0;
+    let config = WordConfig::default().dim(4).window(2).subsample(0.0);
     let (words, _) = embed_words(&corpus, &config, &NoProgress)?;
     let index = Index::new(&words, Side::Left);
     for probe in ["cat", "stock"] {
@@ -33,9 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Documents: tf-idf → SVD, then fold in a new one.
     let texts: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
     let ids: Vec<String> = (1..=texts.len()).map(|i| i.to_string()).collect();
-    let mut lsa_config = LsaConfig::default();
-    lsa_config.dim = 2;
-    let lsa = Lsa::fit(&ids, &texts, &lsa_config, &text_config)?;
+    let (lsa, _) = Lsa::fit(&ids, &texts, &LsaConfig::default().dim(2), &text_config, &NoProgress)?;
     let docs = Index::new(lsa.documents(), Side::Left);
     let new = lsa.fold_in("my cat and my dog visit the vet");
     let best = docs.nearest_to(&new, 1, 0, &[]);

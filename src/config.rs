@@ -1,14 +1,21 @@
 //! Hyperparameters, with their literature names, defaults chosen by
-//! measurement (see the README's BlogCatalog table) and a validated form.
+//! measurement (see the README's tables) and a validated form.
+//!
+//! [`FactorizeConfig`] — how a sparse matrix becomes vectors — is shared by
+//! the graph ([`EmbedConfig`]), word ([`crate::words::WordConfig`]) and
+//! document ([`crate::lsa::LsaConfig`]) paths, which embed it rather than
+//! re-declare it. Every config is `Default` + consuming setters +
+//! `validate()`, and serializes into each output's JSON sidecar.
 
 use crate::error::{Error, Result};
+use crate::propagate::PropagationConfig;
 use serde::{Deserialize, Serialize};
 
 /// Which factor(s) of the SVD make the output vectors.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
-    /// Left (node / word) embedding U·Σ^p.
+    /// Left (node / word) embedding U·Σ^p, propagated when propagation is on.
     #[default]
     Left,
     /// Right (context) embedding V·Σ^p.
@@ -19,25 +26,126 @@ pub enum Side {
     Sum,
 }
 
-/// Every parameter of the graph pipeline.
+/// Upper bound of thread counts: more is a typo, and a pool that size
+/// takes minutes to spawn.
+pub const MAX_THREADS: usize = 1024;
+
+/// Check a condition for a named parameter.
+pub(crate) fn check(ok: bool, param: &'static str, reason: &str) -> Result<()> {
+    if ok { Ok(()) } else { Err(Error::invalid(param, reason)) }
+}
+
+/// How a sparse matrix becomes vectors: a rank-`dim` randomized SVD and the
+/// exponent p of U·Σ^p. Shared by every path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FactorizeConfig {
+    /// Embedding dimension d (rank of the truncated SVD). Default 128.
+    pub dim: usize,
+    /// Extra sketch columns of the randomized SVD. Default 20.
+    pub oversample: usize,
+    /// Power iterations of the randomized SVD; `None` = by size (8 while
+    /// the matrix has at most [`SMALL_MATRIX`] rows, where they cost
+    /// milliseconds and measured +0.003 Micro-F1 on BlogCatalog; 3 above).
+    pub power_iters: Option<usize>,
+    /// Exponent p of Σ in U·Σ^p and V·Σ^p. Default 0.5.
+    pub eig_weight: f64,
+    /// Master seed; every random choice derives from it. Default 0.
+    pub seed: u64,
+    /// Worker threads; 0 = all cores. Does not change the output.
+    pub threads: usize,
+}
+
+/// Rows up to which [`FactorizeConfig::power_iters`] = `None` means 8.
+pub const SMALL_MATRIX: usize = 100_000;
+
+impl Default for FactorizeConfig {
+    fn default() -> Self {
+        FactorizeConfig { dim: 128, oversample: 20, power_iters: None, eig_weight: 0.5, seed: 0, threads: 0 }
+    }
+}
+
+impl FactorizeConfig {
+    /// Check every parameter; the error names the first one out of range.
+    pub fn validate(&self) -> Result<()> {
+        check((1..=100_000).contains(&self.dim), "dim", "must be in [1, 100000]")?;
+        check(self.oversample <= 100_000, "oversample", "must be at most 100000")?;
+        check(self.power_iters.is_none_or(|q| q <= 50), "power_iters", "must be at most 50")?;
+        check(
+            self.eig_weight.is_finite() && (0.0..=1.0).contains(&self.eig_weight),
+            "eig_weight",
+            "must be in [0, 1]",
+        )?;
+        check(self.threads <= MAX_THREADS, "threads", "must be at most 1024 (0 = all cores)")
+    }
+
+    /// The SVD parameters for a matrix of `rows` rows.
+    pub fn svd(&self, rows: usize) -> crate::factorize::SvdConfig {
+        let power_iters = self.power_iters.unwrap_or(if rows <= SMALL_MATRIX { 8 } else { 3 });
+        crate::factorize::SvdConfig { oversample: self.oversample, power_iters, seed: self.seed }
+    }
+}
+
+/// The matrix the graph path factorizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// Windows while the budget of [`Budget::Auto`] fits the work cap
+    /// [`AUTO_MAX_STEPS`], the first-order matrix beyond (see the README's
+    /// scale measurements: on a million-node graph the affordable walks were
+    /// too thin to beat the exact first-order matrix; on BlogCatalog they win).
+    #[default]
+    Auto,
+    /// NetMF's matrix, estimated from rooted random-walk windows.
+    Windows,
+    /// ProNE's first stage: the PMI of the one-step transition matrix,
+    /// computed exactly (no sampling).
+    FirstOrder,
+}
+
+/// Walk steps per adjacency entry of [`Budget::Auto`]: the knee measured on
+/// BlogCatalog (T = 5, ≈ DeepWalk's γ = 10 walks of t = 80: quality within
+/// noise of 2.5× more steps once propagated).
+pub const AUTO_STEPS_PER_EDGE: f64 = 60.0;
+
+/// The most walk steps [`Budget::Auto`] spends (about 3 s of walking on a
+/// graph that fits in cache, 10 s on one that does not, on 2 cores).
+pub const AUTO_MAX_STEPS: f64 = 2.5e8;
+
+/// How many walk steps the windows estimator takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Budget {
+    /// [`AUTO_STEPS_PER_EDGE`] per adjacency entry, at most [`AUTO_MAX_STEPS`].
+    #[default]
+    Auto,
+    /// This many steps per adjacency entry (2 per undirected edge).
+    StepsPerEdge(f64),
+    /// The windows of DeepWalk's corpus of γ walks of length t per node.
+    WalksPerNode {
+        /// γ.
+        walks: f64,
+        /// t.
+        length: usize,
+    },
+}
+
+/// Every parameter of the graph path.
 ///
 /// Build it with `EmbedConfig::default()` and the setters; [`EmbedConfig::validate`]
-/// names the first parameter out of range. The whole struct is written into
-/// each output's JSON sidecar.
+/// names the first parameter out of range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct EmbedConfig {
-    /// Embedding dimension d (rank of the truncated SVD). Default 128.
-    pub dim: usize,
-    /// Window size T: contexts up to T steps away on either side. Default 10.
+    /// The matrix to factorize. Default auto.
+    pub estimator: Estimator,
+    /// Window size T: contexts up to T steps away on either side. Default 5
+    /// (measured: with propagation, T = 5 matches T = 10 at a fifth of the steps).
     pub window: usize,
-    /// DeepWalk's walks per node (γ). Together with `walk_length` it sets the
-    /// sampling budget: pmivec draws the windows such a corpus would contain
-    /// (see [`crate::walk`]). Default 100.
-    pub walks_per_node: f64,
-    /// DeepWalk's walk length (t). Default 80.
-    pub walk_length: usize,
+    /// Walk steps of the windows estimator. Default auto.
+    pub budget: Budget,
     /// node2vec return parameter p (1/p weighs stepping back). Default 1.
     pub p: f64,
     /// node2vec in-out parameter q (1/q weighs moving away). Default 1;
@@ -45,63 +153,60 @@ pub struct EmbedConfig {
     pub q: f64,
     /// Negative-sampling constant b: the PMI is shifted by log b. Default 1.
     pub neg: f64,
-    /// Context-distribution smoothing exponent α (1 = none). Default 0.75.
-    pub cds: f64,
-    /// Pairs seen fewer times are dropped before the PMI. Default 4.
+    /// Context-distribution smoothing exponent α (1 = none); `None` = 1 for
+    /// windows (then an undirected graph's matrix is symmetric and its SVD
+    /// one-sided) and ProNE's 0.75 for the first-order matrix.
+    pub cds: Option<f64>,
+    /// Window pairs seen fewer times are dropped before the PMI. Default 4.
     pub min_pair_count: u32,
-    /// Master seed; every random choice derives from it. Default 0.
-    pub seed: u64,
-    /// Worker threads; 0 = all cores. Does not change the output.
-    pub threads: usize,
-    /// Extra sketch columns of the randomized SVD. Default 20.
-    pub oversample: usize,
-    /// Power iterations of the randomized SVD. Default 3.
-    pub power_iters: usize,
-    /// Exponent p of Σ in U·Σ^p and V·Σ^p. Default 0.5.
-    pub eig_weight: f64,
-    /// Which factor(s) to output. Default left.
-    pub side: Side,
+    /// Spectral propagation after the SVD. Default: 6 passes of ProNE's filter.
+    pub propagation: PropagationConfig,
+    /// Rank, SVD and weighting.
+    pub factorize: FactorizeConfig,
+    /// Refuse a run whose estimated peak memory exceeds this many bytes;
+    /// `None` = 80 % of physical memory.
+    pub memory_limit: Option<u64>,
+    /// Keep the right (context) vectors V·Σ^p. Default true; false frees
+    /// n·d floats before propagation (the CLI keeps them only when `--side`
+    /// asks for them).
+    pub keep_context: bool,
 }
 
 impl Default for EmbedConfig {
     fn default() -> Self {
         EmbedConfig {
-            dim: 128,
-            window: 10,
-            walks_per_node: 100.0,
-            walk_length: 80,
+            estimator: Estimator::Auto,
+            window: 5,
+            budget: Budget::Auto,
             p: 1.0,
             q: 1.0,
             neg: 1.0,
-            cds: 0.75,
+            cds: None,
             min_pair_count: 4,
-            seed: 0,
-            threads: 0,
-            oversample: 20,
-            power_iters: 3,
-            eig_weight: 0.5,
-            side: Side::Left,
+            propagation: PropagationConfig::default(),
+            factorize: FactorizeConfig::default(),
+            memory_limit: None,
+            keep_context: true,
         }
     }
 }
 
 macro_rules! setters {
-    ($($(#[$m:meta])* $name:ident: $t:ty),* $(,)?) => {
-        impl EmbedConfig {
+    ($ty:ty { $($(#[$m:meta])* $name:ident: $t:ty),* $(,)? }) => {
+        impl $ty {
             $( $(#[$m])* pub fn $name(mut self, value: $t) -> Self { self.$name = value; self } )*
         }
     };
 }
+pub(crate) use setters;
 
-setters! {
-    /// Set [`EmbedConfig::dim`].
-    dim: usize,
+setters!(EmbedConfig {
+    /// Set [`EmbedConfig::estimator`].
+    estimator: Estimator,
     /// Set [`EmbedConfig::window`].
     window: usize,
-    /// Set [`EmbedConfig::walks_per_node`].
-    walks_per_node: f64,
-    /// Set [`EmbedConfig::walk_length`].
-    walk_length: usize,
+    /// Set [`EmbedConfig::budget`].
+    budget: Budget,
     /// Set [`EmbedConfig::p`].
     p: f64,
     /// Set [`EmbedConfig::q`].
@@ -109,66 +214,86 @@ setters! {
     /// Set [`EmbedConfig::neg`].
     neg: f64,
     /// Set [`EmbedConfig::cds`].
-    cds: f64,
+    cds: Option<f64>,
     /// Set [`EmbedConfig::min_pair_count`].
     min_pair_count: u32,
-    /// Set [`EmbedConfig::seed`].
-    seed: u64,
-    /// Set [`EmbedConfig::threads`].
-    threads: usize,
-    /// Set [`EmbedConfig::oversample`].
+    /// Set [`EmbedConfig::propagation`].
+    propagation: PropagationConfig,
+    /// Set [`EmbedConfig::factorize`].
+    factorize: FactorizeConfig,
+    /// Set [`EmbedConfig::memory_limit`].
+    memory_limit: Option<u64>,
+    /// Set [`EmbedConfig::keep_context`].
+    keep_context: bool,
+});
+
+setters!(FactorizeConfig {
+    /// Set [`FactorizeConfig::dim`].
+    dim: usize,
+    /// Set [`FactorizeConfig::oversample`].
     oversample: usize,
-    /// Set [`EmbedConfig::power_iters`].
-    power_iters: usize,
-    /// Set [`EmbedConfig::eig_weight`].
+    /// Set [`FactorizeConfig::power_iters`].
+    power_iters: Option<usize>,
+    /// Set [`FactorizeConfig::eig_weight`].
     eig_weight: f64,
-    /// Set [`EmbedConfig::side`].
-    side: Side,
-}
+    /// Set [`FactorizeConfig::seed`].
+    seed: u64,
+    /// Set [`FactorizeConfig::threads`].
+    threads: usize,
+});
 
 impl EmbedConfig {
+    /// Set the embedding dimension ([`FactorizeConfig::dim`]).
+    pub fn dim(mut self, dim: usize) -> Self {
+        self.factorize.dim = dim;
+        self
+    }
+    /// Set the master seed ([`FactorizeConfig::seed`]).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.factorize.seed = seed;
+        self
+    }
+    /// Set the thread count ([`FactorizeConfig::threads`]).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.factorize.threads = threads;
+        self
+    }
+    /// Set DeepWalk's budget: γ walks of length t per node (windows).
+    pub fn walks_per_node(mut self, walks: f64, length: usize) -> Self {
+        self.budget = Budget::WalksPerNode { walks, length };
+        self
+    }
+    /// Turn spectral propagation off.
+    pub fn no_propagation(mut self) -> Self {
+        self.propagation.passes = 0;
+        self
+    }
+
     /// Check every parameter; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, param: &'static str, reason: &str| {
-            if ok { Ok(()) } else { Err(Error::invalid(param, reason)) }
-        };
-        check(self.dim >= 1, "dim", "must be at least 1")?;
-        check(self.window >= 1, "window", "must be at least 1")?;
-        check(self.walks_per_node.is_finite() && self.walks_per_node > 0.0, "walks_per_node", "must be > 0")?;
-        check(self.walk_length >= 1, "walk_length", "must be at least 1")?;
+        self.factorize.validate()?;
+        self.propagation.validate()?;
+        check((1..=1000).contains(&self.window), "window", "must be in [1, 1000]")?;
+        match self.budget {
+            Budget::Auto => {}
+            Budget::StepsPerEdge(s) => {
+                check(s.is_finite() && s > 0.0, "budget", "steps per edge must be > 0")?;
+            }
+            Budget::WalksPerNode { walks, length } => {
+                check(walks.is_finite() && walks > 0.0, "walks_per_node", "must be > 0")?;
+                check((1..=1_000_000).contains(&length), "walk_length", "must be in [1, 1000000]")?;
+            }
+        }
         check(self.p.is_finite() && self.p > 0.0, "p", "must be > 0")?;
         check(self.q.is_finite() && self.q > 0.0, "q", "must be > 0")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
-        check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
-        check(
-            self.eig_weight.is_finite() && (0.0..=1.0).contains(&self.eig_weight),
-            "eig_weight",
-            "must be in [0, 1]",
-        )?;
-        check(self.power_iters <= 50, "power_iters", "must be at most 50")?;
-        Ok(())
+        check(self.cds.is_none_or(|a| a.is_finite() && a > 0.0 && a <= 1.0), "cds", "must be in (0, 1]")?;
+        check(self.memory_limit.is_none_or(|m| m > 0), "memory_limit", "must be > 0")
     }
 
-    /// The SVD parameters of this config.
-    pub fn svd(&self) -> crate::factorize::SvdConfig {
-        crate::factorize::SvdConfig { oversample: self.oversample, power_iters: self.power_iters, seed: self.seed }
-    }
-
-    /// The counting parameters of this config.
-    pub fn count(&self) -> crate::cooccur::CountConfig {
-        crate::cooccur::CountConfig {
-            window: self.window,
-            walks_per_node: self.walks_per_node,
-            walk_length: self.walk_length,
-            min_count: self.min_pair_count,
-            seed: self.seed,
-            kind: crate::walk::WalkKind::from_pq(self.p, self.q),
-        }
-    }
-
-    /// The PMI parameters of this config.
+    /// The PMI parameters of this config for the windows estimator.
     pub fn pmi(&self) -> crate::pmi::PmiConfig {
-        crate::pmi::PmiConfig { neg: self.neg, cds: self.cds }
+        crate::pmi::PmiConfig { neg: self.neg, cds: self.cds.unwrap_or(1.0) }
     }
 }
 
@@ -178,11 +303,22 @@ mod tests {
 
     #[test]
     fn validation_names_the_parameter() {
-        let e = EmbedConfig::default().cds(1.5).validate().unwrap_err().to_string();
+        let e = EmbedConfig::default().cds(Some(1.5)).validate().unwrap_err().to_string();
         assert!(e.contains("`cds`"), "{e}");
         assert!(EmbedConfig::default().validate().is_ok());
+        let e = EmbedConfig::default().threads(100_000).validate().unwrap_err().to_string();
+        assert!(e.contains("`threads`"), "{e}");
         let json = serde_json::to_string(&EmbedConfig::default().dim(7)).unwrap();
         let back: EmbedConfig = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.dim, 7);
+        assert_eq!(back.factorize.dim, 7);
+        assert_eq!(back, EmbedConfig::default().dim(7));
+    }
+
+    #[test]
+    fn power_iterations_follow_the_size_unless_set() {
+        let f = FactorizeConfig::default();
+        assert_eq!(f.svd(10_000).power_iters, 8);
+        assert_eq!(f.svd(1_000_000).power_iters, 3);
+        assert_eq!(f.power_iters(Some(2)).svd(10).power_iters, 2);
     }
 }

@@ -30,10 +30,9 @@ pub use crate::sparse::SparseMatrix;
 pub struct CountConfig {
     /// Window T.
     pub window: usize,
-    /// DeepWalk's γ.
-    pub walks_per_node: f64,
-    /// DeepWalk's t.
-    pub walk_length: usize,
+    /// Windows to draw in all (see [`crate::walk::windows_per_node`]);
+    /// DeepWalk's corpus of γ walks of length t holds γ·t·n.
+    pub windows: f64,
     /// Pairs seen fewer times are dropped (after the marginals are taken).
     pub min_count: u32,
     /// Master seed.
@@ -44,14 +43,7 @@ pub struct CountConfig {
 
 impl Default for CountConfig {
     fn default() -> Self {
-        CountConfig {
-            window: 10,
-            walks_per_node: 100.0,
-            walk_length: 80,
-            min_count: 3,
-            seed: 0,
-            kind: WalkKind::DeepWalk,
-        }
+        CountConfig { window: 10, windows: 0.0, min_count: 4, seed: 0, kind: WalkKind::DeepWalk }
     }
 }
 
@@ -131,7 +123,7 @@ const ROWS_PER_TASK: usize = 32;
 /// Runs on the current rayon pool; the result does not depend on its size.
 pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress) -> Cooccurrence {
     let n = graph.node_count();
-    let plan = windows_per_node(graph, config.walks_per_node, config.walk_length);
+    let plan = windows_per_node(graph, config.windows);
     let total_steps: u64 = plan.iter().map(|&(k, _)| k as u64 * config.window as u64).sum();
     progress.start("walk+count", total_steps);
     // On an undirected graph a stored pair is the sum of two halves, C[s,c]
@@ -405,35 +397,21 @@ mod tests {
     #[test]
     fn window_one_counts_exactly_the_edges() {
         // With T = 1 every step crosses an edge, so only adjacent pairs appear.
-        let cfg = CountConfig {
-            window: 1,
-            walks_per_node: 10.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 3,
-            ..Default::default()
-        };
+        let cfg = CountConfig { window: 1, windows: 10.0 * 10.0 * 3.0, min_count: 1, seed: 3, ..Default::default() };
         let co = count_graph(&path3(), &cfg, &NoProgress);
         let m = &co.counts;
         assert_eq!(m.get(0, 2), 0.0);
         assert_eq!(m.get(0, 0), 0.0);
         assert!(m.get(0, 1) > 0.0 && m.get(1, 2) > 0.0);
         assert_eq!(m.get(0, 1), m.get(1, 0));
-        // Each of the 2·n·γ·t/vol·deg(s) windows adds 1 forward and 1 mirrored count.
+        // Each of the 300 windows adds 1 forward and 1 mirrored count.
         let expected_total = 2.0 * 10.0 * 10.0 * 3.0;
         assert!((co.total - expected_total).abs() < 1e-3 * expected_total, "{}", co.total);
     }
 
     #[test]
     fn counts_are_symmetric_on_undirected_graphs_and_pruning_keeps_marginals() {
-        let cfg = CountConfig {
-            window: 3,
-            walks_per_node: 5.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 1,
-            ..Default::default()
-        };
+        let cfg = CountConfig { window: 3, windows: 5.0 * 10.0 * 3.0, min_count: 1, seed: 1, ..Default::default() };
         let all = count_graph(&path3(), &cfg, &NoProgress);
         assert!(all.counts.is_symmetric());
         // Pairs at distance 1 are exact and survive any pruning; the rest go.

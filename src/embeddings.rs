@@ -2,7 +2,7 @@
 //! right V·Σ^p (contexts, terms), with the labels they belong to.
 
 use crate::config::Side;
-use crate::factorize::{Factor, Svd};
+use crate::factorize::Svd;
 
 /// Scale every row of a row-major matrix to unit length (zero rows stay
 /// zero): cosine geometry, as queries, classifiers and ProNE's output use it.
@@ -29,22 +29,28 @@ pub struct Embeddings {
 
 impl Embeddings {
     /// Left = U·Σ^p and right = V·Σ^p of a square SVD whose rows and columns
-    /// are both indexed by `labels`.
+    /// are both indexed by `labels` (weighed in place, no copy).
     ///
     /// # Panics
-    /// If `svd.u` or `svd.v` does not have `labels.len()` rows.
+    /// If the factors do not have `labels.len()` rows.
     #[track_caller]
-    pub fn from_svd(labels: Vec<String>, svd: &Svd, eig_weight: f64) -> Self {
+    pub fn from_svd(labels: Vec<String>, svd: Svd, eig_weight: f64) -> Self {
         let dim = svd.rank();
         assert_eq!(svd.u().len(), labels.len() * dim, "U must have one row per label");
         assert_eq!(svd.v().len(), labels.len() * dim, "V must have one row per label");
-        Embeddings {
-            left: svd.weighted(Factor::U, eig_weight),
-            right: Some(svd.weighted(Factor::V, eig_weight)),
-            labels,
-            dim,
-            singular_values: svd.s().to_vec(),
-        }
+        let (left, singular_values, right) = svd.into_weighted(eig_weight);
+        Embeddings { left, right: Some(right), labels, dim, singular_values }
+    }
+
+    /// Drop the right (context) side, freeing its memory.
+    pub fn drop_right(&mut self) {
+        self.right = None;
+    }
+
+    /// The left (node, word) side, row-major, for in-place stages such as
+    /// [`crate::propagate::propagate`].
+    pub fn left_mut(&mut self) -> &mut [f32] {
+        &mut self.left
     }
 
     /// Single-sided embeddings from a row-major `labels.len() × dim` matrix.

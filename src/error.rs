@@ -47,7 +47,7 @@ pub enum Error {
         reason: String,
     },
     /// The requested rank exceeds what the matrix allows.
-    #[error("requested dimension {requested} exceeds the matrix rank bound {max}")]
+    #[error("requested dimension {requested} exceeds the matrix rank bound {max}: use a dimension of at most {max}")]
     RankTooLarge {
         /// Requested rank.
         requested: usize,
@@ -63,6 +63,31 @@ pub enum Error {
         nodes: usize,
         /// The limit.
         limit: usize,
+    },
+    /// The estimated peak memory of a run exceeds the limit: refused before
+    /// any heavy allocation.
+    #[error(
+        "this run needs about {} of memory, above the limit of {} ({breakdown}); {advice}",
+        crate::budget::human_bytes(*needed),
+        crate::budget::human_bytes(*limit)
+    )]
+    OverMemory {
+        /// Estimated peak bytes.
+        needed: u64,
+        /// The limit in bytes.
+        limit: u64,
+        /// Where the memory goes.
+        breakdown: String,
+        /// What to change.
+        advice: String,
+    },
+    /// The requested work is beyond any reasonable run time.
+    #[error("{what}: {advice}")]
+    TooMuchWork {
+        /// What was asked.
+        what: String,
+        /// What to change.
+        advice: String,
     },
     /// A numerical routine failed (e.g. the dense SVD did not converge).
     #[error("numerical failure: {0}")]

@@ -72,11 +72,27 @@ impl Svd {
     pub fn v(&self) -> &[f32] {
         &self.v
     }
+    /// (U·Σ^p, s, V·Σ^p), weighed in place.
+    pub fn into_weighted(self, p: f64) -> (Vec<f32>, Vec<f64>, Vec<f32>) {
+        let scale = self.scale(p);
+        let k = self.rank.max(1);
+        let (mut u, s, mut v) = (self.u, self.s, self.v);
+        for m in [&mut u, &mut v] {
+            m.par_chunks_mut(k).for_each(|row| row.iter_mut().zip(&scale).for_each(|(x, s)| *x *= s));
+        }
+        (u, s, v)
+    }
+
+    /// s_j^p per column, 0 where s_j = 0.
+    fn scale(&self, p: f64) -> Vec<f32> {
+        self.s.iter().map(|&s| if s > 0.0 { s.powf(p) as f32 } else { 0.0 }).collect()
+    }
+
     /// `side` (U or V) with column j scaled by s_j^p: U·Σ^p, V·Σ^p, and
     /// with p − 1 the fold-in projection V·Σ^(p−1) (zero columns where s_j = 0).
     pub fn weighted(&self, side: Factor, p: f64) -> Vec<f32> {
         let k = self.rank;
-        let scale: Vec<f32> = self.s.iter().map(|&s| if s > 0.0 { s.powf(p) as f32 } else { 0.0 }).collect();
+        let scale = self.scale(p);
         let m = match side {
             Factor::U => &self.u,
             Factor::V => &self.v,
@@ -273,12 +289,6 @@ fn gaussian(rows: usize, l: usize, seed: u64) -> Vec<f32> {
     out
 }
 
-fn product(a: &SparseMatrix, x: &[f32], l: usize) -> Vec<f32> {
-    let mut out = vec![0f32; a.shape().0 * l];
-    a.mul_dense(x, l, &mut out);
-    out
-}
-
 fn check_rank(a: &SparseMatrix, k: usize) -> Result<usize> {
     let (rows, cols) = a.shape();
     let max = rows.min(cols);
@@ -298,18 +308,22 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
     let (rows, cols) = a.shape();
     let l = (k + config.oversample).min(max);
     let at = a.transpose();
-    let mut q = product(a, &gaussian(cols, l, config.seed), l);
+    // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols × l).
+    let mut z = gaussian(cols, l, config.seed);
+    let mut q = vec![0f32; rows * l];
+    a.mul_dense(&z, l, &mut q);
     orthonormalize(&mut q, rows, l, Orth::Rough)?;
     for _ in 0..config.power_iters {
-        let mut z = product(&at, &q, l);
+        at.mul_dense(&q, l, &mut z);
         orthonormalize(&mut z, cols, l, Orth::Rough)?;
-        q = product(a, &z, l);
+        a.mul_dense(&z, l, &mut q);
         orthonormalize(&mut q, rows, l, Orth::Rough)?;
     }
     orthonormalize(&mut q, rows, l, Orth::Exact)?;
     // Bᵀ = Aᵀ·Q = Q₂·R  ⇒  A ≈ Q·B = Q·Rᵀ·Q₂ᵀ; with Rᵀ = W·S·Zᵀ (l × l),
     // U = Q·W and V = Q₂·Z. Only l × l matrices see a dense SVD.
-    let mut q2 = product(&at, &q, l);
+    let mut q2 = z;
+    at.mul_dense(&q, l, &mut q2);
     let r = orthonormalize(&mut q2, cols, l, Orth::Exact)?;
     let (w, s, z) = small_svd(r.transpose())?;
     let mut u = times_small_in_place(q, l, w.get(.., ..k));
@@ -332,15 +346,19 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     }
     debug_assert!(a.is_symmetric(), "randomized_svd_symmetric needs A = Aᵀ");
     let l = (k + config.oversample).min(max);
-    let mut q = product(a, &gaussian(n, l, config.seed), l);
+    // Two blocks for the whole iteration, reused: Q and Y = A·Q.
+    let mut y = gaussian(n, l, config.seed);
+    let mut q = vec![0f32; n * l];
+    a.mul_dense(&y, l, &mut q);
     orthonormalize(&mut q, n, l, Orth::Rough)?;
     for _ in 0..config.power_iters {
-        q = product(a, &q, l);
+        a.mul_dense(&q, l, &mut y);
+        std::mem::swap(&mut q, &mut y);
         orthonormalize(&mut q, n, l, Orth::Rough)?;
     }
     orthonormalize(&mut q, n, l, Orth::Exact)?;
     // B = Qᵀ·A·Q (l × l, symmetrized against rounding), B = W·Λ·Wᵀ.
-    let y = product(a, &q, l);
+    a.mul_dense(&q, l, &mut y);
     let mut b = cross(&q, l, &y, l);
     drop(y);
     for i in 0..l {

@@ -2,13 +2,15 @@
 //!
 //! Embeddings by factorizing a PMI matrix, for graphs, words and documents.
 //!
-//! For graphs the path is NetMF's (Qiu et al., WSDM 2018): an edge list
-//! becomes a CSR [`Graph`]; random walks (DeepWalk or node2vec), streamed and
-//! never stored, give windowed co-occurrence counts; those become a
-//! truncated, smoothed PMI matrix; a randomized truncated SVD gives left
-//! (node) and right (context) embeddings U·Σ^p and V·Σ^p. Sentences take the
-//! same path from the counter on ([`words`]), and documents go through a
-//! tf-idf matrix to the same SVD ([`lsa`]).
+//! For graphs: an edge list becomes a CSR [`Graph`]; a [`budget`] plan picks
+//! the first-stage matrix from the graph's size — NetMF's (Qiu et al., WSDM
+//! 2018), estimated from random-walk windows (DeepWalk or node2vec, streamed
+//! and never stored) at an edge-proportional budget, or, where that budget
+//! would not fit, ProNE's exact first-order matrix — and checks the memory
+//! estimate; a randomized truncated SVD gives U·Σ^p (nodes) and V·Σ^p
+//! (contexts); ProNE's spectral propagation then sharpens the node vectors.
+//! Sentences take the same path from the counter on ([`words`]), and
+//! documents go through a tf-idf matrix to the same SVD ([`lsa`]).
 //!
 //! ```
 //! use pmivec::{embed, io, EdgeListFormat, EmbedConfig, Graph, NoProgress, Side};
@@ -20,23 +22,26 @@
 //! let mut text = Vec::new();
 //! io::write_word2vec(&emb, Side::Left, &mut text)?;
 //! assert!(text.starts_with(b"34 16\n"));
-//! assert!(report.pmi_nonzeros > 0);
+//! assert!(report.pmi_nonzeros > 0 && report.propagation_passes > 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The stages are public too, for research code:
+//! The stages are public too, for research code — here the raw first-stage
+//! embedding and its propagated form side by side:
 //!
 //! ```
-//! use pmivec::{cooccur, factorize, pmi, EdgeListFormat, Embeddings, Graph, NoProgress};
+//! use pmivec::{cooccur, factorize, pmi, propagate, EdgeListFormat, Embeddings, Graph, NoProgress, Side};
 //!
 //! let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
 //! let counts = cooccur::count_graph(&graph, &cooccur::CountConfig {
-//!     window: 5, walks_per_node: 20.0, walk_length: 40, min_count: 1, seed: 1, ..Default::default()
+//!     window: 5, windows: 20.0 * 40.0 * 34.0, min_count: 1, seed: 1, ..Default::default()
 //! }, &NoProgress);
-//! let m = pmi::pmi(&counts, &pmi::PmiConfig { neg: 1.0, cds: 0.75 });
-//! let svd = factorize::randomized_svd(&m, 8, &factorize::SvdConfig::default())?;
-//! let emb = Embeddings::from_svd(graph.labels().to_vec(), &svd, 0.5);
-//! assert_eq!(emb.dim(), 8);
+//! let m = pmi::pmi(&counts, &pmi::PmiConfig { neg: 1.0, cds: 1.0 });
+//! let svd = factorize::randomized_svd_symmetric(&m, 8, &factorize::SvdConfig::default())?;
+//! let raw = Embeddings::from_svd(graph.labels().to_vec(), svd, 0.5);
+//! let mut left = raw.matrix(Side::Left);
+//! propagate::propagate(&graph, &mut left, 8, &propagate::PropagationConfig::default())?;
+//! assert_eq!((raw.dim(), left.len()), (8, 34 * 8));
 //! # Ok::<(), pmivec::Error>(())
 //! ```
 //!
@@ -50,9 +55,7 @@
 //!
 //! let lines = ["the cat sat on the mat", "the dog sat on the rug", "stocks and bonds fell"].repeat(50);
 //! let corpus = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1))?;
-//! let mut config = WordConfig::default();
-//! config.dim = 4;
-//! config.subsample = 0.0;
+//! let config = WordConfig::default().dim(4).subsample(0.0);
 //! let (words, _) = embed_words(&corpus, &config, &NoProgress)?;
 //! let index = Index::new(&words, Side::Left);
 //! let nearest = index.nearest("cat", 3).unwrap();
@@ -63,6 +66,7 @@
 
 pub mod error; // one error enum for the library
 pub mod config; // parameters, defaults, validation
+pub mod budget; // the plan: which matrix, how many steps, how much memory
 pub mod progress; // the progress hook (the library never prints)
 pub mod seed; // where seeds become randomness: (seed, stream, index) → draws
 pub mod sparse; // the sparse matrix every stage shares, and its parallel products
@@ -74,9 +78,9 @@ pub mod pmi; // 4. counts → truncated, smoothed PMI
 pub mod netmf; //    the closed-form NetMF matrix the samples converge to
 pub mod factorize; // 5. randomized truncated SVD
 pub mod propagate; // 6. spectral propagation (ProNE's band-pass filter)
-pub mod embeddings; // 6. U·Σ^p, V·Σ^p with labels
+pub mod embeddings; // 7. U·Σ^p, V·Σ^p with labels
 pub mod similarity; //    queries: nearest, analogy, similarity
-pub mod io; // 7. word2vec text / npy output with a JSON sidecar
+pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod pipeline; // graphs: all stages in one call
 pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in

@@ -12,10 +12,12 @@
 //! Fold-in maps a new document's weighted row x to x·V·Σ^(p−1), which is
 //! exactly U·Σ^p for the documents the model was fitted on.
 
+use crate::config::FactorizeConfig;
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{Factor, SvdConfig, randomized_svd};
-use crate::pipeline::with_threads;
+use crate::factorize::{Factor, randomized_svd};
+use crate::pipeline::{Report, with_threads};
+use crate::progress::Progress;
 use crate::sparse::SparseMatrix;
 use crate::text::{Corpus, TextConfig, Vocab};
 use serde::{Deserialize, Serialize};
@@ -26,36 +28,43 @@ use std::path::Path;
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LsaConfig {
-    /// Dimension. Default 128.
-    pub dim: usize,
-    /// p in U·Σ^p and V·Σ^p. Default 1 (the classic LSA document vectors U·Σ).
-    pub eig_weight: f64,
     /// Term weighting. Default tf-idf.
     pub weighting: TermWeighting,
     /// With tf-idf, use 1 + ln tf instead of tf. Default true.
     pub sublinear_tf: bool,
-    /// Randomized SVD oversampling. Default 20.
-    pub oversample: usize,
-    /// Randomized SVD power iterations. Default 3.
-    pub power_iters: usize,
-    /// Seed of the SVD sketch.
-    pub seed: u64,
-    /// Threads (0 = all).
-    pub threads: usize,
+    /// Rank, SVD and weighting: eig weight 1 (the classic LSA document
+    /// vectors U·Σ), 3 power iterations.
+    pub factorize: FactorizeConfig,
 }
 
 impl Default for LsaConfig {
     fn default() -> Self {
         LsaConfig {
-            dim: 128,
-            eig_weight: 1.0,
             weighting: TermWeighting::TfIdf,
             sublinear_tf: true,
-            oversample: 20,
-            power_iters: 3,
-            seed: 0,
-            threads: 0,
+            factorize: FactorizeConfig::default().eig_weight(1.0).power_iters(Some(3)),
         }
+    }
+}
+
+crate::config::setters!(LsaConfig {
+    /// Set [`LsaConfig::weighting`].
+    weighting: TermWeighting,
+    /// Set [`LsaConfig::sublinear_tf`].
+    sublinear_tf: bool,
+    /// Set [`LsaConfig::factorize`].
+    factorize: FactorizeConfig,
+});
+
+impl LsaConfig {
+    /// Set the dimension ([`FactorizeConfig::dim`]).
+    pub fn dim(mut self, dim: usize) -> Self {
+        self.factorize.dim = dim;
+        self
+    }
+    /// Check the parameters; the error names the first one out of range.
+    pub fn validate(&self) -> Result<()> {
+        self.factorize.validate()
     }
 }
 
@@ -132,33 +141,45 @@ impl Lsa {
     /// Fit on documents `ids`/`texts`.
     ///
     /// # Errors
-    /// [`Error::Empty`] if no term survives `text.min_count`, [`Error::RankTooLarge`]
-    /// if `dim` exceeds min(documents, terms).
-    pub fn fit(ids: &[String], texts: &[String], config: &LsaConfig, text: &TextConfig) -> Result<Lsa> {
-        let corpus = Corpus::from_lines(texts.iter().map(String::as_str), text)?;
+    /// [`Error::InvalidConfig`] for a parameter out of range, [`Error::Empty`]
+    /// if no term survives `text.min_count`, [`Error::RankTooLarge`] if `dim`
+    /// exceeds min(documents, terms).
+    pub fn fit(
+        ids: &[String],
+        texts: &[String],
+        config: &LsaConfig,
+        text: &TextConfig,
+        progress: &dyn Progress,
+    ) -> Result<(Lsa, Report)> {
+        config.validate()?;
+        let mut report = Report { estimator: "tf-idf".into(), ..Default::default() };
+        let corpus = report.time("tokenize", || Corpus::from_lines(texts.iter().map(String::as_str), text))?;
         let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
-        if config.dim > n_docs.min(n_terms) {
-            return Err(Error::RankTooLarge { requested: config.dim, max: n_docs.min(n_terms) });
+        let k = config.factorize.dim;
+        if k > n_docs.min(n_terms) {
+            return Err(Error::RankTooLarge { requested: k, max: n_docs.min(n_terms) });
         }
-        let (indptr, indices, tf) = term_frequencies(&corpus);
-        let global = global_weights(&indptr, &indices, &tf, n_terms, config.weighting);
-        let mut values: Vec<f32> =
-            indices.iter().zip(&tf).map(|(&t, &f)| local_weight(f, config) * global[t as usize]).collect();
-        for d in indptr.windows(2) {
-            normalize(&mut values[d[0]..d[1]]);
-        }
-        let x = SparseMatrix::from_csr((n_docs, n_terms), indptr, indices, values);
-        let svd = with_threads(config.threads, || {
-            randomized_svd(
-                &x,
-                config.dim,
-                &SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
-            )
-        })??;
-        let k = config.dim;
-        let p = config.eig_weight;
+        let x = report.time("tf-idf", || {
+            let (indptr, indices, tf) = term_frequencies(&corpus);
+            let global = global_weights(&indptr, &indices, &tf, n_terms, config.weighting);
+            let mut values: Vec<f32> =
+                indices.iter().zip(&tf).map(|(&t, &f)| local_weight(f, config) * global[t as usize]).collect();
+            for d in indptr.windows(2) {
+                normalize(&mut values[d[0]..d[1]]);
+            }
+            (SparseMatrix::from_csr((n_docs, n_terms), indptr, indices, values), global)
+        });
+        let (x, global) = x;
+        report.pmi_nonzeros = x.nnz() as u64;
+        let svd_config = config.factorize.svd(n_docs);
+        report.power_iters = svd_config.power_iters;
+        progress.start("svd", 0);
+        let svd = report.time("svd", || with_threads(config.factorize.threads, || randomized_svd(&x, k, &svd_config)));
+        progress.finish();
+        let svd = svd??;
+        let p = config.factorize.eig_weight;
         let projection = svd.weighted(Factor::V, p - 1.0);
-        Ok(Lsa {
+        let lsa = Lsa {
             documents: Embeddings::from_matrix(ids.to_vec(), k, svd.weighted(Factor::U, p)),
             term_vectors: Embeddings::from_matrix(corpus.vocab.words().to_vec(), k, svd.weighted(Factor::V, p)),
             terms: corpus.vocab,
@@ -166,7 +187,8 @@ impl Lsa {
             text: text.clone(),
             config: config.clone(),
             projection,
-        })
+        };
+        Ok((lsa, report))
     }
 
     /// Document vectors U·Σ^p of the fitted documents.
@@ -190,7 +212,7 @@ impl Lsa {
         let (terms, mut values): (Vec<u32>, Vec<f32>) =
             tf.into_iter().map(|(t, f)| (t, local_weight(f, &self.config) * self.global[t as usize])).unzip();
         normalize(&mut values);
-        let k = self.config.dim;
+        let k = self.config.factorize.dim;
         let mut out = vec![0f32; k];
         for (&t, &v) in terms.iter().zip(&values) {
             for (o, p) in out.iter_mut().zip(&self.projection[t as usize * k..(t as usize + 1) * k]) {
@@ -202,7 +224,7 @@ impl Lsa {
 
     /// Fold in many documents as embeddings labelled `ids`.
     pub fn fold_in_all(&self, ids: &[String], texts: &[String]) -> Embeddings {
-        let k = self.config.dim;
+        let k = self.config.factorize.dim;
         let data = texts.iter().flat_map(|t| self.fold_in(t)).collect();
         Embeddings::from_matrix(ids.to_vec(), k, data)
     }
@@ -268,6 +290,7 @@ fn normalize(v: &mut [f32]) {
 mod tests {
     use super::*;
     use crate::config::Side;
+    use crate::progress::NoProgress;
 
     #[test]
     fn folding_in_a_fitted_document_reproduces_its_vector() {
@@ -281,9 +304,8 @@ mod tests {
         .map(String::from)
         .to_vec();
         let ids: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
-        let lsa =
-            Lsa::fit(&ids, &texts, &LsaConfig { dim: 3, ..Default::default() }, &TextConfig::default().min_count(1))
-                .unwrap();
+        let cfg = LsaConfig::default().dim(3);
+        let (lsa, _) = Lsa::fit(&ids, &texts, &cfg, &TextConfig::default().min_count(1), &NoProgress).unwrap();
         for (i, t) in texts.iter().enumerate() {
             let folded = lsa.fold_in(t);
             let fitted = lsa.documents().matrix(Side::Left)[i * 3..(i + 1) * 3].to_vec();

@@ -1,23 +1,33 @@
-//! The whole graph path in one call: walks → counts → PMI → SVD → embeddings.
+//! The graph path in one call — plan → first-stage matrix (windows or
+//! first-order) → SVD → propagation — and the tail every path shares:
+//! matrix → SVD → weighted factors as [`Embeddings`].
 
-use crate::config::EmbedConfig;
-use crate::cooccur::{Cooccurrence, count_graph};
-use crate::embeddings::Embeddings;
+use crate::budget::{Plan, plan};
+use crate::config::{EmbedConfig, Estimator, FactorizeConfig};
+use crate::cooccur::{CountConfig, count_graph};
+use crate::embeddings::{Embeddings, normalize_rows};
 use crate::error::{Error, Result};
-use crate::factorize::{SvdConfig, randomized_svd};
+use crate::factorize::{randomized_svd, randomized_svd_symmetric};
 use crate::graph::Graph;
-use crate::pmi::{PmiConfig, pmi};
+use crate::pmi::{pmi, transition_pmi};
 use crate::progress::Progress;
+use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_blocked};
 use crate::sparse::SparseMatrix;
+use crate::walk::WalkKind;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-/// What a run did: stage times and sizes, for the CLI summary and sidecar.
+/// What a run did: the plan, stage times and sizes, for the CLI summary
+/// and the sidecar.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
-    /// Which walk sampler ran ("first-order" or "node2vec-rejection").
+    /// The matrix factorized ("windows", "first-order", "exact", "sentences", "tf-idf", …).
+    pub estimator: String,
+    /// Why that matrix and budget (graphs).
+    pub reason: String,
+    /// Which walk sampler ran ("first-order" or "node2vec-rejection"), if any.
     pub walk_path: String,
     /// Walk steps taken.
     pub walk_steps: u64,
@@ -25,8 +35,14 @@ pub struct Report {
     pub distinct_pairs: u64,
     /// Pairs kept after `min_pair_count`.
     pub kept_pairs: u64,
-    /// Nonzeros of the PMI matrix.
+    /// Nonzeros of the factorized matrix.
     pub pmi_nonzeros: u64,
+    /// Power iterations the SVD ran.
+    pub power_iters: usize,
+    /// Propagation passes applied.
+    pub propagation_passes: usize,
+    /// Estimated peak memory (bytes) and the limit it was checked against.
+    pub memory_estimate: (u64, u64),
 }
 
 impl Report {
@@ -36,10 +52,23 @@ impl Report {
         self.stage_seconds.push((stage.to_owned(), t.elapsed().as_secs_f64()));
         out
     }
+
+    fn from_plan(plan: &Plan) -> Self {
+        Report {
+            estimator: match plan.estimator {
+                Estimator::FirstOrder => "first-order",
+                _ => "windows",
+            }
+            .into(),
+            reason: plan.reason.clone(),
+            memory_estimate: (plan.peak_bytes, plan.memory_limit),
+            ..Default::default()
+        }
+    }
 }
 
 /// Run `f` on a rayon pool of `threads` threads (0 = all cores).
-pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
+pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -49,63 +78,71 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
 
 fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
     config.validate()?;
-    if config.dim > graph.node_count() {
-        return Err(Error::RankTooLarge { requested: config.dim, max: graph.node_count() });
+    if config.factorize.dim > graph.node_count() {
+        return Err(Error::RankTooLarge { requested: config.factorize.dim, max: graph.node_count() });
     }
     Ok(())
 }
 
-/// How the PMI matrix becomes embeddings: rank, SVD parameters, and the
-/// exponent p of U·Σ^p.
-pub(crate) struct Factorization {
-    pub dim: usize,
-    pub svd: SvdConfig,
-    pub eig_weight: f64,
-}
-
-impl EmbedConfig {
-    fn factorization(&self) -> Factorization {
-        Factorization { dim: self.dim, svd: self.svd(), eig_weight: self.eig_weight }
-    }
-}
-
-/// The shared tail of every path: record the counts, take the PMI, factorize
-/// it and weigh the factors, timing each stage into `report`.
-pub(crate) fn counts_to_embeddings(
-    labels: Vec<String>,
-    co: Cooccurrence,
-    pmi_config: &PmiConfig,
-    fact: &Factorization,
-    report: &mut Report,
-    progress: &dyn Progress,
-) -> Result<Embeddings> {
-    report.walk_steps = co.steps;
-    report.distinct_pairs = co.distinct_pairs;
-    report.kept_pairs = co.counts.nnz() as u64;
-    let m = report.time("pmi", || pmi(&co, pmi_config));
-    drop(co);
-    factorize_into(labels, &m, fact, report, progress)
-}
-
-fn factorize_into(
+/// The tail every path shares: the rank-d SVD of `m` (one-sided when
+/// `symmetric`) weighed into U·Σ^p and V·Σ^p with `labels` on both sides.
+pub(crate) fn factorize_square(
     labels: Vec<String>,
     m: &SparseMatrix,
-    fact: &Factorization,
+    symmetric: bool,
+    config: &FactorizeConfig,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
     report.pmi_nonzeros = m.nnz() as u64;
+    let svd_config = config.svd(m.shape().0);
+    report.power_iters = svd_config.power_iters;
     progress.start("svd", 0);
-    let svd = report.time("svd", || randomized_svd(m, fact.dim, &fact.svd));
+    let svd = report.time("svd", || {
+        if symmetric {
+            randomized_svd_symmetric(m, config.dim, &svd_config)
+        } else {
+            randomized_svd(m, config.dim, &svd_config)
+        }
+    });
     progress.finish();
-    Ok(Embeddings::from_svd(labels, &svd?, fact.eig_weight))
+    Ok(Embeddings::from_svd(labels, svd?, config.eig_weight))
 }
 
-/// Embed the nodes of `graph`: walks → counts → PMI → randomized SVD.
+/// Filter the left (node) side of `emb` by spectral propagation over
+/// `graph`, rows unit-normalized first as ProNE feeds it.
+fn propagate_left(
+    graph: &Graph,
+    emb: &mut Embeddings,
+    config: &PropagationConfig,
+    column_block: usize,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<()> {
+    if config.passes == 0 {
+        return Ok(());
+    }
+    progress.start("propagation", 0);
+    let dim = emb.dim();
+    let out = report.time("propagation", || {
+        let left = emb.left_mut();
+        normalize_rows(left, dim);
+        propagate_blocked(graph, left, dim, config, column_block)
+    });
+    progress.finish();
+    report.propagation_passes = config.passes;
+    out
+}
+
+/// Embed the nodes of `graph` (see the crate docs for the stages): the plan
+/// picks the first-stage matrix and its walk budget from the graph and
+/// checks the memory estimate before anything large is allocated.
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for a parameter out of range, [`Error::RankTooLarge`]
-/// if `dim` exceeds the number of nodes.
+/// if `dim` exceeds the number of nodes, [`Error::OverMemory`] /
+/// [`Error::TooMuchWork`] when the plan does not fit, [`Error::Empty`] when
+/// the matrix has no nonzero to factorize.
 ///
 /// # Examples
 /// ```
@@ -113,44 +150,101 @@ fn factorize_into(
 /// let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
 /// let (emb, report) = embed(&graph, &EmbedConfig::default().dim(8), &NoProgress)?;
 /// assert_eq!((emb.len(), emb.dim()), (34, 8));
-/// assert_eq!(report.walk_path, "first-order");
+/// assert_eq!(report.estimator, "windows");
 /// # Ok::<(), pmivec::Error>(())
 /// ```
 pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
     check_dim(graph, config)?;
-    with_threads(config.threads, || {
-        let mut report = Report::default();
-        let count_cfg = config.count();
-        report.walk_path = count_cfg.kind.name().to_owned();
-        let co = report.time("walk+count", || count_graph(graph, &count_cfg, progress));
-        let emb = counts_to_embeddings(
-            graph.labels().to_vec(),
-            co,
-            &config.pmi(),
-            &config.factorization(),
-            &mut report,
-            progress,
-        )?;
+    let plan = plan(graph, config)?;
+    with_threads(config.factorize.threads, || {
+        let mut report = Report::from_plan(&plan);
+        let (m, symmetric) = first_stage(graph, config, &plan, &mut report, progress);
+        non_empty(&m)?;
+        let mut emb =
+            factorize_square(graph.labels().to_vec(), &m, symmetric, &config.factorize, &mut report, progress)?;
+        drop(m);
+        if !config.keep_context {
+            emb.drop_right();
+        }
+        propagate_left(graph, &mut emb, &config.propagation, plan.column_block, &mut report, progress)?;
         Ok((emb, report))
     })?
 }
 
+/// The first-stage matrix of the plan, and whether it is symmetric.
+fn first_stage(
+    graph: &Graph,
+    config: &EmbedConfig,
+    plan: &Plan,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> (SparseMatrix, bool) {
+    if plan.estimator == Estimator::FirstOrder {
+        let cds = config.cds.unwrap_or(0.75);
+        let m = report.time("first-order", || transition_pmi(graph, config.neg, cds));
+        return (m, false);
+    }
+    let count = CountConfig {
+        window: config.window,
+        windows: plan.windows,
+        min_count: config.min_pair_count,
+        seed: config.factorize.seed,
+        kind: WalkKind::from_pq(config.p, config.q),
+    };
+    report.walk_path = count.kind.name().to_owned();
+    let co = report.time("walk+count", || count_graph(graph, &count, progress));
+    report.walk_steps = co.steps;
+    report.distinct_pairs = co.distinct_pairs;
+    report.kept_pairs = co.counts.nnz() as u64;
+    let pmi_config = config.pmi();
+    let m = report.time("pmi", || pmi(&co, &pmi_config));
+    (m, !graph.is_directed() && pmi_config.cds == 1.0)
+}
+
+/// A matrix without nonzeros would give all-zero vectors: say why instead.
+pub(crate) fn non_empty(m: &SparseMatrix) -> Result<()> {
+    if m.nnz() == 0 {
+        return Err(Error::Empty {
+            path: None,
+            what: "the matrix to factorize has no nonzero entry (every pair was pruned or had a PMI ≤ 0): \
+                   lower --min-pair-count or raise the walk budget"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Embed the nodes of `graph` by factorizing the exact NetMF matrix
 /// log max(vol(G)/(bT)·(Σ_r P^r)·D⁻¹, 1) (see [`crate::netmf`]) instead of a
-/// sampled one. Uses `window`, `neg`, `dim`, the SVD parameters and
-/// `eig_weight`; the sampling parameters (walks, `cds`, `min_pair_count`,
-/// p, q) do not apply.
+/// sampled one, then propagating as [`embed`] does. Uses `window`, `neg`,
+/// the factorization and the propagation; the sampling parameters do not
+/// apply.
 ///
 /// # Errors
 /// As [`embed`], and [`Error::TooLarge`] above [`crate::netmf::EXACT_NODE_LIMIT`] nodes.
 pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
     check_dim(graph, config)?;
-    with_threads(config.threads, || {
-        let mut report = Report { walk_path: "exact".into(), ..Default::default() };
+    with_threads(config.factorize.threads, || {
+        let mut report =
+            Report { estimator: "exact".into(), reason: "exact NetMF, as set".into(), ..Default::default() };
         progress.start("exact netmf", 0);
         let m = report.time("exact netmf", || crate::netmf::netmf_exact(graph, config.window, config.neg));
         progress.finish();
-        let emb = factorize_into(graph.labels().to_vec(), &m?, &config.factorization(), &mut report, progress)?;
+        let m = m?;
+        non_empty(&m)?;
+        let mut emb = factorize_square(
+            graph.labels().to_vec(),
+            &m,
+            false, // symmetric in exact arithmetic only
+            &config.factorize,
+            &mut report,
+            progress,
+        )?;
+        drop(m);
+        if !config.keep_context {
+            emb.drop_right();
+        }
+        propagate_left(graph, &mut emb, &config.propagation, COLUMN_BLOCK, &mut report, progress)?;
         Ok((emb, report))
     })?
 }

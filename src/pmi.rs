@@ -55,9 +55,64 @@ pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
     SparseMatrix::from_csr((rows, cols), indptr, indices, values)
 }
 
+/// ProNE's first stage (Zhang et al., IJCAI 2019): the PMI of the one-step
+/// transition matrix P = D⁻¹A, each node emitting the same mass, against
+/// the smoothed context distribution p_c ∝ (Σ_w P_wc)^α:
+/// M_wc = log P_wc − log(b·p_c) at every edge, negative values kept (an
+/// observed pair is information, and truncation would drop the edges
+/// between hubs). Exact and as sparse as the graph: no sampling at all.
+pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> SparseMatrix {
+    let n = graph.node_count();
+    let deg = graph.degrees();
+    let weight = |u: u32, k: usize| graph.neighbor_weights(u).map_or(1.0, |w| w[k] as f64);
+    let mut col = vec![0f64; n];
+    for u in 0..n as u32 {
+        for (k, &v) in graph.neighbors(u).iter().enumerate() {
+            col[v as usize] += weight(u, k) / deg[u as usize];
+        }
+    }
+    let smoothed: Vec<f64> = col.iter().map(|&c| if c > 0.0 { c.powf(cds) } else { 0.0 }).collect();
+    let log_z_over_b = smoothed.iter().sum::<f64>().ln() - neg.ln();
+    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0);
+    let mut indices = Vec::with_capacity(graph.adjacency_len());
+    let mut values = Vec::with_capacity(graph.adjacency_len());
+    for u in 0..n as u32 {
+        for (k, &v) in graph.neighbors(u).iter().enumerate() {
+            let m = (weight(u, k) / deg[u as usize]).ln() + log_z_over_b - log_ctx[v as usize];
+            if m != 0.0 {
+                indices.push(v);
+                values.push(m as f32);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    SparseMatrix::from_csr((n, n), indptr, indices, values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transition_pmi_of_a_path_by_hand() {
+        // Path a–b–c: P = [[0 1 0], [½ 0 ½], [0 1 0]], column sums [½, 2, ½].
+        let g = crate::graph::Graph::from_edges(
+            vec!["a".into(), "b".into(), "c".into()],
+            [(0, 1, 1.0), (1, 2, 1.0)],
+            false,
+            false,
+        )
+        .unwrap();
+        let m = transition_pmi(&g, 1.0, 1.0);
+        // p_c = colsum / 3: M_ab = log(1 / (2/3)), M_ba = log(½ / (½/3)).
+        assert!((m.get(0, 1) as f64 - 1.5f64.ln()).abs() < 1e-6);
+        assert!((m.get(1, 0) as f64 - 3f64.ln()).abs() < 1e-6);
+        assert_eq!(m.nnz(), 4);
+        // Smoothing lifts rare contexts' probability, so their PMI drops.
+        assert!(transition_pmi(&g, 1.0, 0.75).get(1, 0) < m.get(1, 0));
+    }
 
     #[test]
     fn two_by_two_table_by_hand() {

@@ -325,15 +325,17 @@ impl<'g> Walker<'g> {
 pub const LANES: usize = 8;
 
 /// How many T-step walks to root at each node, and the weight each of its
-/// counts carries so that row s stands for `γ·t·n·deg(s)/vol(G)` windows
-/// (`γ·t` on a directed graph).
+/// counts carries, so that `total` windows are spread as a DeepWalk corpus
+/// spreads them: row s stands for `total·deg(s)/vol(G)` windows (a walk
+/// visits a node in proportion to its degree), or `total/roots` on a
+/// directed graph, for each node with an out-edge.
 ///
 /// Rounding gives every node with an edge at least one walk; the weight
 /// (target / drawn, close to 1) corrects the rounding.
-pub fn windows_per_node(graph: &Graph, walks_per_node: f64, walk_length: usize) -> Vec<(u32, f32)> {
-    let n = graph.node_count() as f64;
+pub fn windows_per_node(graph: &Graph, total: f64) -> Vec<(u32, f32)> {
     let vol = graph.volume();
     let directed = graph.is_directed();
+    let roots = graph.degrees().iter().filter(|&&d| d > 0.0).count().max(1) as f64;
     graph
         .degrees()
         .iter()
@@ -343,8 +345,7 @@ pub fn windows_per_node(graph: &Graph, walks_per_node: f64, walk_length: usize) 
             }
             // Directed walks have no closed-form visit distribution: every
             // node with an out-edge roots the same number of windows.
-            let share = if directed { 1.0 } else { n * d / vol };
-            let target = walks_per_node * walk_length as f64 * share;
+            let target = if directed { total / roots } else { total * d / vol };
             let drawn = target.round().max(1.0);
             (drawn.min(u32::MAX as f64) as u32, (target / drawn) as f32)
         })

@@ -2,13 +2,12 @@
 //! vectors (Levy, Goldberg & Dagan 2015: context-distribution smoothing
 //! α = 0.75, no shift for SVD, eigenvalue weighting p ≤ 0.5, optionally w + c).
 
-use crate::config::Side;
+use crate::config::{FactorizeConfig, check};
 use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::SvdConfig;
-use crate::pipeline::{Factorization, Report, counts_to_embeddings, with_threads};
-use crate::pmi::PmiConfig;
+use crate::pipeline::{Report, factorize_square, non_empty, with_threads};
+use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
 use crate::text::Corpus;
 use serde::{Deserialize, Serialize};
@@ -18,8 +17,6 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WordConfig {
-    /// Dimension. Default 128.
-    pub dim: usize,
     /// Window: contexts up to this many words on either side, within a sentence. Default 5.
     pub window: usize,
     /// Distance weighting of contexts. Default uniform.
@@ -29,56 +26,63 @@ pub struct WordConfig {
     /// Shift log b of the PMI. Default 1 (no shift, best for SVD).
     pub neg: f64,
     /// Context-distribution smoothing α. Default 1 (none): on the 25M-token
-    /// Wikipedia benchmark α = 0.75 measured worse on all three scores.
+    /// Wikipedia benchmark α = 0.75 measured worse on all three scores. At
+    /// 1 the PPMI matrix is symmetric and its SVD one-sided.
     pub cds: f64,
-    /// Pairs with a smaller (weighted) count are dropped. Default 1 (keep all).
+    /// Pairs with a smaller (distance-weighted, so fractional) count are
+    /// dropped. Default 1 (keep all).
     pub min_pair_count: f64,
-    /// p in U·Σ^p. Default 0.25 (measured between the recommended 0 and 0.5).
-    pub eig_weight: f64,
-    /// Output side; [`Side::Sum`] is w + c. Default left.
-    pub side: Side,
-    /// Randomized SVD oversampling. Default 20.
-    pub oversample: usize,
-    /// Randomized SVD power iterations. Default 3.
-    pub power_iters: usize,
-    /// Seed of the SVD sketch. Default 0.
-    pub seed: u64,
-    /// Threads (0 = all); the output does not depend on it.
-    pub threads: usize,
+    /// Rank, SVD and weighting: eig weight 0.25 (measured between the
+    /// recommended 0 and 0.5), 3 power iterations.
+    pub factorize: FactorizeConfig,
 }
 
 impl Default for WordConfig {
     fn default() -> Self {
         WordConfig {
-            dim: 128,
             window: 5,
             weighting: Weighting::Uniform,
             subsample: 1e-4,
             neg: 1.0,
             cds: 1.0,
             min_pair_count: 1.0,
-            eig_weight: 0.25,
-            side: Side::Left,
-            oversample: 20,
-            power_iters: 3,
-            seed: 0,
-            threads: 0,
+            factorize: FactorizeConfig::default().eig_weight(0.25).power_iters(Some(3)),
         }
     }
 }
 
+crate::config::setters!(WordConfig {
+    /// Set [`WordConfig::window`].
+    window: usize,
+    /// Set [`WordConfig::weighting`].
+    weighting: Weighting,
+    /// Set [`WordConfig::subsample`].
+    subsample: f64,
+    /// Set [`WordConfig::neg`].
+    neg: f64,
+    /// Set [`WordConfig::cds`].
+    cds: f64,
+    /// Set [`WordConfig::min_pair_count`].
+    min_pair_count: f64,
+    /// Set [`WordConfig::factorize`].
+    factorize: FactorizeConfig,
+});
+
 impl WordConfig {
+    /// Set the dimension ([`FactorizeConfig::dim`]).
+    pub fn dim(mut self, dim: usize) -> Self {
+        self.factorize.dim = dim;
+        self
+    }
+
     /// Check the parameters; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, p: &'static str, r: &str| if ok { Ok(()) } else { Err(Error::invalid(p, r)) };
-        check(self.dim >= 1, "dim", "must be at least 1")?;
-        check(self.window >= 1, "window", "must be at least 1")?;
+        self.factorize.validate()?;
+        check((1..=1000).contains(&self.window), "window", "must be in [1, 1000]")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
         check(self.subsample.is_finite() && self.subsample >= 0.0, "subsample", "must be >= 0")?;
         check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
-        check(self.min_pair_count.is_finite() && self.min_pair_count >= 0.0, "min_pair_count", "must be >= 0")?;
-        check((0.0..=1.0).contains(&self.eig_weight), "eig_weight", "must be in [0, 1]")?;
-        Ok(())
+        check(self.min_pair_count.is_finite() && self.min_pair_count >= 0.0, "min_pair_count", "must be >= 0")
     }
 }
 
@@ -88,14 +92,14 @@ impl WordConfig {
 /// [`Error::InvalidConfig`], or [`Error::RankTooLarge`] if `dim` exceeds the vocabulary.
 pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
     config.validate()?;
-    if config.dim > corpus.vocab.len() {
-        return Err(Error::RankTooLarge { requested: config.dim, max: corpus.vocab.len() });
+    if config.factorize.dim > corpus.vocab.len() {
+        return Err(Error::RankTooLarge { requested: config.factorize.dim, max: corpus.vocab.len() });
     }
-    with_threads(config.threads, || {
-        let mut report = Report { walk_path: "sentences".into(), ..Default::default() };
+    with_threads(config.factorize.threads, || {
+        let mut report = Report { estimator: "sentences".into(), ..Default::default() };
         let thinned;
         let corpus = if config.subsample > 0.0 {
-            thinned = corpus.subsample(config.subsample, config.seed);
+            thinned = corpus.subsample(config.subsample, config.factorize.seed);
             &thinned
         } else {
             corpus
@@ -103,13 +107,16 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
         let co = report.time("count", || {
             count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress)
         });
-        let fact = Factorization {
-            dim: config.dim,
-            svd: SvdConfig { oversample: config.oversample, power_iters: config.power_iters, seed: config.seed },
-            eig_weight: config.eig_weight,
-        };
-        let pmi = PmiConfig { neg: config.neg, cds: config.cds };
-        let emb = counts_to_embeddings(corpus.vocab.words().to_vec(), co, &pmi, &fact, &mut report, progress)?;
+        report.walk_steps = co.steps;
+        report.distinct_pairs = co.distinct_pairs;
+        report.kept_pairs = co.counts.nnz() as u64;
+        let pmi_config = PmiConfig { neg: config.neg, cds: config.cds };
+        let m = report.time("pmi", || pmi(&co, &pmi_config));
+        drop(co);
+        non_empty(&m)?;
+        let symmetric = config.cds == 1.0;
+        let labels = corpus.vocab.words().to_vec();
+        let emb = factorize_square(labels, &m, symmetric, &config.factorize, &mut report, progress)?;
         Ok((emb, report))
     })?
 }
@@ -117,6 +124,7 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Side;
     use crate::progress::NoProgress;
     use crate::similarity::Index;
     use crate::text::TextConfig;
@@ -129,9 +137,7 @@ mod tests {
             lines.push(if i % 2 == 0 { "cat dog pet fur paw" } else { "stock bond market price trade" });
         }
         let c = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1)).unwrap();
-        let (emb, _) =
-            embed_words(&c, &WordConfig { dim: 2, window: 2, subsample: 0.0, ..Default::default() }, &NoProgress)
-                .unwrap();
+        let (emb, _) = embed_words(&c, &WordConfig::default().dim(2).window(2).subsample(0.0), &NoProgress).unwrap();
         let idx = Index::new(&emb, Side::Left);
         assert!(idx.similarity("cat", "dog").unwrap() > 0.9);
         assert!(idx.similarity("cat", "stock").unwrap().abs() < 0.2);

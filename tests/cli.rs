@@ -36,7 +36,7 @@ fn embed_writes_word2vec_text_with_one_row_per_node_and_a_sidecar() {
     assert_eq!(ids, (0..34).collect::<Vec<_>>());
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("karate.txt.json")).unwrap()).unwrap();
-    assert_eq!(meta["config"]["dim"], 8);
+    assert_eq!(meta["config"]["factorize"]["dim"], 8);
     assert_eq!(meta["input_sha256"].as_str().unwrap().len(), 64);
     // Only the outputs are left in the directory (no temporary files).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
@@ -119,7 +119,7 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
     let dir = tmp();
     let out = dir.path().join("o.txt");
     for (extra, path) in [
-        (vec!["--exact", "--window", "3"], "exact walks"),
+        (vec!["--exact", "--window", "3"], "exact (exact NetMF"),
         (vec!["--p", "0.5", "--q", "2"], "node2vec-rejection walks"),
         (vec!["--directed"], "first-order walks"),
     ] {

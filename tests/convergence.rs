@@ -18,8 +18,13 @@ use pmivec::pmi::{PmiConfig, pmi};
 use pmivec::{Graph, NoProgress};
 
 fn sampled_ratio(g: &Graph, window: usize, walks: f64) -> Vec<f64> {
-    let cfg =
-        CountConfig { window, walks_per_node: walks, walk_length: 10, min_count: 1, seed: 11, ..Default::default() };
+    let cfg = CountConfig {
+        window,
+        windows: walks * 10.0 * g.node_count() as f64,
+        min_count: 1,
+        seed: 11,
+        ..Default::default()
+    };
     let co = count_graph(g, &cfg, &NoProgress);
     let n = g.node_count();
     let counts = dense(&co.counts);
@@ -65,14 +70,7 @@ fn sampled_pmi_matrix_converges_to_the_truncated_log() {
     let g = karate();
     let co = count_graph(
         &g,
-        &CountConfig {
-            window: 5,
-            walks_per_node: 2000.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 5,
-            ..Default::default()
-        },
+        &CountConfig { window: 5, windows: 2000.0 * 10.0 * 34.0, min_count: 1, seed: 5, ..Default::default() },
         &NoProgress,
     );
     let sampled = dense(&pmi(&co, &PmiConfig { neg: 1.0, cds: 1.0 }));
@@ -99,14 +97,7 @@ fn sampled_and_exact_embeddings_span_the_same_subspace() {
     let g = karate();
     let co = count_graph(
         &g,
-        &CountConfig {
-            window: 5,
-            walks_per_node: 2000.0,
-            walk_length: 10,
-            min_count: 1,
-            seed: 2,
-            ..Default::default()
-        },
+        &CountConfig { window: 5, windows: 2000.0 * 10.0 * 34.0, min_count: 1, seed: 2, ..Default::default() },
         &NoProgress,
     );
     let k = 4;

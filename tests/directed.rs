@@ -31,12 +31,18 @@ fn directed_walks_follow_out_edges_and_stop_at_sinks() {
 #[test]
 fn a_sink_gets_a_zero_left_row_and_a_nonzero_right_row() {
     let g = graph();
-    let (emb, _) = embed(&g, &EmbedConfig::default().dim(2).min_pair_count(1), &NoProgress).unwrap();
+    let cfg = EmbedConfig::default().dim(2).min_pair_count(1);
+    let (emb, _) = embed(&g, &cfg.clone().no_propagation(), &NoProgress).unwrap();
     assert_eq!(emb.len(), 4);
     let left = emb.vector("sink", Side::Left).unwrap();
     let right = emb.vector("sink", Side::Right).unwrap();
     assert!(left.iter().all(|&x| x == 0.0), "{left:?}");
     assert!(right.iter().any(|&x| x != 0.0), "{right:?}");
+    // Propagation runs over A + Aᵀ: the sink's left row is then its
+    // in-neighbours' filtered mix (documented), and the right side is untouched.
+    let (propagated, _) = embed(&g, &cfg, &NoProgress).unwrap();
+    assert!(propagated.vector("sink", Side::Left).unwrap().iter().any(|&x| x != 0.0));
+    assert_eq!(propagated.vector("sink", Side::Right).unwrap(), right);
 }
 
 #[test]
@@ -48,7 +54,7 @@ fn email_eu_core_embeds_every_node_when_the_data_is_present() {
     }
     let g = Graph::from_edge_list_path(path, &EdgeListFormat::default().directed(true)).unwrap();
     assert_eq!(g.node_count(), 1005);
-    let (emb, report) = embed(&g, &EmbedConfig::default().dim(16).walks_per_node(5.0), &NoProgress).unwrap();
+    let (emb, report) = embed(&g, &EmbedConfig::default().dim(16).walks_per_node(5.0, 80), &NoProgress).unwrap();
     assert_eq!(emb.len(), 1005);
     assert!(report.pmi_nonzeros > 10_000);
 }

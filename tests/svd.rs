@@ -61,7 +61,7 @@ fn check(a: &SparseMatrix, k: usize) {
 fn randomized_svd_matches_dense_on_a_pmi_matrix() {
     let co = count_graph(
         &karate(),
-        &CountConfig { window: 5, walks_per_node: 50.0, walk_length: 20, min_count: 1, seed: 1, ..Default::default() },
+        &CountConfig { window: 5, windows: 50.0 * 20.0 * 34.0, min_count: 1, seed: 1, ..Default::default() },
         &NoProgress,
     );
     let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 0.75 });
@@ -101,7 +101,7 @@ fn the_one_sided_svd_of_a_symmetric_matrix_matches_dense() {
     // once truncated: the one-sided path must rank eigenvalues by |λ|.
     let co = count_graph(
         &karate(),
-        &CountConfig { window: 5, walks_per_node: 50.0, walk_length: 20, min_count: 1, seed: 1, ..Default::default() },
+        &CountConfig { window: 5, windows: 50.0 * 20.0 * 34.0, min_count: 1, seed: 1, ..Default::default() },
         &NoProgress,
     );
     let m = pmi(&co, &PmiConfig { neg: 1.0, cds: 1.0 });

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use pmivec::config::FactorizeConfig;
 use pmivec::io::{self, Format, Metadata};
 use pmivec::text::TextConfig;
 use pmivec::{Embeddings, Side};
@@ -41,21 +42,41 @@ impl From<SideArg> for Side {
     }
 }
 
-/// Randomized SVD and run parameters.
+/// Rank, SVD and run parameters, shared by every command; unset values
+/// keep the command's defaults.
 #[derive(Args, Clone)]
-pub struct SvdArgs {
-    /// Extra columns of the randomized SVD sketch.
-    #[arg(long, default_value_t = 20)]
-    pub oversample: usize,
-    /// Power iterations of the randomized SVD.
-    #[arg(long, default_value_t = 3)]
-    pub power_iters: usize,
+pub struct FactorizeArgs {
+    /// Embedding dimension d [default: 128].
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Exponent p in U·Σ^p [default: 0.5 for graphs, 0.25 for words, 1 for documents].
+    #[arg(long)]
+    pub eig_weight: Option<f64>,
+    /// Extra columns of the randomized SVD sketch [default: 20].
+    #[arg(long)]
+    pub oversample: Option<usize>,
+    /// Power iterations of the randomized SVD [default: 8 up to 100,000 rows, 3 above; 3 for words and documents].
+    #[arg(long)]
+    pub power_iters: Option<usize>,
     /// Random seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0 = all cores); the output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+impl FactorizeArgs {
+    /// `base` (a command's defaults) with the values given on the command line.
+    pub fn apply(&self, mut base: FactorizeConfig) -> FactorizeConfig {
+        base.dim = self.dim.unwrap_or(base.dim);
+        base.eig_weight = self.eig_weight.unwrap_or(base.eig_weight);
+        base.oversample = self.oversample.unwrap_or(base.oversample);
+        base.power_iters = self.power_iters.or(base.power_iters);
+        base.seed = self.seed;
+        base.threads = self.threads;
+        base
+    }
 }
 
 /// Tokenization and vocabulary parameters.

@@ -1,6 +1,6 @@
 //! `pmivec docs CORPUS -o OUT [--term-output TERMS]`: LSA document and term vectors.
 
-use super::common::{FormatArg, SvdArgs, TextArgs, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, TextArgs, save, stage_line};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pmivec::Side;
@@ -18,12 +18,6 @@ pub enum WeightingArg {
 /// LSA model parameters.
 #[derive(Args, Clone)]
 pub struct LsaArgs {
-    /// Dimension.
-    #[arg(long, default_value_t = LsaConfig::default().dim)]
-    pub dim: usize,
-    /// p in U·Σ^p (1 = classic LSA document vectors U·Σ).
-    #[arg(long, default_value_t = LsaConfig::default().eig_weight)]
-    pub eig_weight: f64,
     /// Term weighting: tf-idf or log-entropy.
     #[arg(long, value_enum, default_value = "tf-idf")]
     pub weighting: WeightingArg,
@@ -33,24 +27,18 @@ pub struct LsaArgs {
     #[command(flatten)]
     pub text: TextArgs,
     #[command(flatten)]
-    pub svd: SvdArgs,
+    pub factorize: FactorizeArgs,
 }
 
 impl LsaArgs {
     pub fn config(&self) -> LsaConfig {
-        let mut c = LsaConfig::default();
-        c.dim = self.dim;
-        c.eig_weight = self.eig_weight;
-        c.sublinear_tf = !self.raw_tf;
-        c.weighting = match self.weighting {
-            WeightingArg::TfIdf => TermWeighting::TfIdf,
-            WeightingArg::LogEntropy => TermWeighting::LogEntropy,
-        };
-        c.oversample = self.svd.oversample;
-        c.power_iters = self.svd.power_iters;
-        c.seed = self.svd.seed;
-        c.threads = self.svd.threads;
-        c
+        LsaConfig::default()
+            .sublinear_tf(!self.raw_tf)
+            .weighting(match self.weighting {
+                WeightingArg::TfIdf => TermWeighting::TfIdf,
+                WeightingArg::LogEntropy => TermWeighting::LogEntropy,
+            })
+            .factorize(self.factorize.apply(LsaConfig::default().factorize))
     }
 }
 
@@ -112,7 +100,7 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
         return save(&out, Side::Left, args.format.into(), &args.output, &text, &args.corpus, &stages);
     }
     let t = Instant::now();
-    let lsa = Lsa::fit(&docs.ids, &docs.texts, &config, &text)?;
+    let (lsa, _) = Lsa::fit(&docs.ids, &docs.texts, &config, &text, &pmivec::NoProgress)?;
     stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
     let rec = Recorded { lsa: &config, text: &text };
     let format = args.format.into();
@@ -129,7 +117,7 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
             "pmivec: {} documents, {} terms, dim {} | {} · total {:.2}s",
             lsa.documents().len(),
             lsa.terms().len(),
-            config.dim,
+            config.factorize.dim,
             stage_line(&stages),
             start.elapsed().as_secs_f64()
         );

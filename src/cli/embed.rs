@@ -1,9 +1,12 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FormatArg, SideArg, SvdArgs, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, SideArg, save, stage_line};
 use super::progress::Bars;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use pmivec::budget::human_bytes;
+use pmivec::config::{Budget, Estimator};
+use pmivec::propagate::PropagationConfig;
 use pmivec::{Delimiter, EdgeListFormat, EmbedConfig, Graph};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,6 +17,13 @@ enum DelimArg {
     Tab,
     Comma,
     Whitespace,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EstimatorArg {
+    Auto,
+    Windows,
+    FirstOrder,
 }
 
 #[derive(Args)]
@@ -35,17 +45,21 @@ pub struct EmbedArgs {
     /// Edges are directed arcs.
     #[arg(long)]
     directed: bool,
-    /// Embedding dimension d.
-    #[arg(long, default_value_t = EmbedConfig::default().dim)]
-    dim: usize,
+    /// The matrix to factorize: windows of random walks (NetMF), the exact first-order matrix (ProNE's first
+    /// stage), or auto (windows while 60 steps per edge fit a 2.5e8-step cap, first-order beyond).
+    #[arg(long, value_enum, default_value = "auto")]
+    estimator: EstimatorArg,
     /// Window size T.
     #[arg(long, default_value_t = EmbedConfig::default().window)]
     window: usize,
-    /// DeepWalk's walks per node (sampling budget, with --walk-length).
-    #[arg(long, default_value_t = EmbedConfig::default().walks_per_node)]
-    walks_per_node: f64,
-    /// DeepWalk's walk length.
-    #[arg(long, default_value_t = EmbedConfig::default().walk_length)]
+    /// Walk budget in steps per edge (adjacency entry) [default: 60, at most 2.5e8 steps in all].
+    #[arg(long, conflicts_with = "walks_per_node")]
+    steps_per_edge: Option<f64>,
+    /// Walk budget as DeepWalk's walks per node (with --walk-length).
+    #[arg(long)]
+    walks_per_node: Option<f64>,
+    /// DeepWalk's walk length, with --walks-per-node.
+    #[arg(long, default_value_t = 80, requires = "walks_per_node")]
     walk_length: usize,
     /// node2vec return parameter p (p = q = 1: DeepWalk).
     #[arg(long, default_value_t = EmbedConfig::default().p)]
@@ -59,50 +73,94 @@ pub struct EmbedArgs {
     /// Negative-sampling constant b (PMI shift log b).
     #[arg(long, default_value_t = EmbedConfig::default().neg)]
     neg: f64,
-    /// Context-distribution smoothing exponent α (1 = none).
-    #[arg(long, default_value_t = EmbedConfig::default().cds)]
-    cds: f64,
-    /// Drop pairs seen fewer times before the PMI.
+    /// Context-distribution smoothing exponent α [default: 1 for windows, 0.75 for the first-order matrix].
+    #[arg(long)]
+    cds: Option<f64>,
+    /// Drop window pairs seen fewer times before the PMI.
     #[arg(long, default_value_t = EmbedConfig::default().min_pair_count)]
     min_pair_count: u32,
-    /// Exponent p in U·Σ^p.
-    #[arg(long, default_value_t = EmbedConfig::default().eig_weight)]
-    eig_weight: f64,
+    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), or `none`.
+    #[arg(long, default_value = "6")]
+    propagation: String,
+    /// Centre μ of the propagation filter.
+    #[arg(long, default_value_t = PropagationConfig::default().mu)]
+    mu: f64,
+    /// Width θ of the propagation filter.
+    #[arg(long, default_value_t = PropagationConfig::default().theta)]
+    theta: f64,
+    /// Refuse a run whose estimated peak memory is above this (e.g. 2G, 512M) [default: 80% of physical memory].
+    #[arg(long)]
+    memory_limit: Option<String>,
     /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
     #[arg(long, value_enum, default_value = "left")]
     side: SideArg,
     #[command(flatten)]
-    svd: SvdArgs,
+    factorize: FactorizeArgs,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
 }
 
+/// "2G", "512M", "1.5GiB", "100000" → bytes.
+pub fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let v: f64 = num.trim().parse().with_context(|| format!("--memory-limit `{s}`: not a size (e.g. 2G, 512M)"))?;
+    let scale = match unit.trim().to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1u64,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => bail!("--memory-limit `{s}`: unknown unit (use K, M, G or T)"),
+    };
+    if !(v.is_finite() && v > 0.0) {
+        bail!("--memory-limit `{s}`: must be positive");
+    }
+    Ok((v * scale as f64).min(u64::MAX as f64) as u64)
+}
+
 impl EmbedArgs {
-    fn config(&self) -> EmbedConfig {
-        EmbedConfig::default()
-            .dim(self.dim)
+    fn config(&self) -> anyhow::Result<EmbedConfig> {
+        let budget = match (self.steps_per_edge, self.walks_per_node) {
+            (Some(s), _) => Budget::StepsPerEdge(s),
+            (None, Some(w)) => Budget::WalksPerNode { walks: w, length: self.walk_length },
+            (None, None) => Budget::Auto,
+        };
+        let mut propagation = PropagationConfig::default();
+        propagation.passes = match self.propagation.as_str() {
+            "none" | "off" => 0,
+            n => n.parse().with_context(|| format!("--propagation `{n}`: give a number of passes or `none`"))?,
+        };
+        propagation.mu = self.mu;
+        propagation.theta = self.theta;
+        let memory_limit = self.memory_limit.as_deref().map(parse_size).transpose()?;
+        let config = EmbedConfig::default()
+            .estimator(match self.estimator {
+                EstimatorArg::Auto => Estimator::Auto,
+                EstimatorArg::Windows => Estimator::Windows,
+                EstimatorArg::FirstOrder => Estimator::FirstOrder,
+            })
             .window(self.window)
-            .walks_per_node(self.walks_per_node)
-            .walk_length(self.walk_length)
+            .budget(budget)
             .p(self.p)
             .q(self.q)
             .neg(self.neg)
             .cds(self.cds)
             .min_pair_count(self.min_pair_count)
-            .seed(self.svd.seed)
-            .threads(self.svd.threads)
-            .oversample(self.svd.oversample)
-            .power_iters(self.svd.power_iters)
-            .eig_weight(self.eig_weight)
-            .side(self.side.into())
+            .propagation(propagation)
+            .memory_limit(memory_limit)
+            .keep_context(!matches!(self.side, SideArg::Left))
+            .factorize(self.factorize.apply(EmbedConfig::default().factorize));
+        config.validate()?;
+        Ok(config)
     }
 }
 
 pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = args.config();
-    config.validate()?;
+    let config = args.config()?;
     let format = EdgeListFormat::default()
         .delimiter(match args.delimiter {
             DelimArg::Auto => Delimiter::Auto,
@@ -121,25 +179,56 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let mut stages = vec![("read".to_owned(), read_secs)];
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    save(&emb, config.side, args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    save(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {
         let s = graph.stats();
+        let walks = if report.walk_steps > 0 {
+            format!(
+                "{} walks: {} steps, {} distinct pairs, {} kept; ",
+                report.walk_path, report.walk_steps, report.distinct_pairs, report.kept_pairs
+            )
+        } else {
+            String::new()
+        };
+        let memory = if report.memory_estimate.0 > 0 {
+            format!(
+                "; memory estimate {} (limit {})",
+                human_bytes(report.memory_estimate.0),
+                human_bytes(report.memory_estimate.1)
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} walks: {} steps, \
-             {} distinct pairs, {} kept, {} PMI nonzeros | {} · total {:.2}s",
+            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} ({}){memory}; \
+             {walks}{} nonzeros, SVD with {} power iterations, {} propagation passes | {} · total {:.2}s",
             graph.node_count(),
             graph.adjacency_len(),
             s.duplicate_edges,
             s.self_loops,
-            report.walk_path,
-            report.walk_steps,
-            report.distinct_pairs,
-            report.kept_pairs,
+            report.estimator,
+            report.reason,
             report.pmi_nonzeros,
+            report.power_iters,
+            report.propagation_passes,
             stage_line(&stages),
             start.elapsed().as_secs_f64()
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
+        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3X").is_err());
+    }
 }

@@ -119,7 +119,8 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
 fn docs(args: DocsEval) -> anyhow::Result<()> {
     let start = Instant::now();
     let docs = read_documents(&args.corpus, Some(args.label_column)).context("reading the documents")?;
-    let lsa = Lsa::fit(&docs.ids, &docs.texts, &args.lsa.config(), &args.lsa.text.config(2, "english")?)?;
+    let text = args.lsa.text.config(2, "english")?;
+    let (lsa, _) = Lsa::fit(&docs.ids, &docs.texts, &args.lsa.config(), &text, &pmivec::NoProgress)?;
     let fit_secs = start.elapsed().as_secs_f64();
     let mut names: Vec<&String> = docs.labels.iter().collect();
     names.sort();
@@ -128,7 +129,7 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
     let d = lsa.documents().dim();
     let m = lsa.documents().matrix(Side::Left);
     let rows: Vec<Vec<f32>> = m.chunks(d).map(<[f32]>::to_vec).collect();
-    let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.svd.seed);
+    let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.factorize.seed);
     eprintln!(
         "{} documents, {} classes, {} terms: {}-fold logistic-regression accuracy {:.4} (LSA fit {:.2}s, total {:.2}s)",
         docs.ids.len(),
@@ -149,7 +150,8 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
 fn lee(args: LeeEval) -> anyhow::Result<()> {
     let bg = read_documents(&args.background, None).context("reading the background corpus")?;
     let test = read_documents(&args.docs, None).context("reading the test documents")?;
-    let lsa = Lsa::fit(&bg.ids, &bg.texts, &args.lsa.config(), &args.lsa.text.config(1, "english")?)?;
+    let text = args.lsa.text.config(1, "english")?;
+    let (lsa, _) = Lsa::fit(&bg.ids, &bg.texts, &args.lsa.config(), &text, &pmivec::NoProgress)?;
     let index = Index::new(&lsa.fold_in_all(&test.ids, &test.texts), Side::Left);
     let text = std::fs::read_to_string(&args.similarities)
         .with_context(|| format!("reading {}", args.similarities.display()))?;

@@ -1,6 +1,6 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FormatArg, SideArg, SvdArgs, TextArgs, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, SideArg, TextArgs, save, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -28,9 +28,6 @@ pub struct WordsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
-    /// Dimension.
-    #[arg(long, default_value_t = WordConfig::default().dim)]
-    dim: usize,
     /// Window (words on either side, within a line).
     #[arg(long, default_value_t = WordConfig::default().window)]
     window: usize,
@@ -49,16 +46,13 @@ pub struct WordsArgs {
     /// Drop pairs with a smaller count.
     #[arg(long, default_value_t = WordConfig::default().min_pair_count)]
     min_pair_count: f64,
-    /// p in U·Σ^p (0 or 0.5 recommended).
-    #[arg(long, default_value_t = WordConfig::default().eig_weight)]
-    eig_weight: f64,
     /// left (word vectors), right (context vectors), sum (w + c) or both (concatenated).
     #[arg(long, value_enum, default_value = "left")]
     side: SideArg,
     #[command(flatten)]
     text: TextArgs,
     #[command(flatten)]
-    svd: SvdArgs,
+    factorize: FactorizeArgs,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
@@ -72,24 +66,18 @@ struct Recorded<'a> {
 
 pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     let start = Instant::now();
-    let mut config = WordConfig::default();
-    config.dim = args.dim;
-    config.window = args.window;
-    config.weighting = match args.weighting {
-        WeightingArg::Uniform => Weighting::Uniform,
-        WeightingArg::Dynamic => Weighting::Dynamic,
-        WeightingArg::Harmonic => Weighting::Harmonic,
-    };
-    config.subsample = args.subsample;
-    config.neg = args.neg;
-    config.cds = args.cds;
-    config.min_pair_count = args.min_pair_count;
-    config.eig_weight = args.eig_weight;
-    config.side = args.side.into();
-    config.oversample = args.svd.oversample;
-    config.power_iters = args.svd.power_iters;
-    config.seed = args.svd.seed;
-    config.threads = args.svd.threads;
+    let config = WordConfig::default()
+        .window(args.window)
+        .weighting(match args.weighting {
+            WeightingArg::Uniform => Weighting::Uniform,
+            WeightingArg::Dynamic => Weighting::Dynamic,
+            WeightingArg::Harmonic => Weighting::Harmonic,
+        })
+        .subsample(args.subsample)
+        .neg(args.neg)
+        .cds(args.cds)
+        .min_pair_count(args.min_pair_count)
+        .factorize(args.factorize.apply(WordConfig::default().factorize));
     config.validate()?;
     let text = args.text.config(5, "none")?;
     let bars = Bars::new(args.quiet);
@@ -101,7 +89,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     save(
         &emb,
-        config.side,
+        args.side.into(),
         args.format.into(),
         &args.output,
         &Recorded { words: &config, text: &text },

@@ -1,0 +1,238 @@
+//! Before any heavy allocation: which matrix the graph path builds, how many
+//! walk steps it takes, and how much memory each stage will hold. A run
+//! whose estimate exceeds the memory limit, or whose work is absurd, is
+//! refused at once with the estimate and what to change — never an
+//! allocation failure after minutes of work.
+
+use crate::config::{AUTO_MAX_STEPS, AUTO_STEPS_PER_EDGE, Budget, EmbedConfig, Estimator};
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::propagate::COLUMN_BLOCK;
+use serde::{Deserialize, Serialize};
+
+/// Walk steps above which a run is refused whatever the memory: at the
+/// ~10⁸ steps per second of a small graph on 2 cores, hours.
+pub const MAX_STEPS: f64 = 1e12;
+
+/// What the graph path will do, decided from the graph and the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The matrix built: windows or first-order (never auto).
+    pub estimator: Estimator,
+    /// Windows to draw (0 for the first-order matrix).
+    pub windows: f64,
+    /// Walk steps those windows take.
+    pub steps: f64,
+    /// Why this estimator and budget, in words.
+    pub reason: String,
+    /// Estimated bytes of each stage's peak (the graph included).
+    pub memory: Vec<(String, u64)>,
+    /// The largest of them.
+    pub peak_bytes: u64,
+    /// The limit the peak was checked against.
+    pub memory_limit: u64,
+    /// Columns propagated together: [`COLUMN_BLOCK`], halved while the
+    /// propagation stage would not fit.
+    pub column_block: usize,
+}
+
+/// `n` bytes in binary units ("1.50 GiB").
+pub fn human_bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.2} {}", units[u]) }
+}
+
+/// The default memory limit: 80 % of physical memory (8 GiB if unknown).
+pub fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+    });
+    total.map_or(8 << 30, |t| t / 5 * 4)
+}
+
+/// Windows per adjacency entry → steps, and where the total is capped.
+fn windows_plan(graph: &Graph, config: &EmbedConfig) -> (f64, String) {
+    let t = config.window as f64;
+    let adj = graph.adjacency_len() as f64;
+    match config.budget {
+        Budget::Auto => {
+            let steps = (AUTO_STEPS_PER_EDGE * adj).min(AUTO_MAX_STEPS);
+            (steps / t, format!("{:.0} steps per edge", steps / adj.max(1.0)))
+        }
+        Budget::StepsPerEdge(s) => (s * adj / t, format!("{s} steps per edge, as set")),
+        Budget::WalksPerNode { walks, length } => {
+            let roots = if graph.is_directed() {
+                graph.degrees().iter().filter(|&&d| d > 0.0).count()
+            } else {
+                graph.node_count()
+            };
+            (walks * length as f64 * roots as f64, format!("DeepWalk's {walks} walks of length {length} per node"))
+        }
+    }
+}
+
+/// Decide the estimator and budget and estimate memory; refuse what would
+/// not fit or not finish.
+///
+/// # Errors
+/// [`Error::OverMemory`] when the estimated peak exceeds the limit,
+/// [`Error::TooMuchWork`] above [`MAX_STEPS`] walk steps.
+pub fn plan(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
+    let adj = graph.adjacency_len() as f64;
+    let node2vec = config.p != 1.0 || config.q != 1.0;
+    let (estimator, reason) = match config.estimator {
+        Estimator::Windows => (Estimator::Windows, "windows, as set".to_owned()),
+        Estimator::FirstOrder => (Estimator::FirstOrder, "first-order matrix, as set".to_owned()),
+        Estimator::Auto if node2vec => (Estimator::Windows, "windows: node2vec's p and q need walks".to_owned()),
+        Estimator::Auto if config.budget != Budget::Auto => {
+            (Estimator::Windows, "windows: a walk budget was given".to_owned())
+        }
+        Estimator::Auto if AUTO_STEPS_PER_EDGE * adj <= AUTO_MAX_STEPS => (
+            Estimator::Windows,
+            format!("windows: {AUTO_STEPS_PER_EDGE} steps per edge fit the {:.1e}-step cap", AUTO_MAX_STEPS),
+        ),
+        Estimator::Auto => (
+            Estimator::FirstOrder,
+            format!(
+                "first-order matrix: {AUTO_STEPS_PER_EDGE} steps per edge would need {:.1e} steps, over the \
+                 {:.1e}-step cap, and thinner walks measured worse than the exact first-order matrix",
+                AUTO_STEPS_PER_EDGE * adj,
+                AUTO_MAX_STEPS
+            ),
+        ),
+    };
+    let (windows, budget_words) =
+        if estimator == Estimator::Windows { windows_plan(graph, config) } else { (0.0, String::new()) };
+    let steps = windows * config.window as f64;
+    if !(steps <= MAX_STEPS) {
+        return Err(Error::TooMuchWork {
+            what: format!("{steps:.3e} walk steps ({budget_words})"),
+            advice: format!("at most {MAX_STEPS:.0e} are accepted; lower the walk budget"),
+        });
+    }
+    let reason = if budget_words.is_empty() { reason } else { format!("{reason}; {budget_words}") };
+    let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
+    let mut column_block = COLUMN_BLOCK;
+    let mut memory = estimate_memory(graph, config, estimator, steps, column_block);
+    while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
+        column_block /= 2;
+        memory = estimate_memory(graph, config, estimator, steps, column_block);
+    }
+    let peak_bytes = memory.iter().map(|m| m.1).max().unwrap_or(0);
+    let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block };
+    if peak_bytes > memory_limit {
+        return Err(Error::OverMemory {
+            needed: peak_bytes,
+            limit: memory_limit,
+            breakdown: plan.breakdown(),
+            advice: "lower the walk budget or the dimension, or raise --memory-limit".into(),
+        });
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    /// "stage 1.2 GiB, stage 300 MiB".
+    pub fn breakdown(&self) -> String {
+        self.memory.iter().map(|(s, b)| format!("{s} {}", human_bytes(*b))).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Peak bytes of each stage, the graph included in each (it lives
+/// throughout). Bounds, not guesses: the windows' kept pairs are bounded
+/// by the steps that can reach the pruning threshold.
+fn estimate_memory(
+    graph: &Graph,
+    config: &EmbedConfig,
+    estimator: Estimator,
+    steps: f64,
+    column_block: usize,
+) -> Vec<(String, u64)> {
+    let n = graph.node_count() as f64;
+    let adj = graph.adjacency_len() as f64;
+    let d = config.factorize.dim as f64;
+    let l = (d + config.factorize.oversample as f64).min(n);
+    let threads = rayon::current_num_threads().max(config.factorize.threads) as f64;
+    let base = graph.memory_bytes() as f64 + n * 48.0;
+    let entry = 8.0; // u32 index + f32 value
+    let (matrix, stage) = match estimator {
+        Estimator::Windows => {
+            // A half is kept from ⌊min/2⌋ visits on: at most steps / that many
+            // halves, and no more than n² pairs; raw halves, their transpose
+            // and the symmetrized counts are alive together.
+            let keep_from = (config.min_pair_count / 2).max(1) as f64;
+            let halves = (steps / keep_from).min(n * n);
+            let pairs = (2.0 * halves).min(n * n);
+            let counting = threads * n * 4.0 + 2.0 * halves * entry + pairs * entry;
+            (pairs * entry, ("walk+count".to_owned(), counting))
+        }
+        _ => (adj * entry, ("first-order matrix".to_owned(), adj * entry)),
+    };
+    let symmetric = estimator == Estimator::Windows && !graph.is_directed() && config.pmi().cds == 1.0;
+    // PMI: the counts and the PMI matrix; SVD: the matrix (and its
+    // transpose unless symmetric) and two n × l f32 blocks.
+    let pmi = 2.0 * matrix;
+    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + 2.0 * n * l * 4.0;
+    // Both sides leave the SVD; the right one may be dropped before propagation.
+    let embeddings = 2.0 * n * d * 4.0;
+    let kept = if config.keep_context { embeddings } else { embeddings / 2.0 };
+    let propagation = if config.propagation.passes > 0 {
+        kept + (adj + n) * entry + 3.0 * n * (column_block as f64).min(d) * 4.0
+    } else {
+        kept
+    };
+    [stage, ("pmi".into(), pmi), ("svd".into(), svd.max(embeddings)), ("propagation".into(), propagation)]
+        .into_iter()
+        .map(|(s, b)| (s, (base + b) as u64))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(n: u32) -> Graph {
+        let labels = (0..n).map(|i| i.to_string()).collect();
+        Graph::from_edges(labels, (0..n).map(|i| (i, (i + 1) % n, 1.0)), false, false).unwrap()
+    }
+
+    #[test]
+    fn small_graphs_get_windows_at_the_edge_proportional_budget() {
+        let g = ring(100);
+        let p = plan(&g, &EmbedConfig::default().dim(8)).unwrap();
+        assert_eq!(p.estimator, Estimator::Windows);
+        assert!((p.steps - AUTO_STEPS_PER_EDGE * 200.0).abs() < 1e-6, "{}", p.steps);
+        assert!(p.reason.contains("steps per edge"), "{}", p.reason);
+    }
+
+    #[test]
+    fn absurd_budgets_and_tiny_limits_are_refused_with_advice() {
+        let g = ring(100);
+        let e = plan(&g, &EmbedConfig::default().walks_per_node(1e300, 80)).unwrap_err().to_string();
+        assert!(e.contains("lower the walk budget"), "{e}");
+        let e = plan(&g, &EmbedConfig::default().dim(8).memory_limit(Some(1000))).unwrap_err().to_string();
+        assert!(e.contains("above the limit of 1000 B") && e.contains("--memory-limit"), "{e}");
+    }
+
+    #[test]
+    fn node2vec_forces_windows() {
+        let g = ring(10);
+        let p = plan(&g, &EmbedConfig::default().p(0.5).estimator(Estimator::Auto)).unwrap();
+        assert_eq!(p.estimator, Estimator::Windows);
+    }
+
+    #[test]
+    fn byte_counts_read_as_binary_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 << 29), "1.50 GiB");
+    }
+}
