@@ -124,3 +124,9 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+impl DocsArgs {
+    pub fn threads(&self) -> usize {
+        self.lsa.factorize.threads
+    }
+}

@@ -232,3 +232,9 @@ mod tests {
         assert!(parse_size("3X").is_err());
     }
 }
+
+impl EmbedArgs {
+    pub fn threads(&self) -> usize {
+        self.factorize.threads
+    }
+}

@@ -33,9 +33,27 @@ enum Command {
     Eval(eval::EvalCommand),
 }
 
+impl Command {
+    /// The --threads of commands that have it.
+    fn threads(&self) -> Option<usize> {
+        match self {
+            Command::Embed(a) => Some(a.threads()),
+            Command::Words(a) => Some(a.threads()),
+            Command::Docs(a) => Some(a.threads()),
+            Command::Query(_) | Command::Eval(_) => None,
+        }
+    }
+}
+
 /// Ok(true): success; Ok(false): ran, but some query found nothing (exit 1).
 pub fn run() -> anyhow::Result<bool> {
     let cli = Cli::parse();
+    // --threads governs the whole command (reading and writing too), not
+    // just the library's stages.
+    if let Some(threads) = cli.command.threads().filter(|&t| t > 0) {
+        pmivec::config::FactorizeConfig::default().threads(threads).validate()?;
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
+    }
     match cli.command {
         Command::Embed(args) => embed::run(args).map(|_| true),
         Command::Words(args) => words::run(args).map(|_| true),

@@ -112,3 +112,9 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+impl WordsArgs {
+    pub fn threads(&self) -> usize {
+        self.factorize.threads
+    }
+}
