@@ -1,6 +1,6 @@
 //! One benchmark per stage on a seeded synthetic graph (no data committed):
 //! walk steps per second (first-order and node2vec paths), walk+count steps
-//! per second, PMI entries per second, SVD time.
+//! per second, PMI entries per second, SVD time, one propagation pass.
 //!
 //! Run: `cargo bench --bench stages` (add `-- walk` to pick a stage).
 
@@ -9,6 +9,7 @@ use pmivec::NoProgress;
 use pmivec::cooccur::{CountConfig, count_graph};
 use pmivec::factorize::{SvdConfig, randomized_svd};
 use pmivec::pmi::{PmiConfig, pmi};
+use pmivec::propagate::{PropagationConfig, propagate};
 use pmivec::walk::{WalkKind, Walker};
 use std::hint::black_box;
 
@@ -64,6 +65,20 @@ fn stages(c: &mut Criterion) {
     group.throughput(Throughput::Elements(m.nnz() as u64));
     group.bench_function("randomized_d128_q3", |b| {
         b.iter(|| black_box(randomized_svd(&m, 128, &SvdConfig::default()).unwrap()))
+    });
+    group.finish();
+
+    // One pass of ProNE's filter over the graph on a 128-column block.
+    let mut group = c.benchmark_group("propagate");
+    group.sample_size(10);
+    let emb: Vec<f32> = (0..g.node_count() * 128).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+    let one_pass = PropagationConfig::default().passes(1);
+    group.bench_function("one_pass_d128", |b| {
+        b.iter(|| {
+            let mut x = emb.clone();
+            propagate(&g, &mut x, 128, &one_pass).unwrap();
+            black_box(x)
+        })
     });
     group.finish();
 }

@@ -55,6 +55,17 @@ impl Default for PropagationConfig {
     }
 }
 
+crate::config::setters!(PropagationConfig {
+    /// Set [`PropagationConfig::passes`].
+    passes: usize,
+    /// Set [`PropagationConfig::order`].
+    order: usize,
+    /// Set [`PropagationConfig::mu`].
+    mu: f64,
+    /// Set [`PropagationConfig::theta`].
+    theta: f64,
+});
+
 impl PropagationConfig {
     /// No propagation.
     pub fn none() -> Self {
