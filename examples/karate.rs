@@ -13,18 +13,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter_map(|l| l.split_once('\t'))
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
         .collect();
-    let m = emb.matrix(Side::Left);
-    let d = emb.dim();
-    let norm = |i: usize| m[i * d..(i + 1) * d].iter().map(|x| x * x).sum::<f32>().sqrt();
-    let cos = |i: usize, j: usize| {
-        m[i * d..(i + 1) * d].iter().zip(&m[j * d..(j + 1) * d]).map(|(a, b)| a * b).sum::<f32>() / (norm(i) * norm(j))
-    };
+    // Nearest neighbour by cosine, through the library's query index.
+    let index = emb.index(Side::Left);
     let labels = emb.labels();
-    let mut agree = 0;
-    for i in 0..emb.len() {
-        let j = (0..emb.len()).filter(|&j| j != i).max_by(|&a, &b| cos(i, a).total_cmp(&cos(i, b))).unwrap();
-        agree += (faction[&labels[i]] == faction[&labels[j]]) as usize;
-    }
+    let agree =
+        labels.iter().filter(|l| index.nearest(l, 1).is_some_and(|nn| faction[*l] == faction[&nn[0].label])).count();
     println!(
         "{} nodes, {} PMI nonzeros; nearest neighbour in the same faction: {agree}/{}",
         emb.len(),

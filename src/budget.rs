@@ -5,6 +5,7 @@
 //! allocation failure after minutes of work.
 
 use crate::config::{AUTO_MAX_STEPS, AUTO_STEPS_PER_EDGE, Budget, EmbedConfig, Estimator};
+pub use crate::error::human_bytes;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::propagate::COLUMN_BLOCK;
@@ -34,18 +35,6 @@ pub struct Plan {
     /// Columns propagated together: [`COLUMN_BLOCK`], halved while the
     /// propagation stage would not fit.
     pub column_block: usize,
-}
-
-/// `n` bytes in binary units ("1.50 GiB").
-pub fn human_bytes(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n} B") } else { format!("{v:.2} {}", units[u]) }
 }
 
 /// The default memory limit: 80 % of physical memory (8 GiB if unknown).

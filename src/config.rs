@@ -7,33 +7,14 @@
 //! re-declare it. Every config is `Default` + consuming setters +
 //! `validate()`, and serializes into each output's JSON sidecar.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::params::{check, setters};
 use crate::propagate::PropagationConfig;
 use serde::{Deserialize, Serialize};
-
-/// Which factor(s) of the SVD make the output vectors.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    /// Left (node / word) embedding U·Σ^p, propagated when propagation is on.
-    #[default]
-    Left,
-    /// Right (context) embedding V·Σ^p.
-    Right,
-    /// Left and right concatenated: 2·dim columns.
-    Both,
-    /// Left + right (word2vec's w + c), dim columns.
-    Sum,
-}
 
 /// Upper bound of thread counts: more is a typo, and a pool that size
 /// takes minutes to spawn.
 pub const MAX_THREADS: usize = 1024;
-
-/// Check a condition for a named parameter.
-pub(crate) fn check(ok: bool, param: &'static str, reason: &str) -> Result<()> {
-    if ok { Ok(()) } else { Err(Error::invalid(param, reason)) }
-}
 
 /// How a sparse matrix becomes vectors: a rank-`dim` randomized SVD and the
 /// exponent p of U·Σ^p. Shared by every path.
@@ -190,15 +171,6 @@ impl Default for EmbedConfig {
         }
     }
 }
-
-macro_rules! setters {
-    ($ty:ty { $($(#[$m:meta])* $name:ident: $t:ty),* $(,)? }) => {
-        impl $ty {
-            $( $(#[$m])* pub fn $name(mut self, value: $t) -> Self { self.$name = value; self } )*
-        }
-    };
-}
-pub(crate) use setters;
 
 setters!(EmbedConfig {
     /// Set [`EmbedConfig::estimator`].

@@ -1,25 +1,103 @@
 //! Stage 6: embeddings from the SVD: left U·Σ^p (nodes, words, documents) and
 //! right V·Σ^p (contexts, terms), with the labels they belong to.
 
-use crate::config::Side;
 use crate::factorize::Svd;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
-/// Scale every row of a row-major matrix to unit length (zero rows stay
-/// zero): cosine geometry, as queries, classifiers and ProNE's output use it.
-pub fn normalize_rows(x: &mut [f32], dim: usize) {
-    use rayon::prelude::*;
-    x.par_chunks_mut(dim.max(1)).for_each(|row| {
-        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            row.iter_mut().for_each(|v| *v /= norm);
-        }
-    });
+pub use crate::factorize::normalize_rows;
+
+/// Which factor(s) of the SVD make the output vectors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Left (node / word) embedding U·Σ^p, propagated when propagation is on.
+    #[default]
+    Left,
+    /// Right (context) embedding V·Σ^p.
+    Right,
+    /// Left and right concatenated: 2·dim columns.
+    Both,
+    /// Left + right (word2vec's w + c), dim columns.
+    Sum,
 }
 
-/// Row vectors with labels: the output of every pipeline.
+/// Output file format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// word2vec text: header `n d`, then `label v1 … vd` per row (gensim's
+    /// `KeyedVectors.load_word2vec_format(path)` reads it).
+    #[default]
+    Word2vec,
+    /// NumPy `.npy` (float32, n × d, row i = i-th label) plus `<path>.ids`,
+    /// one label per line.
+    Npy,
+}
+
+/// How an output was made; written next to it as `<path>.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// "pmivec".
+    pub tool: String,
+    /// Crate version.
+    pub version: String,
+    /// Input file.
+    pub input: Option<PathBuf>,
+    /// SHA-256 of the input file's bytes.
+    pub input_sha256: Option<String>,
+    /// The parameters (the pipeline's config, serialized; see [`Metadata::config`]).
+    config: serde_json::Value,
+    /// Rows written.
+    pub rows: usize,
+    /// Values per row.
+    pub dim: usize,
+    /// Side written.
+    pub side: Side,
+    /// Format written.
+    pub format: Format,
+    /// Seconds per stage.
+    pub stage_seconds: Vec<(String, f64)>,
+}
+
+impl Metadata {
+    /// Metadata for `emb` written as `side` in `format` with `config`.
+    pub fn new(emb: &Embeddings, side: Side, format: Format, config: &impl Serialize) -> Self {
+        Metadata {
+            tool: "pmivec".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            input: None,
+            input_sha256: None,
+            config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
+            rows: emb.len(),
+            dim: emb.side_dim(side),
+            side,
+            format,
+            stage_seconds: Vec::new(),
+        }
+    }
+}
+
+impl Metadata {
+    /// The recorded parameters as a config type (`None` if they do not parse as one).
+    pub fn config<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.config.clone()).ok()
+    }
+}
+
+/// Row vectors with labels: the output of every pipeline, and what a saved
+/// file loads back into.
+///
+/// Lookups by label go through a hash index built on first use; the right
+/// (context) side is optional; [`Embeddings::metadata`] carries how the
+/// vectors were made (the JSON sidecar's contents) when known.
 #[derive(Clone, Debug)]
 pub struct Embeddings {
     labels: Vec<String>,
+    lookup: OnceLock<HashMap<String, usize>>,
+    metadata: Option<Metadata>,
     dim: usize,
     left: Vec<f32>,
     /// `None` for single-sided embeddings (loaded from a file, LSA sides).
@@ -39,7 +117,7 @@ impl Embeddings {
         assert_eq!(svd.u().len(), labels.len() * dim, "U must have one row per label");
         assert_eq!(svd.v().len(), labels.len() * dim, "V must have one row per label");
         let (left, singular_values, right) = svd.into_weighted(eig_weight);
-        Embeddings { left, right: Some(right), labels, dim, singular_values }
+        Embeddings { left, right: Some(right), labels, dim, singular_values, lookup: OnceLock::new(), metadata: None }
     }
 
     /// Drop the right (context) side, freeing its memory.
@@ -60,7 +138,15 @@ impl Embeddings {
     #[track_caller]
     pub fn from_matrix(labels: Vec<String>, dim: usize, data: Vec<f32>) -> Self {
         assert_eq!(data.len(), labels.len() * dim, "matrix size must be labels × dim");
-        Embeddings { labels, dim, left: data, right: None, singular_values: Vec::new() }
+        Embeddings {
+            labels,
+            dim,
+            left: data,
+            right: None,
+            singular_values: Vec::new(),
+            lookup: OnceLock::new(),
+            metadata: None,
+        }
     }
 
     /// Number of rows.
@@ -133,16 +219,28 @@ impl Embeddings {
         out
     }
 
-    /// Row index of `label` (linear search; build a [`crate::similarity::Index`] for many lookups).
+    /// Row index of `label` (a hash index, built on the first lookup).
     pub fn position(&self, label: &str) -> Option<usize> {
-        self.labels.iter().position(|l| l == label)
+        let lookup = self.lookup.get_or_init(|| self.labels.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect());
+        lookup.get(label).copied()
     }
 
     /// The vector of `label` on `side`, or `None` for an unknown label.
     pub fn vector(&self, label: &str, side: Side) -> Option<Vec<f32>> {
-        let i = self.labels.iter().position(|l| l == label)?;
+        let i = self.position(label)?;
         let mut out = vec![0f32; self.side_dim(side)];
         self.row_into(i, side, &mut out);
         Some(out)
+    }
+
+    /// How these vectors were made, when known (set by the CLI, read back
+    /// from a file's JSON sidecar by [`Embeddings::load`]).
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
+    /// Attach provenance; [`Embeddings::save`] writes it as the sidecar.
+    pub fn set_metadata(&mut self, metadata: Metadata) {
+        self.metadata = Some(metadata);
     }
 }

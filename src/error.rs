@@ -68,8 +68,8 @@ pub enum Error {
     /// any heavy allocation.
     #[error(
         "this run needs about {} of memory, above the limit of {} ({breakdown}); {advice}",
-        crate::budget::human_bytes(*needed),
-        crate::budget::human_bytes(*limit)
+        human_bytes(*needed),
+        human_bytes(*limit)
     )]
     OverMemory {
         /// Estimated peak bytes.
@@ -92,6 +92,18 @@ pub enum Error {
     /// A numerical routine failed (e.g. the dense SVD did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),
+}
+
+/// `n` bytes in binary units ("1.50 GiB").
+pub fn human_bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.2} {}", units[u]) }
 }
 
 /// `Result` with [`Error`].

@@ -267,8 +267,10 @@ pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usiz
     let unit: Vec<Vec<f32>> = rows
         .iter()
         .map(|r| {
-            let n = r.iter().map(|x| x * x).sum::<f32>().sqrt();
-            r.iter().map(|x| if n > 0.0 { x / n } else { 0.0 }).collect()
+            let mut r = r.clone();
+            let d = r.len();
+            crate::embeddings::normalize_rows(&mut r, d);
+            r
         })
         .collect();
     let classes = labels.iter().max().map_or(0, |m| m + 1);

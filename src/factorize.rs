@@ -116,6 +116,17 @@ pub enum Factor {
     V,
 }
 
+/// Scale every row of a row-major matrix to unit length (zero rows stay
+/// zero): cosine geometry, as queries, classifiers and ProNE's output use it.
+pub fn normalize_rows(x: &mut [f32], dim: usize) {
+    x.par_chunks_mut(dim.max(1)).for_each(|row| {
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|v| *v /= norm);
+        }
+    });
+}
+
 /// Rows per block of the dense kernels: fixed, so sums do not depend on the
 /// thread count.
 const BLOCK: usize = 2048;

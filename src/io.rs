@@ -2,72 +2,59 @@
 //! a file was made. Every file is written to a temporary file in the target
 //! directory and renamed into place, so a failed run leaves no partial output.
 
-use crate::config::Side;
-use crate::embeddings::Embeddings;
+use crate::embeddings::{Embeddings, Side};
 use crate::error::{Error, Result};
-use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Output file format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// word2vec text: header `n d`, then `label v1 … vd` per row (gensim's
-    /// `KeyedVectors.load_word2vec_format(path)` reads it).
-    #[default]
-    Word2vec,
-    /// NumPy `.npy` (float32, n × d, row i = i-th label) plus `<path>.ids`,
-    /// one label per line.
-    Npy,
-}
+pub use crate::embeddings::{Format, Metadata};
 
-/// How an output was made; written next to it as `<path>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Metadata {
-    /// "pmivec".
-    pub tool: String,
-    /// Crate version.
-    pub version: String,
-    /// Input file.
-    pub input: Option<PathBuf>,
-    /// SHA-256 of the input file's bytes.
-    pub input_sha256: Option<String>,
-    /// The parameters (the pipeline's config, serialized).
-    pub config: serde_json::Value,
-    /// Rows written.
-    pub rows: usize,
-    /// Values per row.
-    pub dim: usize,
-    /// Side written.
-    pub side: Side,
-    /// Format written.
-    pub format: Format,
-    /// Seconds per stage.
-    pub stage_seconds: Vec<(String, f64)>,
+impl Embeddings {
+    /// Write `side` to `path` in `format`, with `<path>.json` from the
+    /// metadata (or a minimal one) and `<path>.ids` for npy; all files
+    /// appear together or not at all (see [`crate::io::save`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] naming the file that could not be written.
+    pub fn save(&self, path: impl AsRef<Path>, side: Side, format: Format) -> Result<()> {
+        let meta = self.metadata().cloned().unwrap_or_else(|| Metadata::new(self, side, format, &()));
+        save(self, side, format, path.as_ref(), &meta)
+    }
+
+    /// Write `side` in word2vec text format to any writer.
+    ///
+    /// # Errors
+    /// The writer's I/O error.
+    pub fn write_word2vec(&self, side: Side, writer: impl std::io::Write) -> std::io::Result<()> {
+        write_word2vec(self, side, writer)
+    }
+
+    /// Load word2vec text or npy (with `<path>.ids`), detected by content,
+    /// and the `<path>.json` sidecar as metadata when there is one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] or [`crate::Error::Parse`] naming the file and line.
+    pub fn load(path: impl AsRef<Path>) -> Result<Embeddings> {
+        load(path.as_ref())
+    }
 }
 
 impl Metadata {
-    /// Metadata for `emb` written as `side` in `format` with `config`.
-    pub fn new(emb: &Embeddings, side: Side, format: Format, config: &impl Serialize) -> Self {
-        Metadata {
-            tool: "pmivec".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            input: None,
-            input_sha256: None,
-            config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
-            rows: emb.len(),
-            dim: emb.side_dim(side),
-            side,
-            format,
-            stage_seconds: Vec::new(),
-        }
+    /// Record the input file and its SHA-256.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the input cannot be read.
+    pub fn with_input(mut self, input: &Path) -> Result<Self> {
+        self.input_sha256 = Some(file_sha256(input)?);
+        self.input = Some(input.to_path_buf());
+        Ok(self)
     }
 }
 
 /// SHA-256 of a file, hex.
-pub fn file_sha256(path: &Path) -> Result<String> {
+fn file_sha256(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -82,7 +69,7 @@ pub fn file_sha256(path: &Path) -> Result<String> {
 }
 
 /// A file being written in place of `path`: visible only after [`Staged::commit`].
-pub struct Staged {
+pub(crate) struct Staged {
     path: PathBuf,
     file: BufWriter<tempfile::NamedTempFile>,
 }
@@ -209,7 +196,7 @@ pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Me
 }
 
 /// `path` with `.ext` appended (`emb.txt` → `emb.txt.json`).
-pub fn sibling(path: &Path, ext: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, ext: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".");
     s.push(ext);
@@ -221,33 +208,131 @@ pub fn sibling(path: &Path, ext: &str) -> PathBuf {
 /// # Errors
 /// [`Error::Parse`] naming the line of a malformed header or row.
 pub fn read_word2vec(path: &Path) -> Result<Embeddings> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    let err = |line: usize, message: String| Error::Parse { path: Some(path.into()), line: line as u64, message };
-    let mut lines = text.lines();
-    let header: Vec<usize> = lines
-        .next()
-        .ok_or_else(|| err(1, "empty file".into()))?
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    read_word2vec_from(std::io::BufReader::with_capacity(1 << 20, file), Some(path))
+}
+
+/// [`read_word2vec`] from any reader; `name` is used in error messages.
+///
+/// Nothing is allocated from the header's counts: rows are collected as
+/// they come and the header is checked against them, so a wrong or hostile
+/// header is an error, not an allocation failure. Values must be finite.
+///
+/// # Errors
+/// [`Error::Parse`] naming the line of a malformed header or row.
+pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>) -> Result<Embeddings> {
+    let path = name.map(Path::to_path_buf);
+    let err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
+    let mut line = String::new();
+    let mut read_line = |buf: &mut String| -> Result<bool> {
+        buf.clear();
+        let n = reader.read_line(buf).map_err(|e| Error::io(path.clone(), e))?;
+        Ok(n > 0)
+    };
+    if !read_line(&mut line)? {
+        return Err(err(1, "empty file".into()));
+    }
+    let header: Vec<usize> = line
         .split_whitespace()
         .map(|x| x.parse().map_err(|_| err(1, format!("header field `{x}` is not a count"))))
         .collect::<Result<_>>()?;
     let [n, d] = header[..] else { return Err(err(1, "expected the header `rows dim`".into())) };
-    let mut labels = Vec::with_capacity(n);
-    let mut data = Vec::with_capacity(n * d);
-    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    let (mut labels, mut data) = (Vec::new(), Vec::new());
+    let mut lineno = 1u64;
+    while read_line(&mut line)? {
+        lineno += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
         let mut f = line.split_whitespace();
         labels.push(f.next().unwrap_or_default().to_owned());
         let before = data.len();
         for x in f {
-            data.push(x.parse::<f32>().map_err(|_| err(i + 2, format!("value `{x}` is not a number")))?);
+            let v = x.parse::<f32>().map_err(|_| err(lineno, format!("value `{x}` is not a number")))?;
+            if !v.is_finite() {
+                return Err(err(lineno, format!("value `{x}` is not finite")));
+            }
+            data.push(v);
         }
         if data.len() - before != d {
-            return Err(err(i + 2, format!("expected {d} values, found {}", data.len() - before)));
+            return Err(err(lineno, format!("expected {d} values, found {}", data.len() - before)));
         }
     }
     if labels.len() != n {
         return Err(err(1, format!("header says {n} rows, file has {}", labels.len())));
     }
     Ok(Embeddings::from_matrix(labels, d, data))
+}
+
+/// Read a 2-D little-endian float32 `.npy` (as [`write_npy`] writes it) and
+/// its labels from `<path>.ids` (row numbers from 0 when there is none).
+///
+/// # Errors
+/// [`Error::Parse`] for a header that is not a C-order `<f4` 2-D array or a
+/// size that does not match the file, [`Error::Io`] for read failures.
+pub fn read_npy(path: &Path) -> Result<Embeddings> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let err = |message: &str| Error::Parse { path: Some(path.into()), line: 1, message: message.into() };
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(err("not a .npy file"));
+    }
+    let (hlen, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, 12),
+        _ => return Err(err("unsupported .npy version")),
+    };
+    let header = bytes
+        .get(start..start + hlen)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or_else(|| err("truncated header"))?;
+    if !header.contains("'<f4'") || !header.contains("'fortran_order': False") {
+        return Err(err("expected a C-order float32 ('<f4') array"));
+    }
+    let shape = header.split("'shape': (").nth(1).and_then(|s| s.split(')').next()).ok_or_else(|| err("no shape"))?;
+    let dims: Vec<usize> = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| err("bad shape")))
+        .collect::<Result<_>>()?;
+    let [rows, cols] = dims[..] else { return Err(err("expected a 2-D array")) };
+    let body = &bytes[start + hlen..];
+    if rows.checked_mul(cols).and_then(|c| c.checked_mul(4)) != Some(body.len()) {
+        return Err(err("the data size does not match the shape"));
+    }
+    let data: Vec<f32> = body.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    let ids = sibling(path, "ids");
+    let labels: Vec<String> = match std::fs::read_to_string(&ids) {
+        Ok(text) => text.lines().map(str::to_owned).collect(),
+        Err(_) => (0..rows).map(|i| i.to_string()).collect(),
+    };
+    if labels.len() != rows {
+        return Err(Error::Parse {
+            path: Some(ids),
+            line: labels.len() as u64,
+            message: format!("{} labels for {rows} rows", labels.len()),
+        });
+    }
+    Ok(Embeddings::from_matrix(labels, cols, data))
+}
+
+/// Load embeddings in either format (npy by its magic bytes, else word2vec
+/// text), with the `<path>.json` sidecar as metadata when it parses.
+///
+/// # Errors
+/// As [`read_word2vec`] and [`read_npy`].
+pub fn load(path: &Path) -> Result<Embeddings> {
+    let mut magic = [0u8; 6];
+    let is_npy = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map(|_| &magic == b"\x93NUMPY")
+        .unwrap_or(false);
+    let mut emb = if is_npy { read_npy(path)? } else { read_word2vec(path)? };
+    if let Some(meta) = std::fs::read_to_string(sibling(path, "json")).ok().and_then(|t| serde_json::from_str(&t).ok())
+    {
+        emb.set_metadata(meta);
+    }
+    Ok(emb)
 }
 
 #[cfg(test)]
@@ -268,6 +353,38 @@ mod tests {
         std::fs::write(&path, "2 2\na 1 2\nb 1 x\n").unwrap();
         let e = read_word2vec(&path).unwrap_err().to_string();
         assert!(e.ends_with("e.txt:3: value `x` is not a number"), "{e}");
+    }
+
+    #[test]
+    fn both_formats_load_back_with_labels_and_provenance() {
+        let emb =
+            Embeddings::from_matrix(vec!["x".into(), "y".into(), "z".into()], 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.5]);
+        let dir = tempfile::tempdir().unwrap();
+        for (name, format) in [("e.txt", Format::Word2vec), ("e.npy", Format::Npy)] {
+            let path = dir.path().join(name);
+            let meta = Metadata::new(&emb, Side::Left, format, &crate::EmbedConfig::default().dim(2));
+            let mut with_meta = emb.clone();
+            with_meta.set_metadata(meta);
+            with_meta.save(&path, Side::Left, format).unwrap();
+            let back = Embeddings::load(&path).unwrap();
+            assert_eq!(back.labels(), emb.labels(), "{name}");
+            assert_eq!(back.matrix(Side::Left), emb.matrix(Side::Left), "{name}");
+            assert_eq!(back.position("z"), Some(2));
+            assert_eq!(back.vector("y", Side::Left).unwrap(), vec![3.0, 4.0]);
+            let config: crate::EmbedConfig = back.metadata().unwrap().config().unwrap();
+            assert_eq!(config.factorize.dim, 2);
+        }
+    }
+
+    #[test]
+    fn a_hostile_header_is_an_error_not_an_allocation() {
+        for header in ["1000000000 1000000000", "18446744073709551615 18446744073709551615"] {
+            let text = format!("{header}\na 1 2\n");
+            let e = read_word2vec_from(text.as_bytes(), None).unwrap_err().to_string();
+            assert!(e.contains("expected") || e.contains("header says"), "{e}");
+        }
+        let e = read_word2vec_from("1 2\na 1 NaN\n".as_bytes(), None).unwrap_err().to_string();
+        assert!(e.contains(":2: value `NaN` is not finite"), "{e}");
     }
 
     #[test]

@@ -65,6 +65,7 @@
 #![warn(missing_docs)]
 
 pub mod error; // one error enum for the library
+mod params; // setters and range checks every config shares
 pub mod config; // parameters, defaults, validation
 pub mod budget; // the plan: which matrix, how many steps, how much memory
 pub mod progress; // the progress hook (the library never prints)
@@ -86,8 +87,8 @@ pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in
 pub mod eval; // word similarity, analogy, document similarity and classification scores
 
-pub use config::{EmbedConfig, Side};
-pub use embeddings::Embeddings;
+pub use config::EmbedConfig;
+pub use embeddings::{Embeddings, Side};
 pub use error::{Error, Result};
 pub use graph::{Delimiter, EdgeListFormat, Graph};
 pub use pipeline::{Report, embed, embed_exact};

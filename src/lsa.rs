@@ -47,7 +47,7 @@ impl Default for LsaConfig {
     }
 }
 
-crate::config::setters!(LsaConfig {
+crate::params::setters!(LsaConfig {
     /// Set [`LsaConfig::weighting`].
     weighting: TermWeighting,
     /// Set [`LsaConfig::sublinear_tf`].
@@ -280,16 +280,13 @@ fn global_weights(indptr: &[usize], terms: &[u32], tf: &[u32], n_terms: usize, w
 }
 
 fn normalize(v: &mut [f32]) {
-    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if n > 0.0 {
-        v.iter_mut().for_each(|x| *x /= n);
-    }
+    crate::embeddings::normalize_rows(v, v.len());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Side;
+    use crate::embeddings::Side;
     use crate::progress::NoProgress;
 
     #[test]

@@ -66,10 +66,12 @@ fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64]))
 }
 
 /// The NetMF ratio matrix vol(G)/T · (Σ_{r=1..T} P^r) · D⁻¹ (before the shift
-/// by b and the truncated log), dense row-major n × n.
+/// by b and the truncated log), dense row-major n × n: the reference the
+/// convergence tests compare sampled counts with.
 ///
 /// # Errors
 /// [`Error::TooLarge`] above [`DENSE_NODE_LIMIT`] nodes.
+#[doc(hidden)]
 pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
     let n = graph.node_count();
     if n > DENSE_NODE_LIMIT {

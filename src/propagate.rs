@@ -18,8 +18,9 @@
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graph::Graph;
+use crate::params::check;
 use crate::sparse::SparseMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,7 @@ impl Default for PropagationConfig {
     }
 }
 
-crate::config::setters!(PropagationConfig {
+crate::params::setters!(PropagationConfig {
     /// Set [`PropagationConfig::passes`].
     passes: usize,
     /// Set [`PropagationConfig::order`].
@@ -74,7 +75,6 @@ impl PropagationConfig {
 
     /// Check the parameters; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, p: &'static str, r: &str| if ok { Ok(()) } else { Err(Error::invalid(p, r)) };
         check(self.passes <= 100, "propagation.passes", "must be at most 100")?;
         check((2..=100).contains(&self.order), "propagation.order", "must be in [2, 100]")?;
         check(self.mu.is_finite() && (0.0..=2.0).contains(&self.mu), "propagation.mu", "must be in [0, 2]")?;
@@ -179,7 +179,7 @@ fn diffusion(graph: &Graph) -> (SparseMatrix, Vec<f32>) {
 /// themselves).
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a parameter out of range.
+/// [`crate::Error::InvalidConfig`] for a parameter out of range.
 ///
 /// # Panics
 /// If `emb.len() != graph.node_count() * dim`.
@@ -276,7 +276,7 @@ fn orthonormalize(x: &mut [f32], d: usize) -> Result<()> {
         if vals[j] > top * 1e-12 { vecs[(i, j)] * vals[j].powf(-0.25) } else { 0.0 }
     });
     crate::factorize::apply_in_place(x, d, t.as_ref());
-    crate::embeddings::normalize_rows(x, d);
+    crate::factorize::normalize_rows(x, d);
     Ok(())
 }
 

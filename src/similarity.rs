@@ -2,9 +2,16 @@
 //! cosine, analogies a : b :: c : ? by 3CosAdd and 3CosMul (Levy & Goldberg
 //! 2014), excluding the query words, and the similarity of two labels.
 
-use crate::config::Side;
-use crate::embeddings::Embeddings;
+use crate::embeddings::{Embeddings, Side};
 use std::collections::HashMap;
+
+impl Embeddings {
+    /// Unit-normalized rows of `side` with a label lookup: nearest
+    /// neighbours, similarities and analogies (see [`Index`]).
+    pub fn index(&self, side: Side) -> Index {
+        Index::new(self, side)
+    }
+}
 
 /// A scored label.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,12 +36,7 @@ impl Index {
     pub fn new(emb: &Embeddings, side: Side) -> Self {
         let dim = emb.side_dim(side);
         let mut unit = emb.matrix(side);
-        for row in unit.chunks_mut(dim.max(1)) {
-            let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|x| *x /= norm);
-            }
-        }
+        crate::embeddings::normalize_rows(&mut unit, dim);
         let labels = emb.labels().to_vec();
         let lookup = labels.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect();
         Index { labels, lookup, dim, unit }
@@ -59,6 +61,10 @@ impl Index {
     /// Row of `label`.
     pub fn id(&self, label: &str) -> Option<usize> {
         self.lookup.get(label).copied()
+    }
+    /// Cosine similarity of rows `i` and `j`.
+    pub fn row_similarity(&self, i: usize, j: usize) -> f32 {
+        dot(self.row(i), self.row(j))
     }
     /// The unit vector of row `i`.
     pub fn row(&self, i: usize) -> &[f32] {
@@ -120,7 +126,7 @@ pub(crate) fn cos_mul(ca: f32, cb: f32, cc: f32) -> f32 {
 
 #[inline]
 /// Dot product (the cosine of unit vectors).
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

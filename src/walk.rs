@@ -28,7 +28,9 @@ use rand::{Rng, SeedableRng};
 pub type WalkRng = crate::seed::Rng;
 
 /// The RNG of walk number `index` from node `start`: a pure function of
-/// `(seed, start, index)`, so any thread may run any walk.
+/// `(seed, start, index)`, so any thread may run any walk. (Public for the
+/// statistical tests of single walks.)
+#[doc(hidden)]
 #[inline]
 pub fn walk_rng(seed: u64, start: u32, index: u64) -> WalkRng {
     WalkRng::seed_from_u64(crate::seed::mix(crate::seed::hash(seed, crate::seed::Stream::Walk, start as u64), index))
@@ -37,7 +39,9 @@ pub fn walk_rng(seed: u64, start: u32, index: u64) -> WalkRng {
 /// A first-order (DeepWalk) walk of up to `steps` steps from `start`, written
 /// to `out` as `[start, w1, …]`. Each step picks a neighbour with probability
 /// proportional to the edge weight; the walk stops early at a node without
-/// out-edges (only possible on directed graphs or isolated nodes).
+/// out-edges (only possible on directed graphs or isolated nodes). The
+/// reference single walk the tests check [`Walker::rooted`] against.
+#[doc(hidden)]
 pub fn walk_into(graph: &Graph, start: u32, steps: usize, rng: &mut WalkRng, out: &mut Vec<u32>) {
     out.clear();
     out.push(start);
@@ -174,7 +178,8 @@ fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool,
 /// A node2vec walk of up to `steps` steps from `start` into `out` as
 /// `[start, w1, …]`, with the virtual previous node of a rooted window (see
 /// the module docs). It visits exactly what [`Walker::rooted`] visits for the
-/// same RNG.
+/// same RNG. The reference single walk of the tests.
+#[doc(hidden)]
 pub fn node2vec_walk_into(
     graph: &Graph,
     start: u32,
@@ -263,7 +268,7 @@ impl<'g> Walker<'g> {
     /// (distance 1 to `steps`). Returns the number of steps taken.
     ///
     /// The walks are exactly those of [`walk_into`] / [`node2vec_walk_into`]
-    /// (same RNG per walk, same draws), but [`LANES`] of them advance in
+    /// (same RNG per walk, same draws), but eight of them advance in
     /// lockstep: their memory loads are independent, so the CPU overlaps them
     /// instead of waiting on one chain of dependent cache misses.
     pub fn rooted(&self, start: u32, walks: std::ops::Range<u64>, visit: impl FnMut(usize, u32)) -> u64 {
@@ -322,7 +327,7 @@ impl<'g> Walker<'g> {
 }
 
 /// Walks advanced together by [`Walker::rooted`].
-pub const LANES: usize = 8;
+const LANES: usize = 8;
 
 /// How many T-step walks to root at each node, and the weight each of its
 /// counts carries, so that `total` windows are spread as a DeepWalk corpus

@@ -2,10 +2,11 @@
 //! vectors (Levy, Goldberg & Dagan 2015: context-distribution smoothing
 //! α = 0.75, no shift for SVD, eigenvalue weighting p ≤ 0.5, optionally w + c).
 
-use crate::config::{FactorizeConfig, check};
+use crate::config::FactorizeConfig;
 use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
+use crate::params::check;
 use crate::pipeline::{Report, factorize_square, non_empty, with_threads};
 use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
@@ -51,7 +52,7 @@ impl Default for WordConfig {
     }
 }
 
-crate::config::setters!(WordConfig {
+crate::params::setters!(WordConfig {
     /// Set [`WordConfig::window`].
     window: usize,
     /// Set [`WordConfig::weighting`].
@@ -124,7 +125,7 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Side;
+    use crate::embeddings::Side;
     use crate::progress::NoProgress;
     use crate::similarity::Index;
     use crate::text::TextConfig;

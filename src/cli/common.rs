@@ -6,7 +6,7 @@ use pmivec::config::FactorizeConfig;
 use pmivec::io::{self, Format, Metadata};
 use pmivec::text::TextConfig;
 use pmivec::{Embeddings, Side};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FormatArg {
@@ -133,9 +133,7 @@ pub fn save(
     input: &Path,
     stage_seconds: &[(String, f64)],
 ) -> anyhow::Result<()> {
-    let mut meta = Metadata::new(emb, side, format, config);
-    meta.input = Some(PathBuf::from(input));
-    meta.input_sha256 = Some(io::file_sha256(input)?);
+    let mut meta = Metadata::new(emb, side, format, config).with_input(input)?;
     meta.stage_seconds = stage_seconds.to_vec();
     io::save(emb, side, format, out, &meta).context("writing the output")
 }

@@ -87,7 +87,7 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
     let mut stages = vec![("read".to_owned(), t.elapsed().as_secs_f64())];
     if let Some(words) = &args.from_words {
-        let emb = pmivec::io::read_word2vec(words).context("reading the word vectors")?;
+        let emb = pmivec::Embeddings::load(words).context("reading the word vectors")?;
         let index = pmivec::similarity::Index::new(&emb, Side::Left);
         let mut normalizer = pmivec::text::Normalizer::new(&text);
         let d = index.dim();

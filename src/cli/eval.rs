@@ -78,7 +78,7 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
     if args.similarity.is_empty() && args.analogy.is_none() {
         bail!("nothing to evaluate: give --similarity and/or --analogy");
     }
-    let emb = pmivec::io::read_word2vec(&args.embeddings).context("reading the embeddings")?;
+    let emb = pmivec::Embeddings::load(&args.embeddings).context("reading the embeddings")?;
     let index = Index::new(&emb, Side::Left);
     let mut json = serde_json::Map::new();
     for path in &args.similarity {
@@ -168,7 +168,7 @@ fn lee(args: LeeEval) -> anyhow::Result<()> {
     let (mut model, mut judged) = (Vec::new(), Vec::new());
     for (i, row) in human.iter().enumerate() {
         for (j, &h) in row.iter().enumerate().skip(i + 1) {
-            model.push(pmivec::similarity::dot(index.row(i), index.row(j)) as f64);
+            model.push(index.row_similarity(i, j) as f64);
             judged.push(h);
         }
     }

@@ -37,7 +37,7 @@ pub struct QueryArgs {
 
 /// Returns false when some label was not found (exit status 1).
 pub fn run(args: QueryArgs) -> anyhow::Result<bool> {
-    let emb = pmivec::io::read_word2vec(&args.embeddings).context("reading the embeddings")?;
+    let emb = pmivec::Embeddings::load(&args.embeddings).context("reading the embeddings")?;
     let index = Index::new(&emb, Side::Left);
     let mut out = std::io::stdout().lock();
     let mut all_found = true;

@@ -57,7 +57,7 @@ impl AliasTable {
     /// Pick a local index in the row starting at `lo` with `deg` entries, given a
     /// uniform slot `slot < deg` and a uniform `u` in `[0, 1)`.
     #[inline]
-    pub fn pick(&self, lo: usize, slot: usize, u: f32) -> usize {
+    pub(crate) fn pick(&self, lo: usize, slot: usize, u: f32) -> usize {
         if u < self.prob[lo + slot] { slot } else { self.alias[lo + slot] as usize }
     }
 

@@ -12,7 +12,7 @@
 mod alias;
 mod edgelist;
 
-pub use alias::AliasTable;
+use alias::AliasTable;
 pub use edgelist::{Delimiter, EdgeListFormat};
 
 use crate::error::{Error, Result};
@@ -216,7 +216,7 @@ impl Graph {
         self.weights.as_ref().map(|w| &w[self.offsets[u as usize]..self.offsets[u as usize + 1]])
     }
     /// Raw CSR arrays `(offsets, targets)`.
-    pub fn csr(&self) -> (&[usize], &[u32]) {
+    pub(crate) fn csr(&self) -> (&[usize], &[u32]) {
         (&self.offsets, &self.targets)
     }
 

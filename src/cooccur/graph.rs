@@ -1,12 +1,11 @@
-//! Stage 3: windowed co-occurrence counts #(w,c), streamed from the walks.
+//! Graph counting: the windows of random walks rooted at each node.
 //!
 //! Row s is counted by one thread from the walks rooted at s (see
 //! [`crate::walk`]) into a dense per-thread accumulator, then emitted as a
-//! sparse row: no global hash table, no stored walks, and memory bounded by
-//! the number of distinct pairs. On an undirected graph the backward half of
-//! each window is the forward half seen from the other end, so the matrix is
-//! symmetrized: #(s,c) = k_s·C(s,c) + k_c·C(c,s), with C the raw visit counts
-//! and k the rounding weights of [`crate::walk::windows_per_node`].
+//! sparse row. On an undirected graph the backward half of each window is
+//! the forward half seen from the other end, so the matrix is symmetrized:
+//! #(s,c) = k_s·C(s,c) + k_c·C(c,s), with C the raw visit counts and k the
+//! rounding weights of [`crate::walk::windows_per_node`].
 //!
 //! Marginals #(w), #(c) and |D| stand for all pairs: row s's own half sums
 //! exactly to its steps and the mirrored half has the same expectation.
@@ -14,16 +13,12 @@
 //! the sampling noise: a pair seen once gets an inflated PMI); a half below
 //! ⌊min_count/2⌋ is dropped as soon as its row is counted, which bounds
 //! memory by the pairs that can matter.
-//!
-//! Text takes the same scheme through [`count_corpus`]: an inverted index
-//! gives each word's positions, and one thread counts a word's contexts.
 
+use super::{Cooccurrence, ROWS_PER_TASK, RowBlock, SparseMatrix, concat};
 use crate::graph::Graph;
 use crate::progress::Progress;
 use crate::walk::{WalkKind, Walker, windows_per_node};
 use rayon::prelude::*;
-
-pub use crate::sparse::SparseMatrix;
 
 /// What the counting stage needs to know.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,77 +41,6 @@ impl Default for CountConfig {
         CountConfig { window: 10, windows: 0.0, min_count: 4, seed: 0, kind: WalkKind::DeepWalk }
     }
 }
-
-/// Co-occurrence counts and their marginals.
-#[derive(Clone, Debug)]
-pub struct Cooccurrence {
-    /// #(w, c) for the pairs kept.
-    pub counts: SparseMatrix,
-    /// #(w) = Σ_c #(w, c), over all pairs (before pruning).
-    pub row_totals: Vec<f64>,
-    /// #(c) = Σ_w #(w, c), over all pairs (before pruning).
-    pub col_totals: Vec<f64>,
-    /// |D| = Σ #(w, c), over all pairs.
-    pub total: f64,
-    /// Walk steps taken.
-    pub steps: u64,
-    /// Distinct pairs counted before pruning (for graphs: directional pairs
-    /// (s, c) seen by the walks rooted at s).
-    pub distinct_pairs: u64,
-}
-
-impl Cooccurrence {
-    /// A square symmetric count matrix from CSR parts, whose row and column
-    /// marginals are both `totals`.
-    fn symmetric(
-        (indptr, indices, values): (Vec<usize>, Vec<u32>, Vec<f32>),
-        totals: Vec<f64>,
-        steps: u64,
-        distinct_pairs: u64,
-    ) -> Self {
-        let n = totals.len();
-        Cooccurrence {
-            counts: SparseMatrix::from_csr((n, n), indptr, indices, values),
-            total: totals.iter().sum(),
-            col_totals: totals.clone(),
-            row_totals: totals,
-            steps,
-            distinct_pairs,
-        }
-    }
-}
-
-/// Rows of a CSR matrix produced by one worker, to be concatenated in order.
-struct RowBlock<T> {
-    lens: Vec<usize>,
-    indices: Vec<u32>,
-    values: Vec<T>,
-}
-
-impl<T> RowBlock<T> {
-    fn new() -> Self {
-        RowBlock { lens: Vec::new(), indices: Vec::new(), values: Vec::new() }
-    }
-}
-
-fn concat<T>(n_rows: usize, blocks: Vec<RowBlock<T>>) -> (Vec<usize>, Vec<u32>, Vec<T>) {
-    let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
-    let mut indptr = Vec::with_capacity(n_rows + 1);
-    indptr.push(0);
-    let mut indices = Vec::with_capacity(nnz);
-    let mut values = Vec::with_capacity(nnz);
-    for b in blocks {
-        for l in b.lens {
-            indptr.push(indptr.last().unwrap() + l);
-        }
-        indices.extend(b.indices);
-        values.extend(b.values);
-    }
-    debug_assert_eq!(indptr.len(), n_rows + 1);
-    (indptr, indices, values)
-}
-
-const ROWS_PER_TASK: usize = 32;
 
 /// Count the windows of the walks on `graph` (see the module docs).
 ///
@@ -420,153 +344,5 @@ mod tests {
         assert!(pruned.counts.get(0, 1) > 0.0 && pruned.counts.get(0, 1) < all.counts.get(0, 1));
         assert_eq!(pruned.total, all.total);
         assert_eq!(pruned.row_totals, all.row_totals);
-    }
-}
-
-/// How a context at distance d within the window is weighted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Weighting {
-    /// Every context in the window counts 1.
-    #[default]
-    Uniform,
-    /// (T − d + 1)/T: the expected weight of word2vec's dynamic window,
-    /// without its randomness.
-    Dynamic,
-    /// 1/d, as GloVe weighs.
-    Harmonic,
-}
-
-impl Weighting {
-    fn weight(self, d: usize, window: usize) -> f32 {
-        match self {
-            Weighting::Uniform => 1.0,
-            Weighting::Dynamic => (window - d + 1) as f32 / window as f32,
-            Weighting::Harmonic => 1.0 / d as f32,
-        }
-    }
-}
-
-/// Count the sentence-bounded windows of a text corpus (both directions).
-///
-/// The same row-owned scheme as for graphs: an inverted index lists each
-/// word's positions, and one thread counts all contexts of a word into a
-/// dense accumulator, so no pair table is shared and the result does not
-/// depend on the thread count. Pairs whose weighted count is below
-/// `min_count` are dropped after the marginals are taken.
-pub fn count_corpus(
-    corpus: &crate::text::Corpus,
-    window: usize,
-    weighting: Weighting,
-    min_count: f32,
-    progress: &dyn Progress,
-) -> Cooccurrence {
-    const SEP: u32 = u32::MAX;
-    let n = corpus.vocab.len();
-    // Sentences joined with separators, so a window never crosses one.
-    let mut seq = Vec::with_capacity(corpus.tokens.len() + corpus.sentence_count() + 1);
-    seq.push(SEP);
-    for i in 0..corpus.sentence_count() {
-        seq.extend_from_slice(corpus.sentence(i));
-        seq.push(SEP);
-    }
-    // Inverted index by counting sort.
-    let mut starts = vec![0usize; n + 1];
-    for &t in &seq {
-        if t != SEP {
-            starts[t as usize + 1] += 1;
-        }
-    }
-    for i in 0..n {
-        starts[i + 1] += starts[i];
-    }
-    let mut cursor = starts.clone();
-    let mut positions = vec![0u32; starts[n]];
-    for (p, &t) in seq.iter().enumerate() {
-        if t != SEP {
-            positions[cursor[t as usize]] = p as u32;
-            cursor[t as usize] += 1;
-        }
-    }
-    drop(cursor);
-    let weights: Vec<f32> = (1..=window).map(|d| weighting.weight(d, window)).collect();
-    progress.start("count", starts[n] as u64);
-    let rows: Vec<(Vec<u32>, Vec<f32>)> = (0..n)
-        .into_par_iter()
-        .map_init(
-            || (vec![0f32; n], Vec::<u32>::new()),
-            |(acc, touched), w| {
-                let occ = &positions[starts[w]..starts[w + 1]];
-                let mut add = |c: u32, x: f32| {
-                    let slot = &mut acc[c as usize];
-                    if *slot == 0.0 {
-                        touched.push(c);
-                    }
-                    *slot += x;
-                };
-                for &p in occ {
-                    let p = p as usize;
-                    for (d, &x) in weights.iter().enumerate() {
-                        let t = seq[p - d - 1];
-                        if t == SEP {
-                            break;
-                        }
-                        add(t, x);
-                    }
-                    for (d, &x) in weights.iter().enumerate() {
-                        let t = seq[p + d + 1];
-                        if t == SEP {
-                            break;
-                        }
-                        add(t, x);
-                    }
-                }
-                progress.inc(occ.len() as u64);
-                touched.sort_unstable();
-                let cols = std::mem::take(touched);
-                let vals = cols.iter().map(|&c| std::mem::take(&mut acc[c as usize])).collect();
-                *touched = Vec::with_capacity(cols.len());
-                (cols, vals)
-            },
-        )
-        .collect();
-    progress.finish();
-    let row_totals: Vec<f64> = rows.iter().map(|(_, v)| v.iter().map(|&x| x as f64).sum()).collect();
-    let distinct_pairs = rows.iter().map(|r| r.0.len() as u64).sum();
-    let mut block = RowBlock::new();
-    for (cols, vals) in rows {
-        let before = block.indices.len();
-        for (c, v) in cols.into_iter().zip(vals) {
-            if v >= min_count {
-                block.indices.push(c);
-                block.values.push(v);
-            }
-        }
-        block.lens.push(block.indices.len() - before);
-    }
-    Cooccurrence::symmetric(concat(n, vec![block]), row_totals, seq.len() as u64, distinct_pairs)
-}
-
-#[cfg(test)]
-mod text_tests {
-    use super::*;
-    use crate::progress::NoProgress;
-    use crate::text::{Corpus, TextConfig};
-
-    #[test]
-    fn text_windows_stop_at_sentence_ends_and_weigh_by_distance() {
-        let c = Corpus::from_lines(["a b c", "c a"], &TextConfig::default().min_count(1)).unwrap();
-        let (a, b, cc) =
-            (c.vocab.id("a").unwrap() as usize, c.vocab.id("b").unwrap() as usize, c.vocab.id("c").unwrap() as usize);
-        let co = count_corpus(&c, 2, Weighting::Uniform, 0.0, &NoProgress);
-        let d = &co.counts;
-        assert_eq!(d.get(a, b), 1.0);
-        assert_eq!(d.get(a, cc), 2.0); // distance 2 in the first sentence, 1 in the second
-        assert!(d.is_symmetric());
-        assert_eq!(co.total, 8.0);
-        let h = count_corpus(&c, 2, Weighting::Harmonic, 0.0, &NoProgress).counts;
-        assert_eq!(h.get(a, cc), 1.5);
-        let dy = count_corpus(&c, 2, Weighting::Dynamic, 0.0, &NoProgress).counts;
-        assert_eq!(dy.get(a, cc), 1.5);
     }
 }
