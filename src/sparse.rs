@@ -89,25 +89,7 @@ impl SparseMatrix {
 
     /// The transpose, by a counting sort over columns (its rows come out sorted).
     pub fn transpose(&self) -> SparseMatrix {
-        let mut indptr = vec![0usize; self.cols + 1];
-        for &c in &self.indices {
-            indptr[c as usize + 1] += 1;
-        }
-        for i in 0..self.cols {
-            indptr[i + 1] += indptr[i];
-        }
-        let mut cursor = indptr.clone();
-        let mut indices = vec![0u32; self.nnz()];
-        let mut values = vec![0f32; self.nnz()];
-        for r in 0..self.rows {
-            let (cols, vals) = self.row(r);
-            for (&c, &v) in cols.iter().zip(vals) {
-                let k = cursor[c as usize];
-                indices[k] = r as u32;
-                values[k] = v;
-                cursor[c as usize] += 1;
-            }
-        }
+        let (indptr, indices, values) = transpose_csr(self.cols, &self.indptr, &self.indices, &self.values);
         SparseMatrix { rows: self.cols, cols: self.rows, indptr, indices, values }
     }
 
@@ -249,6 +231,36 @@ fn prefetch_rows(x: &[f32], l: usize, c0: usize, w: usize, cols: &[u32]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (x, l, c0, w, cols);
+}
+
+/// The transpose of CSR arrays with `cols` columns, by a counting sort
+/// over columns (rows come out sorted): shared by [`SparseMatrix`] and the
+/// counters' raw `u32` counts.
+pub(crate) fn transpose_csr<T: Copy + Default>(
+    cols: usize,
+    indptr: &[usize],
+    indices: &[u32],
+    values: &[T],
+) -> (Vec<usize>, Vec<u32>, Vec<T>) {
+    let mut out_ptr = vec![0usize; cols + 1];
+    for &c in indices {
+        out_ptr[c as usize + 1] += 1;
+    }
+    for i in 0..cols {
+        out_ptr[i + 1] += out_ptr[i];
+    }
+    let mut cursor = out_ptr.clone();
+    let mut out_idx = vec![0u32; indices.len()];
+    let mut out_val = vec![T::default(); indices.len()];
+    for r in 0..indptr.len() - 1 {
+        for k in indptr[r]..indptr[r + 1] {
+            let c = indices[k] as usize;
+            out_idx[cursor[c]] = r as u32;
+            out_val[cursor[c]] = values[k];
+            cursor[c] += 1;
+        }
+    }
+    (out_ptr, out_idx, out_val)
 }
 
 /// Columns of X per pass of [`SparseMatrix::mul_dense`]: all of them while

@@ -179,27 +179,9 @@ impl Csr {
         (&self.indices[r.clone()], &self.values[r])
     }
 
-    /// The transpose, by a counting sort over columns (rows come out sorted).
+    /// The transpose (rows come out sorted).
     fn transpose(&self, n_cols: usize) -> Csr {
-        let mut indptr = vec![0usize; n_cols + 1];
-        for &c in &self.indices {
-            indptr[c as usize + 1] += 1;
-        }
-        for i in 0..n_cols {
-            indptr[i + 1] += indptr[i];
-        }
-        let mut cursor = indptr.clone();
-        let mut indices = vec![0u32; self.indices.len()];
-        let mut values = vec![0u32; self.indices.len()];
-        for r in 0..self.indptr.len() - 1 {
-            let (cols, vals) = self.row(r);
-            for (&c, &v) in cols.iter().zip(vals) {
-                let k = cursor[c as usize];
-                indices[k] = r as u32;
-                values[k] = v;
-                cursor[c as usize] += 1;
-            }
-        }
+        let (indptr, indices, values) = crate::sparse::transpose_csr(n_cols, &self.indptr, &self.indices, &self.values);
         Csr { indptr, indices, values }
     }
 }
