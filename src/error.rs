@@ -115,6 +115,18 @@ impl Error {
         Error::Io { path: path.into(), cause }
     }
 
+    /// Name `path` in an error that concerns an input read without one (a
+    /// reader, lines handed over): parse, empty-input and I/O errors.
+    pub fn with_path(self, path: &std::path::Path) -> Self {
+        let fill = |p: Option<PathBuf>| p.or_else(|| Some(path.to_path_buf()));
+        match self {
+            Error::Parse { path: p, line, message } => Error::Parse { path: fill(p), line, message },
+            Error::Empty { path: p, what } => Error::Empty { path: fill(p), what },
+            Error::Io { path: p, cause } => Error::Io { path: fill(p), cause },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid(param: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidConfig { param, reason: reason.into() }
     }

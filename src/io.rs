@@ -68,37 +68,134 @@ fn file_sha256(path: &Path) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Temporary files being written, so that a signal handler can remove them
+/// ([`remove_staged_files`]): a process killed mid-write runs no destructor.
+static STAGED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Remove every temporary output file still being written. For a binary's
+/// SIGINT/SIGTERM handler, just before the process exits; the library
+/// itself never needs it (staged files are removed when dropped).
+pub fn remove_staged_files() {
+    if let Ok(staged) = STAGED.lock() {
+        for p in staged.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// A file being written in place of `path`: visible only after [`Staged::commit`].
 pub(crate) struct Staged {
     path: PathBuf,
-    file: BufWriter<tempfile::NamedTempFile>,
+    tmp_path: PathBuf,
+    file: Option<BufWriter<tempfile::NamedTempFile>>,
 }
 
 impl Staged {
-    /// Start writing `path` (a temporary file in the same directory).
+    /// Start writing `path` (a temporary file in the same directory, created
+    /// with the mode a plain new file gets: 0666 less the umask).
     pub fn create(path: &Path) -> Result<Self> {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new().prefix(".pmivec-").tempfile_in(dir).map_err(|e| {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".pmivec-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = builder.tempfile_in(dir).map_err(|e| {
             // tempfile appends its random path to the message; keep the cause only.
             let cause = e.to_string().split(" at path ").next().unwrap_or_default().to_owned();
             Error::io(path.to_path_buf(), std::io::Error::new(e.kind(), cause))
         })?;
-        Ok(Staged { path: path.to_path_buf(), file: BufWriter::with_capacity(1 << 20, tmp) })
+        let tmp_path = tmp.path().to_path_buf();
+        STAGED.lock().map(|mut s| s.push(tmp_path.clone())).ok();
+        Ok(Staged { path: path.to_path_buf(), tmp_path, file: Some(BufWriter::with_capacity(1 << 20, tmp)) })
     }
 
     /// The writer.
     pub fn writer(&mut self) -> &mut impl Write {
-        &mut self.file
+        self.file.as_mut().expect("a staged file is written before it is committed")
     }
 
-    /// Flush and rename into place.
-    pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        let tmp = self.file.into_inner().map_err(|e| Error::io(path.clone(), e.into_error()))?;
-        tmp.persist(&path).map_err(|e| Error::io(path.clone(), e.error))?;
+    /// Flush (write errors such as a full disk surface here, naming `path`).
+    fn flush(&mut self) -> Result<()> {
+        self.writer().flush().map_err(|e| Error::io(self.path.clone(), e))
+    }
+
+    /// Rename into place.
+    fn commit(mut self) -> Result<()> {
+        let file = self.file.take().expect("committed once");
+        let tmp = file.into_inner().map_err(|e| Error::io(self.path.clone(), e.into_error()))?;
+        tmp.persist(&self.path).map_err(|e| Error::io(self.path.clone(), e.error))?;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // The temporary file itself is removed by NamedTempFile's own drop
+        // (or has become the output); only the registry entry remains.
+        if let Ok(mut staged) = STAGED.lock() {
+            staged.retain(|p| p != &self.tmp_path);
+        }
+    }
+}
+
+/// The outputs of one run, staged together: every file is written and
+/// flushed before any is renamed into place, so a failure (a full disk, a
+/// later stage's error) leaves no new file beside an old one; a batch
+/// dropped without [`Batch::commit`] removes its temporary files.
+#[derive(Default)]
+pub struct Batch {
+    staged: Vec<Staged>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Batch::default()
+    }
+
+    /// Stage `side` of `emb` at `path` in `format`, with `<path>.json` from
+    /// `meta` and `<path>.ids` for npy.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the output that could not be written.
+    pub fn add(&mut self, emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
+        let mut main = Staged::create(path)?;
+        match format {
+            Format::Word2vec => write_word2vec(emb, side, main.writer()).map_err(io_err(path))?,
+            Format::Npy => {
+                write_npy_rows(emb, side, main.writer()).map_err(io_err(path))?;
+                let ids_path = sibling(path, "ids");
+                let mut ids = Staged::create(&ids_path)?;
+                for l in emb.labels() {
+                    writeln!(ids.writer(), "{l}").map_err(io_err(&ids_path))?;
+                }
+                self.staged.push(ids);
+            }
+        }
+        self.staged.push(main);
+        let meta_path = sibling(path, "json");
+        let mut m = Staged::create(&meta_path)?;
+        serde_json::to_writer_pretty(m.writer(), meta).map_err(|e| Error::io(meta_path.clone(), e.into()))?;
+        writeln!(m.writer()).map_err(io_err(&meta_path))?;
+        self.staged.push(m);
+        Ok(())
+    }
+
+    /// Flush every staged file, then rename each into place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the output whose flush or rename failed (no
+    /// file has been renamed if a flush failed).
+    pub fn commit(mut self) -> Result<()> {
+        for s in &mut self.staged {
+            s.flush()?;
+        }
+        for s in self.staged.drain(..) {
+            s.commit()?;
+        }
         Ok(())
     }
 }
@@ -150,8 +247,22 @@ pub fn write_word2vec<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::
     Ok(())
 }
 
-/// Write a row-major f32 matrix as a NumPy `.npy` (format version 1.0).
-pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> std::io::Result<()> {
+/// Write `side` of `emb` as a NumPy `.npy`, row by row (no copy of the matrix).
+fn write_npy_rows<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::io::Result<()> {
+    let d = emb.side_dim(side);
+    write_npy_header(emb.len(), d, &mut w)?;
+    let mut row = vec![0f32; d];
+    let mut bytes = Vec::with_capacity(d * 4);
+    for i in 0..emb.len() {
+        emb.row_into(i, side, &mut row);
+        bytes.clear();
+        bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+        w.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+fn write_npy_header<W: Write>(rows: usize, cols: usize, w: &mut W) -> std::io::Result<()> {
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // magic(6) + version(2) + len(2) + header + '\n' must be a multiple of 64.
     let pad = 64 - (10 + header.len() + 1) % 64;
@@ -159,7 +270,12 @@ pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> 
     header.push('\n');
     w.write_all(b"\x93NUMPY\x01\x00")?;
     w.write_all(&(header.len() as u16).to_le_bytes())?;
-    w.write_all(header.as_bytes())?;
+    w.write_all(header.as_bytes())
+}
+
+/// Write a row-major f32 matrix as a NumPy `.npy` (format version 1.0).
+pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> std::io::Result<()> {
+    write_npy_header(rows, cols, &mut w)?;
     for v in data {
         w.write_all(&v.to_le_bytes())?;
     }
@@ -167,32 +283,15 @@ pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> 
 }
 
 /// Write `side` of `emb` to `path` in `format`, plus `<path>.json` with
-/// `meta` (and `<path>.ids` for npy). All files appear together or not at all.
+/// `meta` (and `<path>.ids` for npy). All files appear together or not at
+/// all (a one-output [`Batch`]).
+///
+/// # Errors
+/// [`Error::Io`] naming the output that could not be written.
 pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
-    let mut staged = Vec::new();
-    let mut main = Staged::create(path)?;
-    match format {
-        Format::Word2vec => write_word2vec(emb, side, main.writer()).map_err(io_err(path))?,
-        Format::Npy => {
-            write_npy(&emb.matrix(side), emb.len(), emb.side_dim(side), main.writer()).map_err(io_err(path))?;
-            let ids_path = sibling(path, "ids");
-            let mut ids = Staged::create(&ids_path)?;
-            for l in emb.labels() {
-                writeln!(ids.writer(), "{l}").map_err(io_err(&ids_path))?;
-            }
-            staged.push(ids);
-        }
-    }
-    staged.push(main);
-    let meta_path = sibling(path, "json");
-    let mut m = Staged::create(&meta_path)?;
-    serde_json::to_writer_pretty(m.writer(), meta).map_err(|e| Error::io(meta_path.clone(), e.into()))?;
-    writeln!(m.writer()).map_err(io_err(&meta_path))?;
-    staged.push(m);
-    for s in staged {
-        s.commit()?;
-    }
-    Ok(())
+    let mut batch = Batch::new();
+    batch.add(emb, side, format, path, meta)?;
+    batch.commit()
 }
 
 /// `path` with `.ext` appended (`emb.txt` → `emb.txt.json`).

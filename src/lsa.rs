@@ -98,25 +98,47 @@ pub struct Documents {
 /// [`Error::Parse`] for a line lacking the label column, [`Error::Empty`] for no documents.
 pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Documents> {
     let mut docs = Documents::default();
+    let err = |i: usize, message: String| Error::Parse { path: Some(path.into()), line: i as u64 + 1, message };
+    let mut seen = std::collections::HashMap::new();
+    // The first line decides the file's format: plain text or tab-separated.
+    let mut tabbed = None;
     for (i, line) in crate::text::read_lines(path)?.into_iter().enumerate() {
         let fields: Vec<&str> = line.split('\t').collect();
+        let is_tabbed = fields.len() > 1;
+        match tabbed {
+            None => tabbed = Some(is_tabbed),
+            Some(t) if t != is_tabbed => {
+                let (first, this) =
+                    if t { ("id<TAB>…<TAB>text", "plain text") } else { ("plain text", "tab-separated") };
+                return Err(err(
+                    i,
+                    format!("this line is {this}, but the file started as {first}: use one format per file"),
+                ));
+            }
+            _ => {}
+        }
         if let Some(col) = label_column {
-            let label = fields.get(col.wrapping_sub(1)).filter(|_| fields.len() > 1 && col >= 1).ok_or_else(|| {
-                Error::Parse {
-                    path: Some(path.into()),
-                    line: i as u64 + 1,
-                    message: format!("no label column {col} (found {} tab-separated fields)", fields.len()),
-                }
+            let label = fields.get(col.wrapping_sub(1)).filter(|_| is_tabbed && col >= 1).ok_or_else(|| {
+                err(i, format!("no label column {col} (found {} tab-separated fields)", fields.len()))
             })?;
             docs.labels.push(label.to_string());
         }
-        if fields.len() == 1 {
-            docs.ids.push((i + 1).to_string());
-            docs.texts.push(line);
+        let (id, text) = if is_tabbed {
+            (fields[0].to_string(), fields[fields.len() - 1].to_string())
         } else {
-            docs.ids.push(fields[0].to_string());
-            docs.texts.push(fields[fields.len() - 1].to_string());
+            ((i + 1).to_string(), line)
+        };
+        if id.is_empty() || id.chars().any(char::is_whitespace) {
+            return Err(err(
+                i,
+                format!("document id `{id}` is empty or contains whitespace (word2vec output could not be read back)"),
+            ));
         }
+        if let Some(first) = seen.insert(id.clone(), i + 1) {
+            return Err(err(i, format!("document id `{id}` already appears on line {first}")));
+        }
+        docs.ids.push(id);
+        docs.texts.push(text);
     }
     if docs.ids.is_empty() {
         return Err(Error::Empty { path: Some(path.into()), what: "no documents".into() });

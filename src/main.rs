@@ -6,6 +6,12 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A bug should read as one line, not a backtrace; exit status 2 as for errors.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("pmivec: internal error (please report): {info}");
+        pmivec::io::remove_staged_files();
+        std::process::exit(2);
+    }));
     match cli::run() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

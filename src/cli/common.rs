@@ -1,6 +1,6 @@
 //! Arguments and output handling shared by the subcommands.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use pmivec::config::FactorizeConfig;
 use pmivec::io::{self, Format, Metadata};
@@ -123,19 +123,133 @@ impl TextArgs {
     }
 }
 
-/// Write `emb` with its JSON sidecar; the input's checksum goes in the sidecar.
-pub fn save(
-    emb: &Embeddings,
-    side: Side,
-    format: Format,
-    out: &Path,
-    config: &impl serde::Serialize,
-    input: &Path,
-    stage_seconds: &[(String, f64)],
-) -> anyhow::Result<()> {
-    let mut meta = Metadata::new(emb, side, format, config).with_input(input)?;
-    meta.stage_seconds = stage_seconds.to_vec();
-    io::save(emb, side, format, out, &meta).context("writing the output")
+/// The outputs of one command: files staged in one [`io::Batch`] and
+/// committed together after every stage has succeeded, or word2vec text to
+/// stdout for `-o -`.
+#[derive(Default)]
+pub struct Outputs {
+    batch: io::Batch,
+    stdout: Option<(Embeddings, Side)>,
+}
+
+impl Outputs {
+    /// Stage `emb` (its `side`) for `out`, with a sidecar recording `config`,
+    /// the input's checksum and the stage times.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        emb: &Embeddings,
+        side: Side,
+        format: Format,
+        out: &Path,
+        config: &impl serde::Serialize,
+        input: &Path,
+        stage_seconds: &[(String, f64)],
+    ) -> anyhow::Result<()> {
+        if out == Path::new("-") {
+            self.stdout = Some((emb.clone(), side));
+            return Ok(());
+        }
+        let mut meta = Metadata::new(emb, side, format, config).with_input(input)?;
+        meta.stage_seconds = stage_seconds.to_vec();
+        self.batch.add(emb, side, format, out, &meta).context("writing the output")
+    }
+
+    /// Rename every staged file into place, then print the stdout output.
+    pub fn commit(self) -> anyhow::Result<()> {
+        hold_for_tests();
+        self.batch.commit().context("writing the output")?;
+        if let Some((emb, side)) = self.stdout {
+            let out = std::io::stdout().lock();
+            emb.write_word2vec(side, std::io::BufWriter::new(out))?;
+        }
+        Ok(())
+    }
+}
+
+/// `PMIVEC_HOLD_OUTPUT_MS`: wait between staging and committing, so the
+/// tests can deliver a signal while temporary files exist. Unset: no wait.
+fn hold_for_tests() {
+    if let Some(ms) = std::env::var("PMIVEC_HOLD_OUTPUT_MS").ok().and_then(|v| v.parse().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Check every output before any work starts: its directory exists and is
+/// writable, it is not an input (same device and inode) nor another output
+/// of the run, and it is not a device, FIFO or directory (which writing
+/// would replace). `-` means stdout and needs word2vec text.
+pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::Result<()> {
+    use std::collections::HashSet;
+    let id = |p: &Path| -> Option<(u64, u64)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = p;
+            None
+        }
+    };
+    let input_ids: Vec<(u64, u64, &Path)> = inputs.iter().filter_map(|p| id(p).map(|(d, i)| (d, i, *p))).collect();
+    let mut names = HashSet::new();
+    let mut stdout = false;
+    for &(out, format) in outputs {
+        if out == Path::new("-") {
+            if format != Format::Word2vec {
+                bail!("-o -: only word2vec text can go to stdout; give a file name for npy");
+            }
+            if std::mem::replace(&mut stdout, true) {
+                bail!("-: only one output can go to stdout");
+            }
+            continue;
+        }
+        let dir = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            bail!("{}: the directory {} does not exist", out.display(), dir.display());
+        }
+        tempfile::Builder::new()
+            .prefix(".pmivec-check-")
+            .tempfile_in(dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write in {}: {}", out.display(), dir.display(), e.kind()))?;
+        let mut files = vec![out.to_path_buf(), sibling(out, "json")];
+        if format == Format::Npy {
+            files.push(sibling(out, "ids"));
+        }
+        for f in &files {
+            if let Ok(meta) = std::fs::metadata(f) {
+                if !meta.is_file() {
+                    bail!("{}: not a regular file (a device, FIFO or directory); refusing to replace it", f.display());
+                }
+            }
+            if let Some((d, i)) = id(f)
+                && let Some((_, _, input)) = input_ids.iter().find(|(a, b, _)| (*a, *b) == (d, i))
+            {
+                bail!("{}: this is the input {}; choose another output", f.display(), input.display());
+            }
+            let canonical =
+                std::fs::canonicalize(f.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+                    .map(|d| d.join(f.file_name().unwrap_or_default()))
+                    .unwrap_or_else(|_| f.clone());
+            if !names.insert(canonical) {
+                bail!("{}: given twice as an output of this run", f.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` with `.ext` appended, as the library names sidecars.
+fn sibling(path: &Path, ext: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    s.into()
 }
 
 /// "stage 1.23s · stage 0.45s".

@@ -1,6 +1,6 @@
 //! `pmivec docs CORPUS -o OUT [--term-output TERMS]`: LSA document and term vectors.
 
-use super::common::{FactorizeArgs, FormatArg, TextArgs, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, Outputs, TextArgs, check_outputs, stage_line};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pmivec::Side;
@@ -82,9 +82,23 @@ pub struct Recorded<'a> {
 pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = args.lsa.config();
+    config.validate()?;
     let text = args.lsa.text.config(2, "english")?;
+    let format: pmivec::io::Format = args.format.into();
+    let mut inputs = vec![args.corpus.as_path()];
+    inputs.extend(args.fold_in.as_deref());
+    inputs.extend(args.from_words.as_deref());
+    let mut outs = vec![(args.output.as_path(), format)];
+    outs.extend(args.term_output.as_deref().map(|p| (p, format)));
+    outs.extend(args.fold_output.as_deref().map(|p| (p, format)));
+    check_outputs(&inputs, &outs)?;
     let t = Instant::now();
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
+    // Every input is read before any output is written.
+    let new = match &args.fold_in {
+        Some(input) => Some(read_documents(input, None).context("reading the documents to fold in")?),
+        None => None,
+    };
     let mut stages = vec![("read".to_owned(), t.elapsed().as_secs_f64())];
     if let Some(words) = &args.from_words {
         let emb = pmivec::Embeddings::load(words).context("reading the word vectors")?;
@@ -97,21 +111,24 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
             .flat_map(|t| pmivec::similarity::mean_vector(&index, t, &mut normalizer).unwrap_or_else(|| vec![0.0; d]))
             .collect();
         let out = pmivec::Embeddings::from_matrix(docs.ids.clone(), d, data);
-        return save(&out, Side::Left, args.format.into(), &args.output, &text, &args.corpus, &stages);
+        let mut outputs = Outputs::default();
+        outputs.add(&out, Side::Left, format, &args.output, &text, &args.corpus, &stages)?;
+        return outputs.commit();
     }
     let t = Instant::now();
-    let (lsa, _) = Lsa::fit(&docs.ids, &docs.texts, &config, &text, &pmivec::NoProgress)?;
+    let (lsa, _) =
+        Lsa::fit(&docs.ids, &docs.texts, &config, &text, &pmivec::NoProgress).map_err(|e| e.with_path(&args.corpus))?;
     stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
     let rec = Recorded { lsa: &config, text: &text };
-    let format = args.format.into();
-    save(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
+    let mut outputs = Outputs::default();
+    outputs.add(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
     if let Some(path) = &args.term_output {
-        save(lsa.terms(), Side::Left, format, path, &rec, &args.corpus, &stages)?;
+        outputs.add(lsa.terms(), Side::Left, format, path, &rec, &args.corpus, &stages)?;
     }
-    if let (Some(input), Some(out)) = (&args.fold_in, &args.fold_output) {
-        let new = read_documents(input, None).context("reading the documents to fold in")?;
-        save(&lsa.fold_in_all(&new.ids, &new.texts), Side::Left, format, out, &rec, input, &stages)?;
+    if let (Some(new), Some(input), Some(out)) = (&new, &args.fold_in, &args.fold_output) {
+        outputs.add(&lsa.fold_in_all(&new.ids, &new.texts), Side::Left, format, out, &rec, input, &stages)?;
     }
+    outputs.commit()?;
     if !args.quiet {
         eprintln!(
             "pmivec: {} documents, {} terms, dim {} | {} · total {:.2}s",

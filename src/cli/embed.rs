@@ -1,6 +1,6 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FactorizeArgs, FormatArg, SideArg, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs, stage_line};
 use super::progress::Bars;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -161,6 +161,7 @@ impl EmbedArgs {
 pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = args.config()?;
+    check_outputs(&[&args.edges], &[(&args.output, args.format.into())])?;
     let format = EdgeListFormat::default()
         .delimiter(match args.delimiter {
             DelimArg::Auto => Delimiter::Auto,
@@ -173,13 +174,18 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let graph = Graph::from_edge_list_path(&args.edges, &format).context("reading the edge list")?;
+    if let (Some(h), false) = (&graph.stats().header, args.quiet) {
+        eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", args.edges.display());
+    }
     let read_secs = t.elapsed().as_secs_f64();
     let (emb, report) =
         if args.exact { pmivec::embed_exact(&graph, &config, &bars)? } else { pmivec::embed(&graph, &config, &bars)? };
     let mut stages = vec![("read".to_owned(), read_secs)];
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    save(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    let mut outputs = Outputs::default();
+    outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {
         let s = graph.stats();

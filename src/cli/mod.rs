@@ -48,6 +48,12 @@ impl Command {
 /// Ok(true): success; Ok(false): ran, but some query found nothing (exit 1).
 pub fn run() -> anyhow::Result<bool> {
     let cli = Cli::parse();
+    // SIGINT/SIGTERM during a run: remove the temporary output files, which
+    // no destructor will, and exit as a shell expects (128 + 2).
+    let _ = ctrlc::set_handler(|| {
+        pmivec::io::remove_staged_files();
+        std::process::exit(130);
+    });
     // --threads governs the whole command (reading and writing too), not
     // just the library's stages.
     if let Some(threads) = cli.command.threads().filter(|&t| t > 0) {

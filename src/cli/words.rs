@@ -1,6 +1,6 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FactorizeArgs, FormatArg, SideArg, TextArgs, save, stage_line};
+use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, TextArgs, check_outputs, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -79,6 +79,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
         .min_pair_count(args.min_pair_count)
         .factorize(args.factorize.apply(WordConfig::default().factorize));
     config.validate()?;
+    check_outputs(&[&args.corpus], &[(&args.output, args.format.into())])?;
     let text = args.text.config(5, "none")?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
@@ -87,15 +88,10 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     let (emb, report) = embed_words(&corpus, &config, &bars)?;
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    save(
-        &emb,
-        args.side.into(),
-        args.format.into(),
-        &args.output,
-        &Recorded { words: &config, text: &text },
-        &args.corpus,
-        &stages,
-    )?;
+    let mut outputs = Outputs::default();
+    let recorded = Recorded { words: &config, text: &text };
+    outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &recorded, &args.corpus, &stages)?;
+    outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {
         eprintln!(

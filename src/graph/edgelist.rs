@@ -97,19 +97,86 @@ pub(super) fn read_path(path: &Path, format: &EdgeListFormat) -> Result<Graph> {
     read(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
 }
 
-pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<Graph> {
-    let path: Option<PathBuf> = name.map(Path::to_path_buf);
-    let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
+/// Node labels → dense ids in order of first appearance.
+#[derive(Default)]
+struct Interner {
     // Labels that are canonical integers (most edge lists) are looked up as
     // numbers — no allocation, no string hashing or comparison: 3× faster
     // on a million-node list; any other label by its string.
-    let mut int_ids: HashMap<u64, u32, BuildHasherDefault<IntHasher>> = HashMap::default();
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut labels: Vec<String> = Vec::new();
+    ints: HashMap<u64, u32, BuildHasherDefault<IntHasher>>,
+    strings: HashMap<String, u32>,
+    labels: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        let next = self.labels.len() as u32;
+        let (id, new) = match canonical_integer(s) {
+            Some(k) => {
+                let id = *self.ints.entry(k).or_insert(next);
+                (id, id == next)
+            }
+            None => match self.strings.get(s) {
+                Some(&id) => (id, false),
+                None => {
+                    self.strings.insert(s.to_owned(), next);
+                    (next, true)
+                }
+            },
+        };
+        if new {
+            self.labels.push(s.to_owned());
+        }
+        id
+    }
+}
+
+/// The fields of an edge line.
+fn split_fields(line: &str, delim: Delimiter) -> Vec<&str> {
+    match delim {
+        Delimiter::Tab => line.trim().split('\t').map(str::trim).collect(),
+        Delimiter::Comma => line.split(',').map(str::trim).collect(),
+        _ => line.split_whitespace().collect(),
+    }
+}
+
+/// A weight: finite, ≥ 0, and representable as a 32-bit float (weights are
+/// stored as f32; a value that would round to 0 or ∞ there would silently
+/// give an all-zero embedding).
+fn parse_weight(field: &str) -> std::result::Result<f64, String> {
+    let w: f64 = field.parse().map_err(|_| format!("weight `{field}` is not a number"))?;
+    if !w.is_finite() || w < 0.0 {
+        return Err(format!("weight `{field}` must be finite and >= 0"));
+    }
+    if w != 0.0 && !(f32::MIN_POSITIVE as f64..=f32::MAX as f64).contains(&w) {
+        return Err(format!(
+            "weight `{field}` is outside the range of 32-bit floats ({:e} to {:e}): rescale the weights",
+            f32::MIN_POSITIVE,
+            f32::MAX
+        ));
+    }
+    Ok(w)
+}
+
+/// Whether a field reads as a number (header detection).
+fn numeric(field: &str) -> bool {
+    field.parse::<f64>().is_ok()
+}
+
+pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<Graph> {
+    let path: Option<PathBuf> = name.map(Path::to_path_buf);
+    let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
+    let mut ids = Interner::default();
     let mut edges: Vec<(u32, u32, f64)> = Vec::new();
     let mut delim = format.delimiter;
+    let want = if format.weighted { 3 } else { 2 };
     let mut buf = Vec::new();
     let mut lineno = 0u64;
+    // The first edge line is held back until the second decides whether it
+    // is a header (ids that are not numbers above lines whose ids are).
+    let mut first: Option<(u64, Vec<String>)> = None;
+    let mut records = 0u64;
+    let mut header = None;
     loop {
         buf.clear();
         let read = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.clone(), e))?;
@@ -134,65 +201,72 @@ pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Opt
                 Delimiter::Whitespace
             };
         }
-        let mut fields: Vec<&str> = Vec::with_capacity(4);
-        match delim {
-            Delimiter::Tab => fields.extend(line.trim().split('\t').map(str::trim)),
-            Delimiter::Comma => fields.extend(line.split(',').map(str::trim)),
-            _ => fields.extend(line.split_whitespace()),
+        let fields = split_fields(line, delim);
+        records += 1;
+        if records == 1 {
+            first = Some((lineno, fields.iter().map(|f| f.to_string()).collect()));
+            continue;
         }
-        let want = if format.weighted { 3 } else { 2 };
-        if fields.len() != want {
-            let hint = if fields.len() == 3 && !format.weighted {
-                " (a third column is only read with --weighted / EdgeListFormat::weighted)"
-            } else {
-                ""
-            };
-            return Err(parse_err(lineno, format!("expected {want} fields, found {}{hint}", fields.len())));
-        }
-        if let Some(k) = fields.iter().position(|f| f.is_empty()) {
-            return Err(parse_err(lineno, format!("field {} is empty", k + 1)));
-        }
-        let mut intern = |s: &str| -> u32 {
-            let next = labels.len() as u32;
-            let (id, new) = match canonical_integer(s) {
-                Some(k) => {
-                    let id = *int_ids.entry(k).or_insert(next);
-                    (id, id == next)
+        if let Some((n, f)) = first.take() {
+            let looks_like_header = f.len() >= 2 && !(numeric(&f[0]) && numeric(&f[1]));
+            if looks_like_header && fields.len() >= 2 && numeric(fields[0]) && numeric(fields[1]) {
+                header = Some(f.join(" "));
+                // A pandas export's header has an empty index column first.
+                if f.len() == want + 1 && f[0].is_empty() {
+                    return Err(parse_err(
+                        n,
+                        format!(
+                            "this looks like a pandas export with an index column (header `{}`): write it with \
+                         index=False, or drop the first column",
+                            f.join(",")
+                        ),
+                    ));
                 }
-                None => match ids.get(s) {
-                    Some(&id) => (id, false),
-                    None => {
-                        ids.insert(s.to_owned(), next);
-                        (next, true)
-                    }
-                },
-            };
-            if new {
-                labels.push(s.to_owned());
+            } else {
+                let f: Vec<&str> = f.iter().map(String::as_str).collect();
+                edges.push(edge(&f, want, format.weighted, &mut ids).map_err(|m| parse_err(n, m))?);
             }
-            id
-        };
-        let u = intern(fields[0]);
-        let v = intern(fields[1]);
-        let w = if format.weighted {
-            let w: f64 =
-                fields[2].parse().map_err(|_| parse_err(lineno, format!("weight `{}` is not a number", fields[2])))?;
-            if !w.is_finite() || w < 0.0 {
-                return Err(parse_err(lineno, format!("weight `{}` must be finite and >= 0", fields[2])));
-            }
-            w
-        } else {
-            1.0
-        };
-        edges.push((u, v, w));
+        }
+        edges.push(edge(&fields, want, format.weighted, &mut ids).map_err(|m| parse_err(lineno, m))?);
+    }
+    if let Some((n, f)) = first.take() {
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
+        edges.push(edge(&f, want, format.weighted, &mut ids).map_err(|m| parse_err(n, m))?);
     }
     if edges.is_empty() {
         return Err(Error::Empty { path, what: "no edges found (empty file or only comments)".into() });
     }
-    if labels.len() > u32::MAX as usize {
+    if ids.labels.len() > u32::MAX as usize {
         return Err(parse_err(lineno, "more than 2^32 - 1 distinct nodes".into()));
     }
-    Graph::from_edges(labels, edges, format.weighted, format.directed)
+    let mut graph = Graph::from_edges(ids.labels, edges, format.weighted, format.directed)?;
+    graph.stats.header = header;
+    Ok(graph)
+}
+
+/// One edge from its fields, or what is wrong with them.
+fn edge(
+    fields: &[&str],
+    want: usize,
+    weighted: bool,
+    ids: &mut Interner,
+) -> std::result::Result<(u32, u32, f64), String> {
+    if fields.len() != want {
+        let hint = match fields.len() {
+            3 if !weighted => " (a third column is only read with --weighted / EdgeListFormat::weighted)",
+            n if n == want + 1 => " (an index column, as pandas' to_csv writes? write it with index=False)",
+            _ => "",
+        };
+        return Err(format!("expected {want} fields, found {}{hint}", fields.len()));
+    }
+    if let Some(k) = fields.iter().position(|f| f.is_empty()) {
+        return Err(format!("field {} is empty", k + 1));
+    }
+    if let Some(f) = fields[..2].iter().find(|f| f.chars().any(char::is_whitespace)) {
+        return Err(format!("node id `{f}` contains whitespace, which word2vec output could not read back"));
+    }
+    let w = if weighted { parse_weight(fields[2])? } else { 1.0 };
+    Ok((ids.id(fields[0]), ids.id(fields[1]), w))
 }
 
 #[cfg(test)]
@@ -246,6 +320,31 @@ mod tests {
         assert_eq!(canonical_integer("18446744073709551615"), None, "20 digits take the string path");
         assert_eq!(canonical_integer("0"), Some(0));
         assert_eq!(canonical_integer("+1"), None);
+    }
+
+    #[test]
+    fn a_header_line_is_skipped_and_reported_and_pandas_exports_get_a_hint() {
+        let g = parse("source,target\n1,2\n2,3\n", &EdgeListFormat::default()).unwrap();
+        assert_eq!(g.labels(), &["1", "2", "3"]);
+        assert_eq!(g.stats().header.as_deref(), Some("source target"));
+        // Non-numeric ids throughout: no header, every line an edge.
+        let g = parse("a b\nb c\n", &EdgeListFormat::default()).unwrap();
+        assert_eq!((g.node_count(), g.stats().header.clone()), (3, None));
+        let e = parse(",source,target\n0,1,2\n", &EdgeListFormat::default()).unwrap_err().to_string();
+        assert!(e.starts_with("g.txt:1: this looks like a pandas export"), "{e}");
+        let e = parse("0,1,2\n1,2,3\n", &EdgeListFormat::default().weighted(false)).unwrap_err().to_string();
+        assert!(e.contains("--weighted"), "{e}");
+    }
+
+    #[test]
+    fn ids_with_spaces_and_weights_beyond_f32_are_refused_with_their_line() {
+        let e = parse("a b\tc\n", &EdgeListFormat::default().delimiter(Delimiter::Tab)).unwrap_err().to_string();
+        assert!(e.starts_with("g.txt:1: node id `a b` contains whitespace"), "{e}");
+        let w = EdgeListFormat::default().weighted(true);
+        for bad in ["1e39", "1e-45"] {
+            let e = parse(&format!("x y 1\ny z {bad}\n"), &w).unwrap_err().to_string();
+            assert!(e.starts_with("g.txt:2: weight") && e.contains("32-bit"), "{e}");
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct GraphStats {
     pub self_loops: u64,
     /// Records with weight 0, which add their nodes but no edge.
     pub zero_weight_edges: u64,
+    /// A first line taken for a header and skipped (its fields), if any.
+    pub header: Option<String>,
 }
 
 /// A graph in compressed sparse row form.

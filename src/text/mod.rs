@@ -229,9 +229,7 @@ impl Corpus {
     /// [`Error::Io`] on a read failure, [`Error::Empty`] if no word survives.
     pub fn from_path(path: &Path, config: &TextConfig) -> Result<Self> {
         let lines = read_lines(path)?;
-        Self::from_lines(lines.iter().map(String::as_str), config).map_err(|e| {
-            if let Error::Empty { what, .. } = e { Error::Empty { path: Some(path.into()), what } } else { e }
-        })
+        Self::from_lines(lines.iter().map(String::as_str), config).map_err(|e| e.with_path(path))
     }
 
     /// Tokenize lines of text (one sentence each).
@@ -275,10 +273,12 @@ impl Corpus {
         }
         let vocab = Vocab::from_counts(pairs);
         if vocab.is_empty() {
-            return Err(Error::Empty {
-                path: None,
-                what: format!("no word occurs at least {} times", config.min_count),
-            });
+            let what = if raw.is_empty() {
+                "no words at all (the input is empty, or every token is a stop word or too short)".to_owned()
+            } else {
+                format!("no word occurs at least {} times (lower --min-count)", config.min_count)
+            };
+            return Err(Error::Empty { path: None, what });
         }
         // Second pass: remap, dropping words outside the vocabulary (which,
         // as in word2vec, brings the remaining words closer together).
