@@ -97,12 +97,26 @@ pub struct Documents {
 /// # Errors
 /// [`Error::Parse`] for a line lacking the label column, [`Error::Empty`] for no documents.
 pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Documents> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    read_documents_from(std::io::BufReader::new(file), label_column, Some(path))
+}
+
+/// [`read_documents`] from any reader; `name` is used in error messages.
+///
+/// # Errors
+/// As [`read_documents`].
+pub fn read_documents_from(
+    reader: impl std::io::BufRead,
+    label_column: Option<usize>,
+    name: Option<&Path>,
+) -> Result<Documents> {
+    let path = name.map(Path::to_path_buf);
     let mut docs = Documents::default();
-    let err = |i: usize, message: String| Error::Parse { path: Some(path.into()), line: i as u64 + 1, message };
+    let err = |i: usize, message: String| Error::Parse { path: path.clone(), line: i as u64 + 1, message };
     let mut seen = std::collections::HashMap::new();
     // The first line decides the file's format: plain text or tab-separated.
     let mut tabbed = None;
-    for (i, line) in crate::text::read_lines(path)?.into_iter().enumerate() {
+    for (i, line) in crate::text::read_lines_from(reader, name)?.into_iter().enumerate() {
         let fields: Vec<&str> = line.split('\t').collect();
         let is_tabbed = fields.len() > 1;
         match tabbed {
@@ -141,7 +155,7 @@ pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Docume
         docs.texts.push(text);
     }
     if docs.ids.is_empty() {
-        return Err(Error::Empty { path: Some(path.into()), what: "no documents".into() });
+        return Err(Error::Empty { path, what: "no documents".into() });
     }
     Ok(docs)
 }

@@ -295,11 +295,23 @@ impl Corpus {
 }
 
 /// Read all lines of a plain or gzip file; lines that are not UTF-8 are decoded as Latin-1.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
 pub fn read_lines(path: &Path) -> Result<Vec<String>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let gz = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?.starts_with(&[0x1f, 0x8b]);
-    let mut inner: Box<dyn BufRead> = if gz {
+    read_lines_from(BufReader::with_capacity(1 << 20, file), Some(path))
+}
+
+/// [`read_lines`] from any reader (gzip detected by its magic bytes); `name`
+/// is used in error messages.
+///
+/// # Errors
+/// [`Error::Io`] for a read or decompression failure.
+pub fn read_lines_from(mut reader: impl BufRead, name: Option<&Path>) -> Result<Vec<String>> {
+    let path = name.map(Path::to_path_buf);
+    let gz = reader.fill_buf().map_err(|e| Error::io(path.clone(), e))?.starts_with(&[0x1f, 0x8b]);
+    let mut inner: Box<dyn BufRead + '_> = if gz {
         Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
     } else {
         Box::new(reader)
@@ -308,7 +320,7 @@ pub fn read_lines(path: &Path) -> Result<Vec<String>> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = inner.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        let n = inner.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.clone(), e))?;
         if n == 0 {
             break;
         }

@@ -1,0 +1,67 @@
+//! Property tests: the readers never panic on arbitrary bytes, and any
+//! labels and finite vectors round-trip through both output formats.
+
+use pmivec::io::{Format, read_word2vec_from};
+use pmivec::lsa::read_documents_from;
+use pmivec::text::{Corpus, TextConfig, read_lines_from};
+use pmivec::{EdgeListFormat, Embeddings, Graph, Side};
+use proptest::prelude::*;
+
+/// Bytes that look like text half the time, so parsers get past line 1.
+fn input() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..300),
+        "([a-z0-9 ,\t.#%-]{0,12}\n){0,20}".prop_map(String::into_bytes),
+        "([0-9]{1,3}[ \t,][0-9]{1,3}([ \t,][-0-9e.]{1,8})?\n){0,20}".prop_map(String::into_bytes),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_edge_list_reader_never_panics(bytes in input(), weighted in any::<bool>(), directed in any::<bool>()) {
+        let format = EdgeListFormat::default().weighted(weighted).directed(directed);
+        let _ = Graph::from_edge_list_reader(bytes.as_slice(), &format, None);
+    }
+
+    #[test]
+    fn the_word2vec_reader_never_panics(bytes in input()) {
+        let _ = read_word2vec_from(bytes.as_slice(), None);
+    }
+
+    #[test]
+    fn the_corpus_and_document_readers_never_panic(bytes in input(), column in 0usize..4) {
+        if let Ok(lines) = read_lines_from(bytes.as_slice(), None) {
+            let _ = Corpus::from_lines(lines.iter().map(String::as_str), &TextConfig::default().min_count(1));
+        }
+        let _ = read_documents_from(bytes.as_slice(), (column > 0).then_some(column), None);
+    }
+
+    #[test]
+    fn labels_and_vectors_round_trip_through_both_formats(
+        rows in prop::collection::btree_set("[^\\s]{1,12}", 1..20),
+        dim in 1usize..6,
+        seed in any::<u64>(),
+    ) {
+        let labels: Vec<String> = rows.into_iter().collect();
+        let data: Vec<f32> = (0..labels.len() * dim)
+            .map(|i| {
+                let bits = (seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32;
+                let v = f32::from_bits(bits);
+                if v.is_finite() { v } else { i as f32 - 0.5 }
+            })
+            .collect();
+        let emb = Embeddings::from_matrix(labels.clone(), dim, data.clone());
+        let dir = tempfile::tempdir().unwrap();
+        for (name, format) in [("e.txt", Format::Word2vec), ("e.npy", Format::Npy)] {
+            let path = dir.path().join(name);
+            emb.save(&path, Side::Left, format).unwrap();
+            let back = Embeddings::load(&path).unwrap();
+            prop_assert_eq!(back.labels(), labels.as_slice());
+            let got: Vec<u32> = back.matrix(Side::Left).iter().map(|v| v.to_bits()).collect();
+            let want: Vec<u32> = data.iter().map(|v| v.to_bits()).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
