@@ -60,6 +60,22 @@ pub struct Metadata {
     pub format: Format,
     /// Seconds per stage.
     pub stage_seconds: Vec<(String, f64)>,
+    /// The order of the rows.
+    #[serde(default)]
+    pub row_order: RowOrder,
+}
+
+/// The order of an embedding's rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowOrder {
+    /// Order of first appearance in the input (the default).
+    #[default]
+    Input,
+    /// By id: numeric ascending when every label is an integer (row i is
+    /// node i for ids 0..n−1, as PecanPy and karateclub give it), else
+    /// lexicographic. See [`Embeddings::sort_by_id`].
+    Id,
 }
 
 impl Metadata {
@@ -76,6 +92,7 @@ impl Metadata {
             side,
             format,
             stage_seconds: Vec::new(),
+            row_order: RowOrder::Input,
         }
     }
 }
@@ -118,6 +135,26 @@ impl Embeddings {
         assert_eq!(svd.v().len(), labels.len() * dim, "V must have one row per label");
         let (left, singular_values, right) = svd.into_weighted(eig_weight);
         Embeddings { left, right: Some(right), labels, dim, singular_values, lookup: OnceLock::new(), metadata: None }
+    }
+
+    /// Put the rows in [`RowOrder::Id`] order (both sides, the labels and
+    /// the lookup follow).
+    pub fn sort_by_id(&mut self) {
+        let numeric: Option<Vec<u64>> = self.labels.iter().map(|l| l.parse::<u64>().ok()).collect();
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        match numeric {
+            Some(ids) => order.sort_by_key(|&i| ids[i]),
+            None => order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b])),
+        }
+        let d = self.dim;
+        let gather =
+            |m: &[f32]| -> Vec<f32> { order.iter().flat_map(|&i| m[i * d..(i + 1) * d].iter().copied()).collect() };
+        self.left = gather(&self.left);
+        if let Some(r) = self.right.take() {
+            self.right = Some(gather(&r));
+        }
+        self.labels = order.iter().map(|&i| std::mem::take(&mut self.labels[i])).collect();
+        self.lookup = OnceLock::new();
     }
 
     /// Drop the right (context) side, freeing its memory.

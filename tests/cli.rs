@@ -132,3 +132,25 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
         assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
     }
 }
+
+#[test]
+fn eval_nodes_scores_any_row_order_the_same() {
+    let dir = tmp();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.npy"));
+    let base = ["embed", "graphs/karate/edges.tsv", "--dim", "4", "-q", "-o"];
+    assert!(pmivec(&[&base[..], &[s(&a)]].concat()).status.success());
+    assert!(pmivec(&[&base[..], &[s(&b), "--format", "npy", "--order", "id"]].concat()).status.success());
+    // --order id: row i is node i, and the sidecar says so.
+    let ids = std::fs::read_to_string(dir.path().join("b.npy.ids")).unwrap();
+    assert_eq!(ids.lines().take(3).collect::<Vec<_>>(), ["0", "1", "2"]);
+    assert!(std::fs::read_to_string(dir.path().join("b.npy.json")).unwrap().contains("\"row_order\": \"id\""));
+    let run = |emb: &Path| {
+        let r = pmivec(&["eval", "nodes", s(emb), "graphs/karate/labels.tsv", "--ratios", "0.5", "--json"]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        v["ratios"][0]["micro_mean"].as_f64().unwrap()
+    };
+    let (ma, mb) = (run(&a), run(&b));
+    assert_eq!(ma, mb, "the same vectors in another row order score the same");
+    assert!(ma > 0.8, "karate's factions separate: {ma}");
+}

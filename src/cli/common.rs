@@ -130,6 +130,8 @@ impl TextArgs {
 pub struct Outputs {
     batch: io::Batch,
     stdout: Option<(Embeddings, Side)>,
+    /// The row order the sidecars record.
+    pub row_order: pmivec::embeddings::RowOrder,
 }
 
 impl Outputs {
@@ -152,6 +154,7 @@ impl Outputs {
         }
         let mut meta = Metadata::new(emb, side, format, config).with_input(input)?;
         meta.stage_seconds = stage_seconds.to_vec();
+        meta.row_order = self.row_order;
         self.batch.add(emb, side, format, out, &meta).context("writing the output")
     }
 

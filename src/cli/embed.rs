@@ -20,6 +20,12 @@ enum DelimArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum OrderArg {
+    Input,
+    Id,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum EstimatorArg {
     Auto,
     Windows,
@@ -91,6 +97,10 @@ pub struct EmbedArgs {
     /// Refuse a run whose estimated peak memory is above this (e.g. 2G, 512M) [default: 80% of physical memory].
     #[arg(long)]
     memory_limit: Option<String>,
+    /// Row order of the output: input (first appearance) or id (numeric ascending when every id is an
+    /// integer, so row i is node i; else lexicographic). The sidecar records it.
+    #[arg(long, value_enum, default_value = "input")]
+    order: OrderArg,
     /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
     #[arg(long, value_enum, default_value = "left")]
     side: SideArg,
@@ -178,12 +188,20 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
         eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", args.edges.display());
     }
     let read_secs = t.elapsed().as_secs_f64();
-    let (emb, report) =
+    let (mut emb, report) =
         if args.exact { pmivec::embed_exact(&graph, &config, &bars)? } else { pmivec::embed(&graph, &config, &bars)? };
+    if matches!(args.order, OrderArg::Id) {
+        emb.sort_by_id();
+    }
     let mut stages = vec![("read".to_owned(), read_secs)];
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
     let mut outputs = Outputs::default();
+    let order = match args.order {
+        OrderArg::Input => pmivec::embeddings::RowOrder::Input,
+        OrderArg::Id => pmivec::embeddings::RowOrder::Id,
+    };
+    outputs.row_order = order;
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));

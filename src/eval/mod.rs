@@ -1,6 +1,11 @@
 //! Intrinsic and extrinsic evaluation: word similarity (Spearman), analogies
 //! (3CosAdd and 3CosMul accuracy by section), document similarity (Pearson)
-//! and classification accuracy of vectors under k-fold cross-validation.
+//! and classification accuracy of vectors under k-fold cross-validation;
+//! multi-label node classification ([`node_classification`]).
+
+mod nodes;
+
+pub use nodes::{NodeEval, NodeLabels, NodeScores, RatioScore, node_classification, read_node_labels};
 
 use crate::error::{Error, Result};
 use crate::similarity::{Index, cos_mul};
