@@ -154,3 +154,43 @@ fn eval_nodes_scores_any_row_order_the_same() {
     assert_eq!(ma, mb, "the same vectors in another row order score the same");
     assert!(ma > 0.8, "karate's factions separate: {ma}");
 }
+
+#[test]
+fn a_sidecar_is_a_config_and_flags_override_a_config_file() {
+    let dir = tmp();
+    let (a, b, c) = (dir.path().join("a.txt"), dir.path().join("b.txt"), dir.path().join("c.txt"));
+    let r = pmivec(&[
+        "embed",
+        "graphs/karate/edges.tsv",
+        "-o",
+        s(&a),
+        "--dim",
+        "6",
+        "--window",
+        "3",
+        "--propagation",
+        "2",
+        "-q",
+    ]);
+    assert!(r.status.success());
+    let sidecar = dir.path().join("a.txt.json");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&b), "--config", s(&sidecar), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "same config, same vectors");
+    let config = |p: &Path| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v["config"].clone()
+    };
+    assert_eq!(config(&sidecar), config(&dir.path().join("b.txt.json")));
+    // A TOML file, and a flag that overrides it.
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "window = 2\n[factorize]\ndim = 5\n").unwrap();
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&c), "--config", s(&toml), "--dim", "3", "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let got = config(&dir.path().join("c.txt.json"));
+    assert_eq!((got["window"].as_u64(), got["factorize"]["dim"].as_u64()), (Some(2), Some(3)));
+    // info reads it back.
+    let r = pmivec(&["info", s(&c)]);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(r.status.success() && text.contains("34 rows × 3 values") && text.contains("\"window\": 2"), "{text}");
+}

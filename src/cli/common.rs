@@ -67,6 +67,19 @@ pub struct FactorizeArgs {
 }
 
 impl FactorizeArgs {
+    /// `base` (a config file's or the command's defaults) with the values
+    /// given on the command line.
+    pub fn apply_given(&self, mut base: FactorizeConfig, m: &clap::ArgMatches) -> FactorizeConfig {
+        base = FactorizeArgs { seed: base.seed, threads: base.threads, ..self.clone() }.apply(base);
+        if super::config::given(m, "seed") {
+            base.seed = self.seed;
+        }
+        if super::config::given(m, "threads") {
+            base.threads = self.threads;
+        }
+        base
+    }
+
     /// `base` (a command's defaults) with the values given on the command line.
     pub fn apply(&self, mut base: FactorizeConfig) -> FactorizeConfig {
         base.dim = self.dim.unwrap_or(base.dim);
@@ -103,14 +116,28 @@ pub struct TextArgs {
 }
 
 impl TextArgs {
-    /// The text config; `default_stopwords` applies when no --stopwords is given.
-    pub fn config(&self, default_min_count: u64, default_stopwords: &str) -> anyhow::Result<TextConfig> {
-        let mut cfg = TextConfig::default()
-            .min_count(self.min_count.unwrap_or(default_min_count))
-            .max_vocab(self.max_vocab)
-            .min_length(self.min_length)
-            .stem(self.stem)
-            .drop_numeric(self.drop_numeric);
+    /// A config file's text settings, with the flags given on the command line.
+    pub fn apply_given(&self, mut base: TextConfig, m: &clap::ArgMatches) -> anyhow::Result<TextConfig> {
+        let given = |id: &str| super::config::given(m, id);
+        if let Some(n) = self.min_count {
+            base.min_count = n;
+        }
+        if given("max_vocab") {
+            base.max_vocab = self.max_vocab;
+        }
+        if given("min_length") {
+            base.min_length = self.min_length;
+        }
+        base.stem |= self.stem;
+        base.drop_numeric |= self.drop_numeric;
+        if !self.stopwords.is_empty() {
+            base.stopwords.clear();
+            base = self.with_stopwords(base, "none")?;
+        }
+        Ok(base)
+    }
+
+    fn with_stopwords(&self, mut cfg: TextConfig, default_stopwords: &str) -> anyhow::Result<TextConfig> {
         let given = if self.stopwords.is_empty() { vec![default_stopwords.to_owned()] } else { self.stopwords.clone() };
         for s in &given {
             cfg = match s.as_str() {
@@ -120,6 +147,17 @@ impl TextArgs {
             };
         }
         Ok(cfg)
+    }
+
+    /// The text config; `default_stopwords` applies when no --stopwords is given.
+    pub fn config(&self, default_min_count: u64, default_stopwords: &str) -> anyhow::Result<TextConfig> {
+        let cfg = TextConfig::default()
+            .min_count(self.min_count.unwrap_or(default_min_count))
+            .max_vocab(self.max_vocab)
+            .min_length(self.min_length)
+            .stem(self.stem)
+            .drop_numeric(self.drop_numeric);
+        self.with_stopwords(cfg, default_stopwords)
     }
 }
 

@@ -2,10 +2,11 @@
 
 use super::common::{FactorizeArgs, FormatArg, Outputs, TextArgs, check_outputs, stage_line};
 use anyhow::Context;
+use clap::ArgMatches;
 use clap::{Args, ValueEnum};
 use pmivec::Side;
 use pmivec::lsa::{Lsa, LsaConfig, TermWeighting, read_documents};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -68,22 +69,38 @@ pub struct DocsArgs {
     format: FormatArg,
     #[command(flatten)]
     lsa: LsaArgs,
+    /// Parameters from a file: TOML (sections [lsa] and [text]), or the JSON sidecar of an earlier run.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// No summary.
     #[arg(short, long)]
     quiet: bool,
 }
 
-#[derive(Serialize)]
-pub struct Recorded<'a> {
-    pub lsa: &'a LsaConfig,
-    pub text: &'a pmivec::text::TextConfig,
+/// What the sidecar records and `--config` reads back.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Recorded {
+    pub lsa: LsaConfig,
+    pub text: pmivec::text::TextConfig,
 }
 
-pub fn run(args: DocsArgs) -> anyhow::Result<()> {
+pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = args.lsa.config();
+    let (config, text) = match &args.config {
+        Some(path) => {
+            let file: Recorded = super::config::load(path)?;
+            let mut c = file.lsa;
+            if super::config::given(m, "weighting") || super::config::given(m, "raw_tf") {
+                let flags = args.lsa.config();
+                (c.weighting, c.sublinear_tf) = (flags.weighting, flags.sublinear_tf);
+            }
+            c.factorize = args.lsa.factorize.apply_given(c.factorize, m);
+            (c, args.lsa.text.apply_given(file.text, m)?)
+        }
+        None => (args.lsa.config(), args.lsa.text.config(2, "english")?),
+    };
     config.validate()?;
-    let text = args.lsa.text.config(2, "english")?;
     let format: pmivec::io::Format = args.format.into();
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.fold_in.as_deref());
@@ -119,7 +136,7 @@ pub fn run(args: DocsArgs) -> anyhow::Result<()> {
     let (lsa, _) =
         Lsa::fit(&docs.ids, &docs.texts, &config, &text, &pmivec::NoProgress).map_err(|e| e.with_path(&args.corpus))?;
     stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
-    let rec = Recorded { lsa: &config, text: &text };
+    let rec = Recorded { lsa: config.clone(), text: text.clone() };
     let mut outputs = Outputs::default();
     outputs.add(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
     if let Some(path) = &args.term_output {

@@ -3,7 +3,7 @@
 use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs, stage_line};
 use super::progress::Bars;
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::{ArgMatches, Args, ValueEnum};
 use pmivec::budget::human_bytes;
 use pmivec::config::{Budget, Estimator};
 use pmivec::propagate::PropagationConfig;
@@ -85,8 +85,8 @@ pub struct EmbedArgs {
     /// Drop window pairs seen fewer times before the PMI.
     #[arg(long, default_value_t = EmbedConfig::default().min_pair_count)]
     min_pair_count: u32,
-    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), or `none`.
-    #[arg(long, default_value = "6")]
+    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), or `none` [default: 6].
+    #[arg(long, default_value = "6", hide_default_value = true)]
     propagation: String,
     /// Centre μ of the propagation filter.
     #[arg(long, default_value_t = PropagationConfig::default().mu)]
@@ -106,6 +106,9 @@ pub struct EmbedArgs {
     side: SideArg,
     #[command(flatten)]
     factorize: FactorizeArgs,
+    /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
@@ -132,45 +135,58 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
 }
 
 impl EmbedArgs {
-    fn config(&self) -> anyhow::Result<EmbedConfig> {
-        let budget = match (self.steps_per_edge, self.walks_per_node) {
-            (Some(s), _) => Budget::StepsPerEdge(s),
-            (None, Some(w)) => Budget::WalksPerNode { walks: w, length: self.walk_length },
-            (None, None) => Budget::Auto,
+    /// The config: the file's (or the defaults), then every flag given on
+    /// the command line.
+    fn config(&self, m: &ArgMatches) -> anyhow::Result<EmbedConfig> {
+        let mut c: EmbedConfig = match &self.config {
+            Some(path) => super::config::load(path)?,
+            None => EmbedConfig::default(),
         };
-        let mut propagation = PropagationConfig::default();
-        propagation.passes = match self.propagation.as_str() {
-            "none" | "off" => 0,
-            n => n.parse().with_context(|| format!("--propagation `{n}`: give a number of passes or `none`"))?,
-        };
-        propagation.mu = self.mu;
-        propagation.theta = self.theta;
-        let memory_limit = self.memory_limit.as_deref().map(parse_size).transpose()?;
-        let config = EmbedConfig::default()
-            .estimator(match self.estimator {
+        let given = |id: &str| super::config::given(m, id);
+        if given("estimator") {
+            c.estimator = match self.estimator {
                 EstimatorArg::Auto => Estimator::Auto,
                 EstimatorArg::Windows => Estimator::Windows,
                 EstimatorArg::FirstOrder => Estimator::FirstOrder,
-            })
-            .window(self.window)
-            .budget(budget)
-            .p(self.p)
-            .q(self.q)
-            .neg(self.neg)
-            .cds(self.cds)
-            .min_pair_count(self.min_pair_count)
-            .propagation(propagation)
-            .memory_limit(memory_limit)
-            .keep_context(!matches!(self.side, SideArg::Left))
-            .factorize(self.factorize.apply(EmbedConfig::default().factorize));
-        config.validate()?;
-        Ok(config)
+            };
+        }
+        if let Some(s) = self.steps_per_edge {
+            c.budget = Budget::StepsPerEdge(s);
+        } else if let Some(w) = self.walks_per_node {
+            c.budget = Budget::WalksPerNode { walks: w, length: self.walk_length };
+        }
+        macro_rules! take {
+            ($($flag:literal => $field:expr, $value:expr;)*) => { $( if given($flag) { $field = $value; } )* };
+        }
+        take! {
+            "window" => c.window, self.window;
+            "p" => c.p, self.p;
+            "q" => c.q, self.q;
+            "neg" => c.neg, self.neg;
+            "cds" => c.cds, self.cds;
+            "min_pair_count" => c.min_pair_count, self.min_pair_count;
+            "mu" => c.propagation.mu, self.mu;
+            "theta" => c.propagation.theta, self.theta;
+        }
+        if given("propagation") {
+            c.propagation.passes = match self.propagation.as_str() {
+                "none" | "off" => 0,
+                n => n.parse().with_context(|| format!("--propagation `{n}`: give a number of passes or `none`"))?,
+            };
+        }
+        if let Some(limit) = &self.memory_limit {
+            c.memory_limit = Some(parse_size(limit)?);
+        }
+        c.factorize = self.factorize.apply_given(c.factorize, m);
+        c.keep_context = !matches!(self.side, SideArg::Left);
+        c.validate()?;
+        Ok(c)
     }
 }
 
-pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
+pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = args.config()?;
+    let config = args.config(matches)?;
     check_outputs(&[&args.edges], &[(&args.output, args.format.into())])?;
     let format = EdgeListFormat::default()
         .delimiter(match args.delimiter {

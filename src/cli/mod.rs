@@ -1,14 +1,16 @@
 //! Argument parsing and subcommand dispatch.
 
 mod common;
+mod config;
 mod docs;
 mod embed;
 mod eval;
+mod info;
 mod progress;
 mod query;
 mod words;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Graph, word and document embeddings by PMI matrix factorization.
 #[derive(Parser)]
@@ -28,9 +30,11 @@ enum Command {
     Docs(docs::DocsArgs),
     /// Nearest neighbours, analogies and similarities.
     Query(query::QueryArgs),
-    /// Evaluate on word-similarity, analogy and document benchmarks.
+    /// Evaluate on node classification, word-similarity, analogy and document benchmarks.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// What an embedding file is: shape, row order, provenance and config (from its sidecar).
+    Info(info::InfoArgs),
 }
 
 impl Command {
@@ -40,14 +44,16 @@ impl Command {
             Command::Embed(a) => Some(a.threads()),
             Command::Words(a) => Some(a.threads()),
             Command::Docs(a) => Some(a.threads()),
-            Command::Query(_) | Command::Eval(_) => None,
+            Command::Query(_) | Command::Eval(_) | Command::Info(_) => None,
         }
     }
 }
 
 /// Ok(true): success; Ok(false): ran, but some query found nothing (exit 1).
 pub fn run() -> anyhow::Result<bool> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub = |name: &str| matches.subcommand_matches(name).cloned().unwrap_or_default();
     // SIGINT/SIGTERM during a run: remove the temporary output files, which
     // no destructor will, and exit as a shell expects (128 + 2).
     let _ = ctrlc::set_handler(|| {
@@ -61,9 +67,10 @@ pub fn run() -> anyhow::Result<bool> {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
     }
     match cli.command {
-        Command::Embed(args) => embed::run(args).map(|_| true),
-        Command::Words(args) => words::run(args).map(|_| true),
-        Command::Docs(args) => docs::run(args).map(|_| true),
+        Command::Embed(args) => embed::run(args, &sub("embed")).map(|_| true),
+        Command::Words(args) => words::run(args, &sub("words")).map(|_| true),
+        Command::Docs(args) => docs::run(args, &sub("docs")).map(|_| true),
+        Command::Info(args) => info::run(args).map(|_| true),
         Command::Query(args) => query::run(args),
         Command::Eval(cmd) => eval::run(cmd).map(|_| true),
     }

@@ -3,11 +3,12 @@
 use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, TextArgs, check_outputs, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
+use clap::ArgMatches;
 use clap::{Args, ValueEnum};
 use pmivec::cooccur::Weighting;
 use pmivec::text::Corpus;
 use pmivec::words::{WordConfig, embed_words};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -53,34 +54,57 @@ pub struct WordsArgs {
     text: TextArgs,
     #[command(flatten)]
     factorize: FactorizeArgs,
+    /// Parameters from a file: TOML (sections [words] and [text]), or the JSON sidecar of an earlier run.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
 }
 
-#[derive(Serialize)]
-struct Recorded<'a> {
-    words: &'a WordConfig,
-    text: &'a pmivec::text::TextConfig,
+/// What the sidecar records and `--config` reads back.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Recorded {
+    words: WordConfig,
+    text: pmivec::text::TextConfig,
 }
 
-pub fn run(args: WordsArgs) -> anyhow::Result<()> {
+pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = WordConfig::default()
-        .window(args.window)
-        .weighting(match args.weighting {
+    let Recorded { words: mut config, text } = match &args.config {
+        Some(path) => {
+            let file: Recorded = super::config::load(path)?;
+            Recorded { text: args.text.apply_given(file.text, m)?, ..file }
+        }
+        None => Recorded { words: WordConfig::default(), text: args.text.config(5, "none")? },
+    };
+    let given = |id: &str| super::config::given(m, id);
+    if given("window") {
+        config.window = args.window;
+    }
+    if given("weighting") {
+        config.weighting = match args.weighting {
             WeightingArg::Uniform => Weighting::Uniform,
             WeightingArg::Dynamic => Weighting::Dynamic,
             WeightingArg::Harmonic => Weighting::Harmonic,
-        })
-        .subsample(args.subsample)
-        .neg(args.neg)
-        .cds(args.cds)
-        .min_pair_count(args.min_pair_count)
-        .factorize(args.factorize.apply(WordConfig::default().factorize));
+        };
+    }
+    if given("subsample") {
+        config.subsample = args.subsample;
+    }
+    if given("neg") {
+        config.neg = args.neg;
+    }
+    if given("cds") {
+        config.cds = args.cds;
+    }
+    if given("min_pair_count") {
+        config.min_pair_count = args.min_pair_count;
+    }
+    config.factorize = args.factorize.apply_given(config.factorize, m);
     config.validate()?;
     check_outputs(&[&args.corpus], &[(&args.output, args.format.into())])?;
-    let text = args.text.config(5, "none")?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = Corpus::from_path(&args.corpus, &text).context("reading the corpus")?;
@@ -89,7 +113,7 @@ pub fn run(args: WordsArgs) -> anyhow::Result<()> {
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
     let mut outputs = Outputs::default();
-    let recorded = Recorded { words: &config, text: &text };
+    let recorded = Recorded { words: config, text };
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &recorded, &args.corpus, &stages)?;
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
