@@ -72,7 +72,7 @@ fn stages(c: &mut Criterion) {
     let mut group = c.benchmark_group("propagate");
     group.sample_size(10);
     let emb: Vec<f32> = (0..g.node_count() * 128).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
-    let one_pass = PropagationConfig::default().passes(1);
+    let one_pass = PropagationConfig::default().passes(Some(1));
     group.bench_function("one_pass_d128", |b| {
         b.iter(|| {
             let mut x = emb.clone();

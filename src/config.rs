@@ -140,7 +140,8 @@ pub struct EmbedConfig {
     pub cds: Option<f64>,
     /// Window pairs seen fewer times are dropped before the PMI. Default 4.
     pub min_pair_count: u32,
-    /// Spectral propagation after the SVD. Default: 6 passes of ProNE's filter.
+    /// Spectral propagation after the SVD. Default: 6 passes of ProNE's
+    /// filter on undirected graphs, none on directed ones.
     pub propagation: PropagationConfig,
     /// Rank, SVD and weighting.
     pub factorize: FactorizeConfig,
@@ -237,7 +238,7 @@ impl EmbedConfig {
     }
     /// Turn spectral propagation off.
     pub fn no_propagation(mut self) -> Self {
-        self.propagation.passes = 0;
+        self.propagation.passes = Some(0);
         self
     }
 

@@ -119,7 +119,8 @@ fn propagate_left(
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<()> {
-    if config.passes == 0 {
+    let passes = config.passes_for(graph.is_directed());
+    if passes == 0 {
         return Ok(());
     }
     progress.start("propagation", 0);
@@ -130,7 +131,7 @@ fn propagate_left(
         propagate_blocked(graph, left, dim, config, column_block)
     });
     progress.finish();
-    report.propagation_passes = config.passes;
+    report.propagation_passes = passes;
     out
 }
 

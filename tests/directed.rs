@@ -38,9 +38,15 @@ fn a_sink_gets_a_zero_left_row_and_a_nonzero_right_row() {
     let right = emb.vector("sink", Side::Right).unwrap();
     assert!(left.iter().all(|&x| x == 0.0), "{left:?}");
     assert!(right.iter().any(|&x| x != 0.0), "{right:?}");
-    // Propagation runs over A + Aᵀ: the sink's left row is then its
-    // in-neighbours' filtered mix (documented), and the right side is untouched.
-    let (propagated, _) = embed(&g, &cfg, &NoProgress).unwrap();
+    // Propagation is off by default on directed graphs; asked for, it runs
+    // over A + Aᵀ: the sink's left row is then its in-neighbours' filtered
+    // mix (documented), and the right side is untouched.
+    let (default, report) = embed(&g, &cfg, &NoProgress).unwrap();
+    assert_eq!(report.propagation_passes, 0);
+    assert_eq!(default.vector("sink", Side::Left).unwrap(), left);
+    let mut on = cfg.clone();
+    on.propagation.passes = Some(2);
+    let (propagated, _) = embed(&g, &on, &NoProgress).unwrap();
     assert!(propagated.vector("sink", Side::Left).unwrap().iter().any(|&x| x != 0.0));
     assert_eq!(propagated.vector("sink", Side::Right).unwrap(), right);
 }

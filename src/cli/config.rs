@@ -48,7 +48,7 @@ mod tests {
         let toml_path = dir.path().join("c.toml");
         std::fs::write(&toml_path, "window = 3\n[factorize]\ndim = 16\n[propagation]\npasses = 2\n").unwrap();
         let c: EmbedConfig = load(&toml_path).unwrap();
-        assert_eq!((c.window, c.factorize.dim, c.propagation.passes), (3, 16, 2));
+        assert_eq!((c.window, c.factorize.dim, c.propagation.passes), (3, 16, Some(2)));
         let json_path = dir.path().join("c.json");
         let sidecar = serde_json::json!({"tool": "pmivec", "config": serde_json::to_value(&c).unwrap()});
         std::fs::write(&json_path, sidecar.to_string()).unwrap();

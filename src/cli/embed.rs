@@ -36,12 +36,31 @@ enum EstimatorArg {
 pub struct EmbedArgs {
     /// Edge list: `source target [weight]` per line; tab, comma or space separated.
     edges: PathBuf,
-    /// Output file.
+    /// Output file (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
     /// Output format (npy also writes OUTPUT.ids).
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
+    /// Row order of the output: input (first appearance) or id (numeric ascending when every id is an
+    /// integer, so row i is node i; else lexicographic). The sidecar records it.
+    #[arg(long, value_enum, default_value = "input")]
+    order: OrderArg,
+    /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
+    #[arg(long, value_enum, default_value = "left")]
+    side: SideArg,
+    #[command(flatten)]
+    input: GraphInput,
+    #[command(flatten)]
+    options: EmbedOptions,
+    /// No progress bars or summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// How to read an edge list.
+#[derive(Args, Clone)]
+pub struct GraphInput {
     /// Field separator of the edge list.
     #[arg(long, value_enum, default_value = "auto")]
     delimiter: DelimArg,
@@ -50,7 +69,32 @@ pub struct EmbedArgs {
     weighted: bool,
     /// Edges are directed arcs.
     #[arg(long)]
-    directed: bool,
+    pub directed: bool,
+}
+
+impl GraphInput {
+    /// Read `path`, with a note on stderr when a header line was skipped.
+    pub fn read(&self, path: &std::path::Path, quiet: bool) -> anyhow::Result<Graph> {
+        let format = EdgeListFormat::default()
+            .delimiter(match self.delimiter {
+                DelimArg::Auto => Delimiter::Auto,
+                DelimArg::Tab => Delimiter::Tab,
+                DelimArg::Comma => Delimiter::Comma,
+                DelimArg::Whitespace => Delimiter::Whitespace,
+            })
+            .weighted(self.weighted)
+            .directed(self.directed);
+        let graph = Graph::from_edge_list_path(path, &format).context("reading the edge list")?;
+        if let (Some(h), false) = (&graph.stats().header, quiet) {
+            eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", path.display());
+        }
+        Ok(graph)
+    }
+}
+
+/// Every parameter of the graph path (shared by `embed`, `eval links` and `tune`).
+#[derive(Args, Clone)]
+pub struct EmbedOptions {
     /// The matrix to factorize: windows of random walks (NetMF), the exact first-order matrix (ProNE's first
     /// stage), or auto (windows while 60 steps per edge fit a 2.5e8-step cap, first-order beyond).
     #[arg(long, value_enum, default_value = "auto")]
@@ -75,7 +119,7 @@ pub struct EmbedArgs {
     q: f64,
     /// Factorize the exact NetMF matrix instead of sampling (small graphs; undirected or directed).
     #[arg(long)]
-    exact: bool,
+    pub exact: bool,
     /// Negative-sampling constant b (PMI shift log b).
     #[arg(long, default_value_t = EmbedConfig::default().neg)]
     neg: f64,
@@ -85,8 +129,9 @@ pub struct EmbedArgs {
     /// Drop window pairs seen fewer times before the PMI.
     #[arg(long, default_value_t = EmbedConfig::default().min_pair_count)]
     min_pair_count: u32,
-    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), or `none` [default: 6].
-    #[arg(long, default_value = "6", hide_default_value = true)]
+    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), `none`, or `auto` (6 on
+    /// undirected graphs, none on directed ones, where it measured worse).
+    #[arg(long, default_value = "auto")]
     propagation: String,
     /// Centre μ of the propagation filter.
     #[arg(long, default_value_t = PropagationConfig::default().mu)]
@@ -97,21 +142,11 @@ pub struct EmbedArgs {
     /// Refuse a run whose estimated peak memory is above this (e.g. 2G, 512M) [default: 80% of physical memory].
     #[arg(long)]
     memory_limit: Option<String>,
-    /// Row order of the output: input (first appearance) or id (numeric ascending when every id is an
-    /// integer, so row i is node i; else lexicographic). The sidecar records it.
-    #[arg(long, value_enum, default_value = "input")]
-    order: OrderArg,
-    /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
-    #[arg(long, value_enum, default_value = "left")]
-    side: SideArg,
     #[command(flatten)]
     factorize: FactorizeArgs,
     /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// No progress bars or summary.
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 /// "2G", "512M", "1.5GiB", "100000" → bytes.
@@ -134,10 +169,10 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
     Ok((v * scale as f64).min(u64::MAX as f64) as u64)
 }
 
-impl EmbedArgs {
+impl EmbedOptions {
     /// The config: the file's (or the defaults), then every flag given on
     /// the command line.
-    fn config(&self, m: &ArgMatches) -> anyhow::Result<EmbedConfig> {
+    pub fn config(&self, m: &ArgMatches, keep_context: bool) -> anyhow::Result<EmbedConfig> {
         let mut c: EmbedConfig = match &self.config {
             Some(path) => super::config::load(path)?,
             None => EmbedConfig::default(),
@@ -170,42 +205,47 @@ impl EmbedArgs {
         }
         if given("propagation") {
             c.propagation.passes = match self.propagation.as_str() {
-                "none" | "off" => 0,
-                n => n.parse().with_context(|| format!("--propagation `{n}`: give a number of passes or `none`"))?,
+                "auto" => None,
+                "none" | "off" => Some(0),
+                n => Some(
+                    n.parse()
+                        .with_context(|| format!("--propagation `{n}`: give a number of passes, `none` or `auto`"))?,
+                ),
             };
         }
         if let Some(limit) = &self.memory_limit {
             c.memory_limit = Some(parse_size(limit)?);
         }
         c.factorize = self.factorize.apply_given(c.factorize, m);
-        c.keep_context = !matches!(self.side, SideArg::Left);
+        c.keep_context = keep_context;
         c.validate()?;
         Ok(c)
+    }
+
+    /// Embed `graph` (the exact NetMF matrix with --exact).
+    pub fn embed(
+        &self,
+        graph: &Graph,
+        config: &EmbedConfig,
+        progress: &dyn pmivec::Progress,
+    ) -> anyhow::Result<(pmivec::Embeddings, pmivec::Report)> {
+        Ok(if self.exact {
+            pmivec::embed_exact(graph, config, progress)?
+        } else {
+            pmivec::embed(graph, config, progress)?
+        })
     }
 }
 
 pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = args.config(matches)?;
+    let config = args.options.config(matches, !matches!(args.side, SideArg::Left))?;
     check_outputs(&[&args.edges], &[(&args.output, args.format.into())])?;
-    let format = EdgeListFormat::default()
-        .delimiter(match args.delimiter {
-            DelimArg::Auto => Delimiter::Auto,
-            DelimArg::Tab => Delimiter::Tab,
-            DelimArg::Comma => Delimiter::Comma,
-            DelimArg::Whitespace => Delimiter::Whitespace,
-        })
-        .weighted(args.weighted)
-        .directed(args.directed);
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
-    let graph = Graph::from_edge_list_path(&args.edges, &format).context("reading the edge list")?;
-    if let (Some(h), false) = (&graph.stats().header, args.quiet) {
-        eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", args.edges.display());
-    }
+    let graph = args.input.read(&args.edges, args.quiet)?;
     let read_secs = t.elapsed().as_secs_f64();
-    let (mut emb, report) =
-        if args.exact { pmivec::embed_exact(&graph, &config, &bars)? } else { pmivec::embed(&graph, &config, &bars)? };
+    let (mut emb, report) = args.options.embed(&graph, &config, &bars)?;
     if matches!(args.order, OrderArg::Id) {
         emb.sort_by_id();
     }
@@ -275,6 +315,6 @@ mod tests {
 
 impl EmbedArgs {
     pub fn threads(&self) -> usize {
-        self.factorize.threads
+        self.options.factorize.threads
     }
 }

@@ -15,6 +15,8 @@ use std::time::Instant;
 pub enum EvalCommand {
     /// Multi-label node classification (DeepWalk/NetMF protocol): one-vs-rest logistic regression, top-k.
     Nodes(NodesEval),
+    /// Link prediction: hold out edges, embed the rest (any embed option), rank held-out edges against non-edges.
+    Links(LinksEval),
     /// Word similarity (Spearman) and analogies (3CosAdd, 3CosMul) of word vectors.
     Words(WordsEval),
     /// LSA document classification: k-fold logistic-regression accuracy.
@@ -45,6 +47,25 @@ pub struct NodesEval {
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+pub struct LinksEval {
+    /// Edge list.
+    edges: PathBuf,
+    /// Share of the edges held out.
+    #[arg(long, default_value_t = 0.1)]
+    test_fraction: f64,
+    /// Seed of the split and of the sampled non-edges.
+    #[arg(long, default_value_t = 0)]
+    split_seed: u64,
+    /// Print JSON instead of a line.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    input: super::embed::GraphInput,
+    #[command(flatten)]
+    options: super::embed::EmbedOptions,
 }
 
 #[derive(Args)]
@@ -91,9 +112,10 @@ pub struct LeeEval {
     lsa: LsaArgs,
 }
 
-pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
+pub fn run(cmd: EvalCommand, m: &clap::ArgMatches) -> anyhow::Result<()> {
     match cmd {
         EvalCommand::Nodes(a) => nodes(a),
+        EvalCommand::Links(a) => links(a, m),
         EvalCommand::Words(a) => words(a),
         EvalCommand::Docs(a) => docs(a),
         EvalCommand::Lee(a) => lee(a),
@@ -122,6 +144,26 @@ fn nodes(args: NodesEval) -> anyhow::Result<()> {
     println!("{:>6}  {:>17}  {:>17}", "ratio", "Micro-F1", "Macro-F1");
     for r in &scores.ratios {
         println!("{:>6}  {:.4} ± {:.4}  {:.4} ± {:.4}", r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std);
+    }
+    eprintln!("pmivec: evaluated in {:.2}s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn links(args: LinksEval, m: &clap::ArgMatches) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let m = m.subcommand_matches("links").cloned().unwrap_or_default();
+    let config = args.options.config(&m, args.input.directed)?;
+    let graph = args.input.read(&args.edges, true)?;
+    let split = eval::split_edges(&graph, args.test_fraction, args.split_seed)?;
+    let (emb, _) = args.options.embed(&split.train, &config, &pmivec::NoProgress)?;
+    let s = eval::score_links(&emb, args.input.directed, &split);
+    if args.json {
+        println!("{}", serde_json::to_string(&s)?);
+    } else {
+        println!(
+            "{} held-out edges, {} non-edges: ROC-AUC {:.4} / AP {:.4} by inner product, {:.4} / {:.4} by cosine",
+            s.positives, s.negatives, s.auc_dot, s.ap_dot, s.auc_cos, s.ap_cos
+        );
     }
     eprintln!("pmivec: evaluated in {:.2}s", t.elapsed().as_secs_f64());
     Ok(())

@@ -72,6 +72,6 @@ pub fn run() -> anyhow::Result<bool> {
         Command::Docs(args) => docs::run(args, &sub("docs")).map(|_| true),
         Command::Info(args) => info::run(args).map(|_| true),
         Command::Query(args) => query::run(args),
-        Command::Eval(cmd) => eval::run(cmd).map(|_| true),
+        Command::Eval(cmd) => eval::run(cmd, &sub("eval")).map(|_| true),
     }
 }

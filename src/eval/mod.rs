@@ -1,10 +1,13 @@
 //! Intrinsic and extrinsic evaluation: word similarity (Spearman), analogies
 //! (3CosAdd and 3CosMul accuracy by section), document similarity (Pearson)
 //! and classification accuracy of vectors under k-fold cross-validation;
-//! multi-label node classification ([`node_classification`]).
+//! multi-label node classification ([`node_classification`]) and link
+//! prediction ([`split_edges`], [`score_links`]).
 
+mod links;
 mod nodes;
 
+pub use links::{LinkScores, LinkSplit, average_precision, roc_auc, score_links, split_edges};
 pub use nodes::{NodeEval, NodeLabels, NodeScores, RatioScore, node_classification, read_node_labels};
 
 use crate::error::{Error, Result};
