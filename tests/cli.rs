@@ -194,3 +194,26 @@ fn a_sidecar_is_a_config_and_flags_override_a_config_file() {
     let text = String::from_utf8_lossy(&r.stdout);
     assert!(r.status.success() && text.contains("34 rows × 3 values") && text.contains("\"window\": 2"), "{text}");
 }
+
+#[test]
+fn tune_writes_a_config_that_embed_reads() {
+    let dir = tmp();
+    let best = dir.path().join("best.toml");
+    let r = pmivec(&[
+        "tune",
+        "graphs/karate/edges.tsv",
+        "--labels",
+        "graphs/karate/labels.tsv",
+        "-o",
+        s(&best),
+        "--dim",
+        "4",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let table = String::from_utf8_lossy(&r.stdout);
+    assert!(table.starts_with("rank rung  Micro-F1") && table.lines().count() == 11, "{table}");
+    let out = dir.path().join("o.txt");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "--config", s(&best), "-o", s(&out), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
+}

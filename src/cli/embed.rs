@@ -143,7 +143,7 @@ pub struct EmbedOptions {
     #[arg(long)]
     memory_limit: Option<String>,
     #[command(flatten)]
-    factorize: FactorizeArgs,
+    pub factorize: FactorizeArgs,
     /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
     #[arg(long)]
     config: Option<PathBuf>,

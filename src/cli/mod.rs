@@ -6,6 +6,7 @@ mod docs;
 mod embed;
 mod eval;
 mod info;
+mod tune;
 mod progress;
 mod query;
 mod words;
@@ -35,6 +36,8 @@ enum Command {
     Eval(eval::EvalCommand),
     /// What an embedding file is: shape, row order, provenance and config (from its sidecar).
     Info(info::InfoArgs),
+    /// Pick the configuration for a graph by cross-validated node classification; write it as a config file.
+    Tune(tune::TuneArgs),
 }
 
 impl Command {
@@ -44,6 +47,7 @@ impl Command {
             Command::Embed(a) => Some(a.threads()),
             Command::Words(a) => Some(a.threads()),
             Command::Docs(a) => Some(a.threads()),
+            Command::Tune(a) => Some(a.threads()),
             Command::Query(_) | Command::Eval(_) | Command::Info(_) => None,
         }
     }
@@ -71,6 +75,7 @@ pub fn run() -> anyhow::Result<bool> {
         Command::Words(args) => words::run(args, &sub("words")).map(|_| true),
         Command::Docs(args) => docs::run(args, &sub("docs")).map(|_| true),
         Command::Info(args) => info::run(args).map(|_| true),
+        Command::Tune(args) => tune::run(args, &sub("tune")).map(|_| true),
         Command::Query(args) => query::run(args),
         Command::Eval(cmd) => eval::run(cmd, &sub("eval")).map(|_| true),
     }

@@ -6,9 +6,11 @@
 
 mod links;
 mod nodes;
+mod tune;
 
 pub use links::{LinkScores, LinkSplit, average_precision, roc_auc, score_links, split_edges};
 pub use nodes::{NodeEval, NodeLabels, NodeScores, RatioScore, node_classification, read_node_labels};
+pub use tune::{Trial, candidates, tune};
 
 use crate::error::{Error, Result};
 use crate::similarity::{Index, cos_mul};

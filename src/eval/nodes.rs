@@ -201,7 +201,14 @@ fn one_split(x: &[f32], d: usize, labels: &NodeLabels, ratio: f64, split: usize,
 
 /// (Micro-F1, Macro-F1) of the classifiers trained on rows `train` of the
 /// row-major `x` (n × d, rows in `labels.nodes` order) and tested on `test`.
-fn score_split(x: &[f32], d: usize, labels: &NodeLabels, train: &[usize], test: &[usize], c: f64) -> (f64, f64) {
+pub(crate) fn score_split(
+    x: &[f32],
+    d: usize,
+    labels: &NodeLabels,
+    train: &[usize],
+    test: &[usize],
+    c: f64,
+) -> (f64, f64) {
     let gather =
         |rows: &[usize]| -> Vec<f32> { rows.iter().flat_map(|&r| x[r * d..(r + 1) * d].iter().copied()).collect() };
     let (xtr, xte) = (gather(train), gather(test));
