@@ -108,7 +108,11 @@ pub fn plan(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
             advice: format!("at most {MAX_STEPS:.0e} are accepted; lower the walk budget"),
         });
     }
-    let reason = if budget_words.is_empty() { reason } else { format!("{reason}; {budget_words}") };
+    let reason = if budget_words.is_empty() || config.budget == Budget::Auto {
+        reason
+    } else {
+        format!("{reason}; {budget_words}")
+    };
     let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
     let mut column_block = COLUMN_BLOCK;
     let mut memory = estimate_memory(graph, config, estimator, steps, column_block);

@@ -95,7 +95,7 @@ impl FactorizeArgs {
 /// Tokenization and vocabulary parameters.
 #[derive(Args, Clone)]
 pub struct TextArgs {
-    /// Drop words seen fewer times.
+    /// Drop words seen fewer times [default: 5 for words, 2 for docs].
     #[arg(long)]
     pub min_count: Option<u64>,
     /// Keep only the most frequent words (0 = all).
@@ -291,6 +291,19 @@ fn sibling(path: &Path, ext: &str) -> std::path::PathBuf {
     s.push(".");
     s.push(ext);
     s.into()
+}
+
+/// `n` with thousands separators: 333,983.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// "stage 1.23s · stage 0.45s".

@@ -1,6 +1,6 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs, stage_line};
+use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs, stage_line, thousands};
 use super::progress::Bars;
 use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, ValueEnum};
@@ -266,7 +266,10 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         let walks = if report.walk_steps > 0 {
             format!(
                 "{} walks: {} steps, {} distinct pairs, {} kept; ",
-                report.walk_path, report.walk_steps, report.distinct_pairs, report.kept_pairs
+                report.walk_path,
+                thousands(report.walk_steps),
+                thousands(report.distinct_pairs),
+                thousands(report.kept_pairs)
             )
         } else {
             String::new()
@@ -281,15 +284,17 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
             String::new()
         };
         eprintln!(
-            "pmivec: {} nodes, {} adjacency entries ({} duplicate edges merged, {} self-loops); {} ({}){memory}; \
+            "pmivec: wrote {}: {} nodes, {} {} ({} duplicates merged, {} self-loops); {} ({}){memory}; \
              {walks}{} nonzeros, SVD with {} power iterations, {} propagation passes | {} · total {:.2}s",
-            graph.node_count(),
-            graph.adjacency_len(),
-            s.duplicate_edges,
-            s.self_loops,
+            args.output.display(),
+            thousands(graph.node_count() as u64),
+            thousands(graph.edge_count() as u64),
+            if graph.is_directed() { "arcs" } else { "edges" },
+            thousands(s.duplicate_edges),
+            thousands(s.self_loops),
             report.estimator,
             report.reason,
-            report.pmi_nonzeros,
+            thousands(report.pmi_nonzeros),
             report.power_iters,
             report.propagation_passes,
             stage_line(&stages),

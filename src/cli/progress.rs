@@ -28,7 +28,8 @@ impl pmivec::Progress for Bars {
                     .progress_chars("=> "),
             )
         } else {
-            let b = ProgressBar::new_spinner();
+            let b = ProgressBar::new_spinner()
+                .with_style(ProgressStyle::with_template("{prefix:>12} {spinner} {elapsed_precise}").unwrap());
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         };

@@ -13,6 +13,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ColumnDelimiter {
+    Tab,
+    Comma,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum WeightingArg {
     Uniform,
     Dynamic,
@@ -23,6 +29,12 @@ enum WeightingArg {
 pub struct WordsArgs {
     /// Text, one sentence or document per line (plain or gzip).
     corpus: PathBuf,
+    /// Take the text from this 1-based column of delimited lines (e.g. 2 for `ref<TAB>text`).
+    #[arg(long)]
+    column: Option<usize>,
+    /// Column separator for --column.
+    #[arg(long, value_enum, default_value = "tab", requires = "column")]
+    delimiter: ColumnDelimiter,
     /// Output file.
     #[arg(short, long)]
     output: PathBuf,
@@ -107,7 +119,18 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     check_outputs(&[&args.corpus], &[(&args.output, args.format.into())])?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
-    let corpus = Corpus::from_path(&args.corpus, &text).context("reading the corpus")?;
+    let corpus = match args.column {
+        None => Corpus::from_path(&args.corpus, &text),
+        Some(col) => {
+            let sep = match args.delimiter {
+                ColumnDelimiter::Tab => '\t',
+                ColumnDelimiter::Comma => ',',
+            };
+            let lines = pmivec::text::column(&args.corpus, col, sep)?;
+            Corpus::from_lines(lines.iter().map(String::as_str), &text).map_err(|e| e.with_path(&args.corpus))
+        }
+    }
+    .context("reading the corpus")?;
     let mut stages = vec![("read+tokenize".to_owned(), t.elapsed().as_secs_f64())];
     let (emb, report) = embed_words(&corpus, &config, &bars)?;
     stages.extend(report.stage_seconds.iter().cloned());

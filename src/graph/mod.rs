@@ -171,6 +171,11 @@ impl Graph {
     pub fn node_count(&self) -> usize {
         self.labels.len()
     }
+    /// Number of edges: arcs of a directed graph, or undirected edges (each
+    /// stored in both rows, a self-loop once).
+    pub fn edge_count(&self) -> usize {
+        if self.directed { self.targets.len() } else { (self.targets.len() + self.stats.self_loops as usize) / 2 }
+    }
     /// Number of stored adjacency entries (2 per undirected edge, 1 per self-loop or arc).
     pub fn adjacency_len(&self) -> usize {
         self.targets.len()

@@ -303,6 +303,25 @@ pub fn read_lines(path: &Path) -> Result<Vec<String>> {
     read_lines_from(BufReader::with_capacity(1 << 20, file), Some(path))
 }
 
+/// Column `column` (1-based) of every line of a delimited corpus file
+/// (plain or gzip): the text of `ref<TAB>text` lines without the reference.
+///
+/// # Errors
+/// [`Error::Parse`] naming the line that lacks the column.
+pub fn column(path: &Path, column: usize, separator: char) -> Result<Vec<String>> {
+    read_lines(path)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            line.split(separator).nth(column.wrapping_sub(1)).map(str::to_owned).ok_or_else(|| Error::Parse {
+                path: Some(path.to_path_buf()),
+                line: i as u64 + 1,
+                message: format!("no column {column} (found {} fields)", line.split(separator).count()),
+            })
+        })
+        .collect()
+}
+
 /// [`read_lines`] from any reader (gzip detected by its magic bytes); `name`
 /// is used in error messages.
 ///
