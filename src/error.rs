@@ -89,6 +89,9 @@ pub enum Error {
         /// What to change.
         advice: String,
     },
+    /// The caller stopped the run (see [`crate::Progress::cancelled`]).
+    #[error("interrupted")]
+    Interrupted,
     /// A numerical routine failed (e.g. the dense SVD did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),

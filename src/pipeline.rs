@@ -128,7 +128,7 @@ fn propagate_left(
     let out = report.time("propagation", || {
         let left = emb.left_mut();
         normalize_rows(left, dim);
-        propagate_blocked(graph, left, dim, config, column_block)
+        propagate_blocked(graph, left, dim, config, column_block, progress)
     });
     progress.finish();
     report.propagation_passes = passes;
@@ -160,10 +160,12 @@ pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Re
     with_threads(config.factorize.threads, || {
         let mut report = Report::from_plan(&plan);
         let (m, symmetric) = first_stage(graph, config, &plan, &mut report, progress);
+        crate::progress::check(progress)?;
         non_empty(&m)?;
         let mut emb =
             factorize_square(graph.labels().to_vec(), &m, symmetric, &config.factorize, &mut report, progress)?;
         drop(m);
+        crate::progress::check(progress)?;
         if !config.keep_context {
             emb.drop_right();
         }
@@ -248,4 +250,31 @@ pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress)
         propagate_left(graph, &mut emb, &config.propagation, COLUMN_BLOCK, &mut report, progress)?;
         Ok((emb, report))
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Asks to stop once a stage has started.
+    struct StopAfterStart(std::sync::atomic::AtomicBool);
+
+    impl Progress for StopAfterStart {
+        fn start(&self, _: &str, _: u64) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn inc(&self, _: u64) {}
+        fn finish(&self) {}
+        fn cancelled(&self) -> bool {
+            self.0.load(std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_with_interrupted() {
+        let g = Graph::from_edge_list_path("graphs/karate/edges.tsv", &Default::default()).unwrap();
+        let stop = StopAfterStart(false.into());
+        let e = embed(&g, &EmbedConfig::default().dim(4), &stop).unwrap_err();
+        assert!(matches!(e, Error::Interrupted), "{e}");
+    }
 }

@@ -10,6 +10,16 @@ pub trait Progress: Sync {
     fn inc(&self, n: u64);
     /// The current stage is done.
     fn finish(&self);
+    /// Whether the caller wants the run stopped (a binding's Ctrl-C): long
+    /// stages poll it and return [`crate::Error::Interrupted`]. Default: never.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// [`crate::Error::Interrupted`] if `progress` asks to stop.
+pub(crate) fn check(progress: &dyn Progress) -> crate::Result<()> {
+    if progress.cancelled() { Err(crate::Error::Interrupted) } else { Ok(()) }
 }
 
 /// Reports nothing.

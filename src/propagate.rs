@@ -195,7 +195,7 @@ fn diffusion(graph: &Graph) -> (SparseMatrix, Vec<f32>) {
 /// # Panics
 /// If `emb.len() != graph.node_count() * dim`.
 pub fn propagate(graph: &Graph, emb: &mut [f32], dim: usize, config: &PropagationConfig) -> Result<()> {
-    propagate_blocked(graph, emb, dim, config, COLUMN_BLOCK)
+    propagate_blocked(graph, emb, dim, config, COLUMN_BLOCK, &crate::progress::NoProgress)
 }
 
 /// [`propagate`] with `block` columns filtered together (memory: three
@@ -206,6 +206,7 @@ pub(crate) fn propagate_blocked(
     dim: usize,
     config: &PropagationConfig,
     block: usize,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     config.validate()?;
     let n = graph.node_count();
@@ -216,6 +217,7 @@ pub(crate) fn propagate_blocked(
     }
     let (s, degree) = diffusion(graph);
     for _ in 0..passes {
+        crate::progress::check(progress)?;
         filter(&s, &degree, emb, dim, config, block.max(1));
         orthonormalize(emb, dim)?;
     }

@@ -64,6 +64,12 @@ pub fn count_graph(graph: &Graph, config: &CountConfig, progress: &dyn Progress)
             |(acc, touched), task| {
                 let mut block = RowBlock::new();
                 let mut row_steps = Vec::with_capacity(ROWS_PER_TASK);
+                if progress.cancelled() {
+                    // Stopping: the result is thrown away; rows stay empty.
+                    block.lens.resize(ROWS_PER_TASK.min(n - task * ROWS_PER_TASK), 0);
+                    row_steps.resize(block.lens.len(), 0);
+                    return (block, row_steps, 0);
+                }
                 let mut distinct = 0u64;
                 let first = task * ROWS_PER_TASK;
                 for (s, &(walks, _)) in plan.iter().enumerate().skip(first).take(ROWS_PER_TASK) {
