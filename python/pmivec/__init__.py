@@ -1,0 +1,274 @@
+"""pmivec: graph, word and document embeddings by PMI matrix factorization.
+
+    >>> import pmivec
+    >>> emb = pmivec.embed_graph("graphs/karate/edges.tsv", dim=8)
+    >>> emb.vectors.shape
+    (34, 8)
+
+The work runs in Rust with the GIL released; Ctrl-C stops it and raises
+KeyboardInterrupt. Results are identical to the `pmivec` command's for the
+same input, seed and options.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["Embedding", "Lsa", "embed_graph", "embed_words", "lsa", "load", "__version__"]
+__version__ = _core.__version__
+
+
+class Embedding:
+    """Row vectors with labels.
+
+    ``vectors`` is a float32 array of shape (n, d); ``ids`` the labels in row
+    order; ``right`` the context vectors when they were kept; ``report`` the
+    run's stage times and sizes; ``config`` the parameters it ran with.
+    """
+
+    def __init__(self, vectors, ids, right=None, report=None, config=None):
+        self.vectors = vectors
+        self.ids = list(ids)
+        self.right = right
+        self.report = report or {}
+        self.config = config or {}
+        self._index = None
+        self._unit = None
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __repr__(self):
+        return f"Embedding({len(self)} × {self.vectors.shape[1]})"
+
+    def index(self, id) -> int:
+        """Row of ``id`` (KeyError if absent)."""
+        if self._index is None:
+            self._index = {label: i for i, label in enumerate(self.ids)}
+        return self._index[str(id)]
+
+    def __contains__(self, id):
+        try:
+            self.index(id)
+            return True
+        except KeyError:
+            return False
+
+    def __getitem__(self, id):
+        return self.vectors[self.index(id)]
+
+    def most_similar(self, id, k: int = 10):
+        """The ``k`` labels closest to ``id`` by cosine, best first: [(label, score)]."""
+        if self._unit is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            self._unit = self.vectors / norms
+        i = self.index(id)
+        scores = self._unit @ self._unit[i]
+        scores[i] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[j], float(scores[j])) for j in top]
+
+    def to_gensim(self):
+        """A gensim ``KeyedVectors`` (needs gensim)."""
+        from gensim.models import KeyedVectors
+
+        kv = KeyedVectors(self.vectors.shape[1])
+        kv.add_vectors(self.ids, self.vectors)
+        return kv
+
+    def save(self, path, format: str = "word2vec"):
+        """Write word2vec text or npy (+ ``.ids``), with a JSON sidecar, atomically."""
+        _core.save(np.ascontiguousarray(self.vectors, dtype=np.float32), self.ids, os.fspath(path), format,
+                   json.dumps(self.config))
+
+
+def load(path) -> Embedding:
+    """Read word2vec text or npy (+ ``.ids``); the sidecar's config comes along when present."""
+    vectors, ids, meta = _core.load(os.fspath(path))
+    meta = json.loads(meta) if meta else {}
+    return Embedding(vectors, ids, config=meta.get("config") or {})
+
+
+def _size(value):
+    if value is None or isinstance(value, int):
+        return value
+    units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    s = str(value).strip().lower().rstrip("b").rstrip("i")
+    num = s.rstrip("kmgt")
+    return int(float(num) * units[s[len(num):]])
+
+
+def _edges(edges, directed, weighted):
+    """(path, src, dst, weights, directed, weighted) from any edge form."""
+    if isinstance(edges, (str, os.PathLike)):
+        return os.fspath(edges), None, None, None, bool(directed), bool(weighted)
+    if hasattr(edges, "edges") and hasattr(edges, "is_directed"):  # networkx, duck-typed
+        directed = edges.is_directed() if directed is None else directed
+        rows = [(u, v, d) for u, v, d in edges.edges(data="weight", default=1.0)]
+        weighted = any(w != 1.0 for _, _, w in rows) if weighted is None else weighted
+        src, dst = [str(u) for u, _, _ in rows], [str(v) for _, v, _ in rows]
+        return None, src, dst, ([float(w) for _, _, w in rows] if weighted else None), directed, weighted
+    if hasattr(edges, "tocoo"):  # scipy.sparse adjacency
+        m = edges.tocoo()
+        keep = np.ones(m.nnz, dtype=bool) if directed else (m.row <= m.col)
+        rows, cols, data = m.row[keep], m.col[keep], m.data[keep]
+        weighted = bool(np.any(data != 1)) if weighted is None else weighted
+        return (None, [str(int(r)) for r in rows], [str(int(c)) for c in cols],
+                [float(x) for x in data] if weighted else None, bool(directed), weighted)
+    arr = edges if isinstance(edges, np.ndarray) else np.asarray(list(edges), dtype=object)
+    if arr.ndim != 2 or arr.shape[1] not in (2, 3):
+        raise ValueError(f"edges: expected shape (m, 2) or (m, 3), got {arr.shape}")
+    weighted = (arr.shape[1] == 3) if weighted is None else weighted
+    if arr.shape[1] == 2 and weighted:
+        raise ValueError("edges: weighted=True needs a third column")
+
+    def label(x):
+        if isinstance(x, (float, np.floating)) and float(x).is_integer():
+            return str(int(x))
+        return str(x)
+
+    src = [label(x) for x in arr[:, 0]]
+    dst = [label(x) for x in arr[:, 1]]
+    weights = [float(x) for x in arr[:, 2]] if weighted and arr.shape[1] == 3 else None
+    return None, src, dst, weights, bool(directed), bool(weighted)
+
+
+def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "auto",
+                steps_per_edge: Optional[float] = None, walks_per_node: Optional[float] = None,
+                walk_length: int = 80, p: float = 1.0, q: float = 1.0, neg: float = 1.0,
+                cds: Optional[float] = None, min_pair_count: int = 4, propagation="auto",
+                mu: float = 0.1, theta: float = 0.5, oversample: int = 20,
+                power_iters: Optional[int] = None, eig_weight: float = 0.5, memory_limit=None,
+                weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
+                delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
+                progress: bool = False) -> Embedding:
+    """Embed the nodes of a graph, with every option of ``pmivec embed``.
+
+    ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
+    (m, 3) array or a list of tuples (a third column is a weight), a
+    scipy.sparse adjacency matrix, or a networkx graph. ``propagation`` is
+    "auto", "none" or a number of passes; ``side="both"`` also keeps the
+    context vectors as ``.right``.
+    """
+    path, src, dst, weights, directed, weighted = _edges(edges, directed, weighted)
+    if steps_per_edge is not None:
+        budget = {"steps-per-edge": float(steps_per_edge)}
+    elif walks_per_node is not None:
+        budget = {"walks-per-node": {"walks": float(walks_per_node), "length": int(walk_length)}}
+    else:
+        budget = "auto"
+    passes = None if propagation == "auto" else 0 if propagation in ("none", None, False) else int(propagation)
+    config = {
+        "estimator": estimator.replace("_", "-"), "window": window, "budget": budget, "p": p, "q": q,
+        "neg": neg, "cds": cds, "min_pair_count": min_pair_count,
+        "propagation": {"passes": passes, "mu": mu, "theta": theta},
+        "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
+                      "eig_weight": eig_weight, "seed": seed, "threads": threads},
+        "memory_limit": _size(memory_limit), "keep_context": side != "left",
+    }
+    left, ids, right, report = _core.embed_graph(
+        path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
+        config=json.dumps(config), exact=exact, progress=progress)
+    if side == "right":
+        left = right
+    elif side == "both":
+        left = np.hstack([left, right])
+    elif side == "sum":
+        left = left + right
+    return Embedding(left, ids, right=right, report=json.loads(report), config=config)
+
+
+def _text_config(min_count, max_vocab, stopwords, min_length, stem, drop_numeric):
+    words = []
+    for s in ([stopwords] if isinstance(stopwords, str) else list(stopwords or [])):
+        if s == "english":
+            words.append("\0english")
+        elif s and s != "none":
+            words.extend(w.strip().lower() for w in open(s) if w.strip() and not w.startswith("#"))
+    return {"min_count": min_count, "max_vocab": max_vocab, "stopwords": words, "min_length": min_length,
+            "stem": stem, "drop_numeric": drop_numeric}
+
+
+def _lines(corpus):
+    if isinstance(corpus, (str, os.PathLike)):
+        return os.fspath(corpus), None
+    return None, [" ".join(x) if not isinstance(x, str) else x for x in corpus]
+
+
+def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "uniform",
+                subsample: float = 1e-4, neg: float = 1.0, cds: float = 1.0, min_pair_count: float = 1.0,
+                eig_weight: float = 0.25, oversample: int = 20, power_iters: int = 3, min_count: int = 5,
+                max_vocab: int = 0, stopwords=None, min_length: int = 1, stem: bool = False,
+                drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False) -> Embedding:
+    """Word vectors (PPMI → SVD), with every option of ``pmivec words``.
+
+    ``corpus``: a path (plain or gzip, one sentence per line) or an iterable
+    of strings or of token lists.
+    """
+    path, lines = _lines(corpus)
+    words = {"window": window, "weighting": weighting, "subsample": subsample, "neg": neg, "cds": cds,
+             "min_pair_count": min_pair_count,
+             "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
+                           "eig_weight": eig_weight, "seed": seed, "threads": threads}}
+    text = _text_config(min_count, max_vocab, stopwords, min_length, stem, drop_numeric)
+    english = "\0english" in text["stopwords"]
+    if english:
+        text["stopwords"] = [w for w in text["stopwords"] if w != "\0english"] + _core_english()
+    left, ids, right, report = _core.embed_words(path, lines, words=json.dumps(words), text=json.dumps(text),
+                                                 progress=progress)
+    return Embedding(left, ids, right=right, report=json.loads(report), config={"words": words, "text": text})
+
+
+def _core_english():
+    return list(_core.english_stopwords())
+
+
+class Lsa:
+    """Latent semantic analysis: ``fit`` documents, then ``transform`` new ones (scikit-learn style)."""
+
+    def __init__(self, dim: int = 128, weighting: str = "tf-idf", sublinear_tf: bool = True,
+                 eig_weight: float = 1.0, min_count: int = 2, stopwords="english", min_length: int = 1,
+                 stem: bool = False, drop_numeric: bool = False, oversample: int = 20, power_iters: int = 3,
+                 seed: int = 0, threads: int = 0):
+        self.lsa_config = {"weighting": weighting, "sublinear_tf": sublinear_tf,
+                           "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
+                                         "eig_weight": eig_weight, "seed": seed, "threads": threads}}
+        self.text_config = _text_config(min_count, 0, stopwords, min_length, stem, drop_numeric)
+        if "\0english" in self.text_config["stopwords"]:
+            self.text_config["stopwords"] = [w for w in self.text_config["stopwords"] if w != "\0english"] \
+                + _core_english()
+        self._model = None
+
+    def fit(self, documents: Sequence[str], ids: Optional[Sequence[str]] = None) -> "Lsa":
+        ids = [str(i) for i in (ids if ids is not None else range(1, len(documents) + 1))]
+        self._model = _core.Lsa.fit(ids, list(documents), lsa=json.dumps(self.lsa_config),
+                                    text=json.dumps(self.text_config))
+        return self
+
+    @property
+    def documents(self) -> Embedding:
+        v, ids = self._model.documents()
+        return Embedding(v, ids)
+
+    @property
+    def terms(self) -> Embedding:
+        v, ids = self._model.terms()
+        return Embedding(v, ids)
+
+    def transform(self, documents: Iterable[str]) -> np.ndarray:
+        """Fold new documents into the fitted space (no refit)."""
+        return self._model.transform(list(documents))
+
+    def fit_transform(self, documents, ids=None) -> np.ndarray:
+        return self.fit(documents, ids).documents.vectors
+
+
+def lsa(documents, ids=None, **options) -> Lsa:
+    """Fit LSA on ``documents`` (see :class:`Lsa` for the options)."""
+    return Lsa(**options).fit(documents, ids)

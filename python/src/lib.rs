@@ -1,0 +1,313 @@
+//! `pmivec._core`: the Rust half of the Python package. The Python half
+//! (`pmivec/__init__.py`) turns keyword arguments into the library's config
+//! (as JSON, the same serde form the CLI's sidecars record) and edges in any
+//! form into label lists; this half runs the library with the GIL released,
+//! polls for Ctrl-C, and hands vectors back as numpy arrays without a copy.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError, PyValueError,
+};
+use pyo3::prelude::*;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A library error as the Python exception a user expects, with the same
+/// message the CLI prints.
+fn to_py_err(e: pmivec::Error) -> PyErr {
+    let msg = e.to_string();
+    match &e {
+        pmivec::Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(msg)
+        }
+        pmivec::Error::Io { .. } => PyOSError::new_err(msg),
+        pmivec::Error::OverMemory { .. } => PyMemoryError::new_err(msg),
+        pmivec::Error::Interrupted => PyKeyboardInterrupt::new_err(msg),
+        pmivec::Error::Numerical(_) => PyRuntimeError::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+fn config_err(what: &str, e: serde_json::Error) -> PyErr {
+    PyValueError::new_err(format!("invalid {what}: {e}"))
+}
+
+/// The library's progress hook: an optional bar on stderr, and the flag the
+/// main thread raises on Ctrl-C.
+struct Watch {
+    cancelled: AtomicBool,
+    show: bool,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Watch {
+    fn new(show: bool) -> Self {
+        Watch { cancelled: AtomicBool::new(false), show, bar: Mutex::new(None) }
+    }
+}
+
+impl pmivec::Progress for Watch {
+    fn start(&self, stage: &str, total: u64) {
+        if !self.show {
+            return;
+        }
+        let bar = if total > 0 { indicatif::ProgressBar::new(total) } else { indicatif::ProgressBar::new_spinner() };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {percent:>3}% {elapsed_precise}")
+                .unwrap()
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(stage.to_owned());
+        *self.bar.lock().unwrap() = Some(bar);
+    }
+    fn inc(&self, n: u64) {
+        if let Some(b) = self.bar.lock().unwrap().as_ref() {
+            b.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().unwrap().take() {
+            b.finish_and_clear();
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Run `f` on a worker thread with the GIL released. Python delivers
+/// signals to the main thread only, so this thread wakes every 50 ms to let
+/// it (`check_signals`); on Ctrl-C the worker is told to stop, and the
+/// KeyboardInterrupt is raised once it has.
+fn run_interruptible<T: Send>(
+    py: Python<'_>,
+    watch: &Watch,
+    f: impl FnOnce(&Watch) -> pmivec::Result<T> + Send,
+) -> PyResult<T> {
+    std::thread::scope(|s| {
+        let handle = s.spawn(|| f(watch));
+        loop {
+            let done = py.detach(|| {
+                let t = Instant::now();
+                while !handle.is_finished() && t.elapsed() < Duration::from_millis(50) {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                handle.is_finished()
+            });
+            if done {
+                break;
+            }
+            if let Err(e) = py.check_signals() {
+                watch.cancelled.store(true, Ordering::Relaxed);
+                let _ = py.detach(|| handle.join());
+                return Err(e);
+            }
+        }
+        handle.join().map_err(|_| PyRuntimeError::new_err("pmivec: internal error"))?.map_err(to_py_err)
+    })
+}
+
+/// Vectors, as an (n, d) numpy array that owns the Rust buffer (no copy).
+fn matrix<'py>(py: Python<'py>, data: Vec<f32>, rows: usize, cols: usize) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    PyArray1::from_vec(py, data).reshape([rows, cols])
+}
+
+type Vectors<'py> = (Bound<'py, PyArray2<f32>>, Vec<String>, Option<Bound<'py, PyArray2<f32>>>, String);
+
+fn hand_back<'py>(
+    py: Python<'py>,
+    emb: pmivec::Embeddings,
+    report: &pmivec::Report,
+    with_right: bool,
+) -> PyResult<Vectors<'py>> {
+    let (n, d) = (emb.len(), emb.dim());
+    let right = if with_right && emb.has_right() { Some(emb.matrix(pmivec::Side::Right)) } else { None };
+    let left = emb.matrix(pmivec::Side::Left);
+    let report = serde_json::to_string(report).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let labels = emb.labels().to_vec();
+    drop(emb);
+    let right = right.map(|r| matrix(py, r, n, d)).transpose()?;
+    Ok((matrix(py, left, n, d)?, labels, right, report))
+}
+
+/// Embed a graph given as an edge-list file (`path`) or as edge lists
+/// (`src`, `dst`, optional `weights`), with `config` the library's
+/// `EmbedConfig` as JSON. Returns (left vectors, labels, right vectors or
+/// None, report JSON).
+#[pyfunction]
+#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false))]
+#[allow(clippy::too_many_arguments)]
+fn embed_graph<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    src: Option<Vec<String>>,
+    dst: Option<Vec<String>>,
+    weights: Option<Vec<f64>>,
+    directed: bool,
+    weighted: bool,
+    delimiter: &str,
+    config: &str,
+    exact: bool,
+    progress: bool,
+) -> PyResult<Vectors<'py>> {
+    let config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
+    let delimiter = match delimiter {
+        "auto" => pmivec::Delimiter::Auto,
+        "tab" => pmivec::Delimiter::Tab,
+        "comma" => pmivec::Delimiter::Comma,
+        "whitespace" => pmivec::Delimiter::Whitespace,
+        d => return Err(PyValueError::new_err(format!("delimiter `{d}`: use auto, tab, comma or whitespace"))),
+    };
+    let format = pmivec::EdgeListFormat::default().delimiter(delimiter).weighted(weighted).directed(directed);
+    let watch = Watch::new(progress);
+    let with_right = config.keep_context;
+    let (emb, report) = run_interruptible(py, &watch, |w| {
+        let graph = match (path, src, dst) {
+            (Some(p), None, None) => pmivec::Graph::from_edge_list_path(&p, &format)?,
+            (None, Some(s), Some(d)) => {
+                // The lines an edge-list file would hold: the same reader,
+                // so labels, order and validation match the CLI's exactly.
+                let mut text = String::with_capacity(s.len() * 16);
+                for (i, (a, b)) in s.iter().zip(&d).enumerate() {
+                    text.push_str(a);
+                    text.push('\t');
+                    text.push_str(b);
+                    if let Some(w) = &weights {
+                        text.push('\t');
+                        text.push_str(&w[i].to_string());
+                    }
+                    text.push('\n');
+                }
+                let tab = format.clone().delimiter(pmivec::Delimiter::Tab).weighted(weights.is_some());
+                pmivec::Graph::from_edge_list_reader(text.as_bytes(), &tab, Some(std::path::Path::new("<edges>")))?
+            }
+            _ => {
+                return Err(pmivec::Error::InvalidConfig { param: "edges", reason: "give a path or edge lists".into() });
+            }
+        };
+        if exact { pmivec::embed_exact(&graph, &config, w) } else { pmivec::embed(&graph, &config, w) }
+    })?;
+    hand_back(py, emb, &report, with_right)
+}
+
+/// Word vectors from a corpus file or from lines; `words` and `text` are
+/// the library's `WordConfig` and `TextConfig` as JSON.
+#[pyfunction]
+#[pyo3(signature = (path=None, lines=None, *, words="{}", text="{}", progress=false))]
+fn embed_words<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    lines: Option<Vec<String>>,
+    words: &str,
+    text: &str,
+    progress: bool,
+) -> PyResult<Vectors<'py>> {
+    let words: pmivec::words::WordConfig = serde_json::from_str(words).map_err(|e| config_err("word config", e))?;
+    let text: pmivec::text::TextConfig = serde_json::from_str(text).map_err(|e| config_err("text config", e))?;
+    let watch = Watch::new(progress);
+    let (emb, report) = run_interruptible(py, &watch, |w| {
+        let corpus = match (path, lines) {
+            (Some(p), None) => pmivec::text::Corpus::from_path(&p, &text)?,
+            (None, Some(l)) => pmivec::text::Corpus::from_lines(l.iter().map(String::as_str), &text)?,
+            _ => return Err(pmivec::Error::InvalidConfig { param: "corpus", reason: "give a path or lines".into() }),
+        };
+        pmivec::words::embed_words(&corpus, &words, w)
+    })?;
+    hand_back(py, emb, &report, true)
+}
+
+/// A fitted LSA model.
+#[pyclass(module = "pmivec._core", frozen)]
+struct Lsa {
+    inner: pmivec::lsa::Lsa,
+}
+
+#[pymethods]
+impl Lsa {
+    /// Fit on documents (`ids`, `texts`); `lsa` and `text` as JSON.
+    #[staticmethod]
+    #[pyo3(signature = (ids, texts, *, lsa="{}", text="{}"))]
+    fn fit(py: Python<'_>, ids: Vec<String>, texts: Vec<String>, lsa: &str, text: &str) -> PyResult<Lsa> {
+        let lsa: pmivec::lsa::LsaConfig = serde_json::from_str(lsa).map_err(|e| config_err("LSA config", e))?;
+        let text: pmivec::text::TextConfig = serde_json::from_str(text).map_err(|e| config_err("text config", e))?;
+        let watch = Watch::new(false);
+        let (inner, _) = run_interruptible(py, &watch, |w| pmivec::lsa::Lsa::fit(&ids, &texts, &lsa, &text, w))?;
+        Ok(Lsa { inner })
+    }
+
+    /// (document vectors, document ids).
+    fn documents<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>)> {
+        let e = self.inner.documents();
+        Ok((matrix(py, e.matrix(pmivec::Side::Left), e.len(), e.dim())?, e.labels().to_vec()))
+    }
+
+    /// (term vectors, terms).
+    fn terms<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>)> {
+        let e = self.inner.terms();
+        Ok((matrix(py, e.matrix(pmivec::Side::Left), e.len(), e.dim())?, e.labels().to_vec()))
+    }
+
+    /// Fold new documents into the fitted space.
+    fn transform<'py>(&self, py: Python<'py>, texts: Vec<String>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let ids: Vec<String> = (0..texts.len()).map(|i| i.to_string()).collect();
+        let e = py.detach(|| self.inner.fold_in_all(&ids, &texts));
+        matrix(py, e.matrix(pmivec::Side::Left), e.len(), e.dim())
+    }
+}
+
+/// Load word2vec text or npy (+ ids): (vectors, labels, sidecar JSON or None).
+#[pyfunction]
+fn load<'py>(py: Python<'py>, path: PathBuf) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>, Option<String>)> {
+    let emb = py.detach(|| pmivec::Embeddings::load(&path)).map_err(to_py_err)?;
+    let meta = emb.metadata().map(|m| serde_json::to_string(m).unwrap_or_default());
+    let (n, d) = (emb.len(), emb.dim());
+    Ok((matrix(py, emb.matrix(pmivec::Side::Left), n, d)?, emb.labels().to_vec(), meta))
+}
+
+/// Save vectors with labels as word2vec text or npy (+ ids), with a sidecar
+/// recording `config` (JSON), atomically.
+#[pyfunction]
+#[pyo3(signature = (vectors, labels, path, format="word2vec", config="null"))]
+fn save(
+    vectors: PyReadonlyArray2<'_, f32>,
+    labels: Vec<String>,
+    path: PathBuf,
+    format: &str,
+    config: &str,
+) -> PyResult<()> {
+    let format = match format {
+        "word2vec" => pmivec::io::Format::Word2vec,
+        "npy" => pmivec::io::Format::Npy,
+        f => return Err(PyValueError::new_err(format!("format `{f}`: use word2vec or npy"))),
+    };
+    let shape = vectors.shape().to_vec();
+    if shape[0] != labels.len() {
+        return Err(PyValueError::new_err(format!("{} labels for {} rows", labels.len(), shape[0])));
+    }
+    let data = vectors.as_slice().map(<[f32]>::to_vec).unwrap_or_else(|_| vectors.as_array().iter().copied().collect());
+    let config: serde_json::Value = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
+    let emb = pmivec::Embeddings::from_matrix(labels, shape[1], data);
+    let meta = pmivec::io::Metadata::new(&emb, pmivec::Side::Left, format, &config);
+    pmivec::io::save(&emb, pmivec::Side::Left, format, &path, &meta).map_err(to_py_err)
+}
+
+/// The built-in English stop-word list (the CLI's `--stopwords english`).
+#[pyfunction]
+fn english_stopwords() -> Vec<&'static str> {
+    pmivec::text::ENGLISH_STOPWORDS.to_vec()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(english_stopwords, m)?)?;
+    m.add_function(wrap_pyfunction!(embed_graph, m)?)?;
+    m.add_function(wrap_pyfunction!(embed_words, m)?)?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(save, m)?)?;
+    m.add_class::<Lsa>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
