@@ -300,13 +300,56 @@ fn gaussian(rows: usize, l: usize, seed: u64) -> Vec<f32> {
     out
 }
 
-fn check_rank(a: &SparseMatrix, k: usize) -> Result<usize> {
-    let (rows, cols) = a.shape();
+fn check_rank((rows, cols): (usize, usize), k: usize) -> Result<usize> {
     let max = rows.min(cols);
     if k == 0 || k > max {
         return Err(Error::RankTooLarge { requested: k, max });
     }
     Ok(max)
+}
+
+/// A linear map the randomized SVD can factorize: it needs only products
+/// with row-major dense blocks, so a matrix never has to be formed (PCA's
+/// centred matrix is X − 1·μᵀ).
+pub trait Operator: Sync {
+    /// (rows, columns).
+    fn shape(&self) -> (usize, usize);
+    /// out = A·X for X (cols × l) and out (rows × l), row-major.
+    fn mul(&self, x: &[f32], l: usize, out: &mut [f32]);
+    /// out = Aᵀ·X for X (rows × l) and out (cols × l), row-major.
+    fn mul_t(&self, x: &[f32], l: usize, out: &mut [f32]);
+    /// Whether row `i` is empty (its factor row is then set to zero).
+    fn empty_row(&self, _i: usize) -> bool {
+        false
+    }
+    /// Whether column `j` is empty.
+    fn empty_col(&self, _j: usize) -> bool {
+        false
+    }
+}
+
+/// A sparse matrix with its transpose, for the two products.
+struct SparseOperator<'a> {
+    a: &'a SparseMatrix,
+    at: SparseMatrix,
+}
+
+impl Operator for SparseOperator<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.a.shape()
+    }
+    fn mul(&self, x: &[f32], l: usize, out: &mut [f32]) {
+        self.a.mul_dense(x, l, out)
+    }
+    fn mul_t(&self, x: &[f32], l: usize, out: &mut [f32]) {
+        self.at.mul_dense(x, l, out)
+    }
+    fn empty_row(&self, i: usize) -> bool {
+        self.a.row_nnz(i) == 0
+    }
+    fn empty_col(&self, j: usize) -> bool {
+        self.at.row_nnz(j) == 0
+    }
 }
 
 /// Rank-`k` randomized SVD of `a`.
@@ -315,32 +358,40 @@ fn check_rank(a: &SparseMatrix, k: usize) -> Result<usize> {
 /// [`Error::RankTooLarge`] if `k` is 0 or exceeds min(rows, cols), or
 /// [`Error::Numerical`] if the small dense SVD fails.
 pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<Svd> {
-    let max = check_rank(a, k)?;
+    check_rank(a.shape(), k)?;
+    randomized_svd_of(&SparseOperator { a, at: a.transpose() }, k, config)
+}
+
+/// Rank-`k` randomized SVD of any [`Operator`].
+///
+/// # Errors
+/// As [`randomized_svd`].
+pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Result<Svd> {
+    let max = check_rank(a.shape(), k)?;
     let (rows, cols) = a.shape();
     let l = (k + config.oversample).min(max);
-    let at = a.transpose();
     // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols × l).
     let mut z = gaussian(cols, l, config.seed);
     let mut q = vec![0f32; rows * l];
-    a.mul_dense(&z, l, &mut q);
+    a.mul(&z, l, &mut q);
     orthonormalize(&mut q, rows, l, Orth::Rough)?;
     for _ in 0..config.power_iters {
-        at.mul_dense(&q, l, &mut z);
+        a.mul_t(&q, l, &mut z);
         orthonormalize(&mut z, cols, l, Orth::Rough)?;
-        a.mul_dense(&z, l, &mut q);
+        a.mul(&z, l, &mut q);
         orthonormalize(&mut q, rows, l, Orth::Rough)?;
     }
     orthonormalize(&mut q, rows, l, Orth::Exact)?;
     // Bᵀ = Aᵀ·Q = Q₂·R  ⇒  A ≈ Q·B = Q·Rᵀ·Q₂ᵀ; with Rᵀ = W·S·Zᵀ (l × l),
     // U = Q·W and V = Q₂·Z. Only l × l matrices see a dense SVD.
     let mut q2 = z;
-    at.mul_dense(&q, l, &mut q2);
+    a.mul_t(&q, l, &mut q2);
     let r = orthonormalize(&mut q2, cols, l, Orth::Exact)?;
     let (w, s, z) = small_svd(r.transpose())?;
     let mut u = times_small_in_place(q, l, w.get(.., ..k));
     let mut v = times_small_in_place(q2, l, z.get(.., ..k));
-    zero_empty_rows(&mut u, k, a);
-    zero_empty_rows(&mut v, k, &at);
+    zero_rows(&mut u, k, |i| a.empty_row(i));
+    zero_rows(&mut v, k, |j| a.empty_col(j));
     Ok(Svd { rank: k, u, s: s[..k].to_vec(), v })
 }
 
@@ -352,7 +403,7 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
 /// # Errors
 /// As [`randomized_svd`]; a matrix that is not square is refused.
 pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<Svd> {
-    let max = check_rank(a, k)?;
+    let max = check_rank(a.shape(), k)?;
     let (n, cols) = a.shape();
     if n != cols {
         return Err(Error::invalid("matrix", "a symmetric SVD needs a square matrix"));
@@ -389,12 +440,17 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     order.sort_by(|&i, &j| vals[j].abs().total_cmp(&vals[i].abs()).then(i.cmp(&j)));
     let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, order[j])]);
     let mut u = times_small_in_place(q, l, w.as_ref());
-    zero_empty_rows(&mut u, k, a);
+    zero_rows(&mut u, k, |i| a.row_nnz(i) == 0);
     let s: Vec<f64> = order[..k].iter().map(|&i| vals[i].abs()).collect();
     let sign: Vec<f32> = order[..k].iter().map(|&i| if vals[i] < 0.0 { -1.0 } else { 1.0 }).collect();
     let mut v = u.clone();
     v.par_chunks_mut(k).for_each(|row| row.iter_mut().zip(&sign).for_each(|(x, s)| *x *= s));
     Ok(Svd { rank: k, u, s, v })
+}
+
+/// Thin SVD of a small dense matrix (U, s, V), for other modules.
+pub(crate) fn small_svd_pub(m: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>, Mat<f64>)> {
+    small_svd(m)
 }
 
 /// Thin SVD of a small dense matrix with sequential faer: (U, s, V).
@@ -444,9 +500,9 @@ pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
 /// below k the SVD may give it a component along an arbitrary null-space
 /// direction: set its factor row to zero (an isolated node, a never-seen
 /// context).
-fn zero_empty_rows(factor: &mut [f32], k: usize, a: &SparseMatrix) {
+fn zero_rows(factor: &mut [f32], k: usize, empty: impl Fn(usize) -> bool + Sync) {
     factor.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
-        if a.row_nnz(i) == 0 {
+        if empty(i) {
             row.fill(0.0);
         }
     });
@@ -455,7 +511,7 @@ fn zero_empty_rows(factor: &mut [f32], k: usize, a: &SparseMatrix) {
 /// Exact rank-`k` SVD through a dense copy; the reference for tests.
 #[doc(hidden)]
 pub fn dense_svd(a: &SparseMatrix, k: usize) -> Result<Svd> {
-    check_rank(a, k)?;
+    check_rank(a.shape(), k)?;
     let (rows, cols) = a.shape();
     let d = a.to_dense();
     let m = Mat::<f64>::from_fn(rows, cols, |i, j| d[i * cols + j]);

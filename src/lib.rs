@@ -85,6 +85,8 @@ pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod pipeline; // graphs: all stages in one call
 pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in
+pub mod align; // tools: orthogonal Procrustes alignment of two embeddings
+pub mod pca; // tools: PCA of a feature matrix (implicitly centred randomized SVD)
 pub mod eval; // word similarity, analogy, document similarity and classification scores
 
 pub use config::EmbedConfig;

@@ -217,3 +217,26 @@ fn tune_writes_a_config_that_embed_reads() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
 }
+
+#[test]
+fn two_seeds_align_closely_and_pca_explains_variance() {
+    let dir = tmp();
+    let (a, b, c, p) =
+        (dir.path().join("a.txt"), dir.path().join("b.txt"), dir.path().join("c.txt"), dir.path().join("p.txt"));
+    for (out, seed) in [(&a, "0"), (&b, "1")] {
+        let r = pmivec(&["embed", "graphs/blogcatalog/edges.tsv", "-o", s(out), "--dim", "32", "--seed", seed, "-q"]);
+        assert!(r.status.success());
+    }
+    let r = pmivec(&["align", s(&a), s(&b), "-o", s(&c)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8_lossy(&r.stdout);
+    // Measured at d = 32: mean cosine 0.986, the partner nearest for 97.8 % of nodes.
+    let field = |after: &str| -> f64 {
+        text.split(after).nth(1).unwrap().trim_start().split([' ', ',']).next().unwrap().parse().unwrap()
+    };
+    assert!(field("mean cosine") > 0.9 && field("partner for") > 90.0, "{text}");
+    let r = pmivec(&["pca", s(&a), "-o", s(&p), "--dim", "3"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stdout).lines().count() == 4);
+    assert!(std::fs::read_to_string(&p).unwrap().starts_with("10312 3\n"));
+}

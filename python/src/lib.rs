@@ -185,7 +185,10 @@ fn embed_graph<'py>(
                 pmivec::Graph::from_edge_list_reader(text.as_bytes(), &tab, Some(std::path::Path::new("<edges>")))?
             }
             _ => {
-                return Err(pmivec::Error::InvalidConfig { param: "edges", reason: "give a path or edge lists".into() });
+                return Err(pmivec::Error::InvalidConfig {
+                    param: "edges",
+                    reason: "give a path or edge lists".into(),
+                });
             }
         };
         if exact { pmivec::embed_exact(&graph, &config, w) } else { pmivec::embed(&graph, &config, w) }

@@ -6,6 +6,7 @@ mod docs;
 mod embed;
 mod eval;
 mod info;
+mod tools;
 mod tune;
 mod progress;
 mod query;
@@ -38,6 +39,10 @@ enum Command {
     Info(info::InfoArgs),
     /// Pick the configuration for a graph by cross-validated node classification; write it as a config file.
     Tune(tune::TuneArgs),
+    /// Align one embedding onto another (orthogonal Procrustes over shared labels or given anchors).
+    Align(tools::AlignArgs),
+    /// PCA of a dense (npy, CSV) or sparse (`row col value`) feature matrix; prints explained variance.
+    Pca(tools::PcaArgs),
 }
 
 impl Command {
@@ -48,7 +53,7 @@ impl Command {
             Command::Words(a) => Some(a.threads()),
             Command::Docs(a) => Some(a.threads()),
             Command::Tune(a) => Some(a.threads()),
-            Command::Query(_) | Command::Eval(_) | Command::Info(_) => None,
+            Command::Query(_) | Command::Eval(_) | Command::Info(_) | Command::Align(_) | Command::Pca(_) => None,
         }
     }
 }
@@ -76,6 +81,8 @@ pub fn run() -> anyhow::Result<bool> {
         Command::Docs(args) => docs::run(args, &sub("docs")).map(|_| true),
         Command::Info(args) => info::run(args).map(|_| true),
         Command::Tune(args) => tune::run(args, &sub("tune")).map(|_| true),
+        Command::Align(args) => tools::run_align(args).map(|_| true),
+        Command::Pca(args) => tools::run_pca(args).map(|_| true),
         Command::Query(args) => query::run(args),
         Command::Eval(cmd) => eval::run(cmd, &sub("eval")).map(|_| true),
     }
