@@ -219,6 +219,11 @@ fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
     Some(l)
 }
 
+/// [`cholesky`] for other modules.
+pub(crate) fn cholesky_pub(g: &Mat<f64>) -> Option<Mat<f64>> {
+    cholesky(g)
+}
+
 /// (Lᵀ)⁻¹ for lower-triangular L: upper triangular, by back substitution.
 fn inverse_transpose(l: &Mat<f64>) -> Mat<f64> {
     let n = l.nrows();
@@ -489,6 +494,11 @@ pub(crate) fn small_eigh(m: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
 
 fn default<T: Default>() -> T {
     T::default()
+}
+
+/// YᵀX for row-major blocks (see `cross`), for other modules.
+pub(crate) fn cross_pub(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
+    cross(y, l, x, m)
 }
 
 /// XᵀX of a row-major f32 matrix (n × d), blocks summed in f64 in order.

@@ -184,6 +184,11 @@ impl Batch {
         Ok(())
     }
 
+    /// Add a file staged by the caller.
+    pub(crate) fn push(&mut self, staged: Staged) {
+        self.staged.push(staged);
+    }
+
     /// Flush every staged file, then rename each into place.
     ///
     /// # Errors

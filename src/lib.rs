@@ -85,6 +85,7 @@ pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod pipeline; // graphs: all stages in one call
 pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in
+pub mod foldin; // tools: place nodes added after a fit (u = m·V·Σ^(p−1))
 pub mod align; // tools: orthogonal Procrustes alignment of two embeddings
 pub mod pca; // tools: PCA of a feature matrix (implicitly centred randomized SVD)
 pub mod eval; // word similarity, analogy, document similarity and classification scores
@@ -93,5 +94,5 @@ pub use config::EmbedConfig;
 pub use embeddings::{Embeddings, Side};
 pub use error::{Error, Result};
 pub use graph::{Delimiter, EdgeListFormat, Graph};
-pub use pipeline::{Report, embed, embed_exact};
+pub use pipeline::{Report, embed, embed_exact, embed_with_model};
 pub use progress::{NoProgress, Progress};

@@ -8,12 +8,14 @@ use crate::cooccur::{CountConfig, count_graph};
 use crate::embeddings::{Embeddings, normalize_rows};
 use crate::error::{Error, Result};
 use crate::factorize::{randomized_svd, randomized_svd_symmetric};
+use crate::foldin::Model;
 use crate::graph::Graph;
 use crate::pmi::{pmi, transition_pmi};
 use crate::progress::Progress;
 use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_blocked};
 use crate::sparse::SparseMatrix;
 use crate::walk::WalkKind;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -155,6 +157,29 @@ fn propagate_left(
 /// # Ok::<(), pmivec::Error>(())
 /// ```
 pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
+    run(graph, config, progress, false).map(|(e, r, _)| (e, r))
+}
+
+/// [`embed`], and the [`Model`] that places nodes added later
+/// ([`Model::fold_in`]). The model holds the known graph, V, Σ and, when
+/// propagating, a map from raw to propagated vectors.
+///
+/// # Errors
+/// As [`embed`].
+pub fn embed_with_model(
+    graph: &Graph,
+    config: &EmbedConfig,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Report, Model)> {
+    run(graph, config, progress, true).map(|(e, r, m)| (e, r, m.expect("asked for a model")))
+}
+
+fn run(
+    graph: &Graph,
+    config: &EmbedConfig,
+    progress: &dyn Progress,
+    want_model: bool,
+) -> Result<(Embeddings, Report, Option<Model>)> {
     check_dim(graph, config)?;
     let plan = plan(graph, config)?;
     with_threads(config.factorize.threads, || {
@@ -166,11 +191,38 @@ pub fn embed(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Re
             factorize_square(graph.labels().to_vec(), &m, symmetric, &config.factorize, &mut report, progress)?;
         drop(m);
         crate::progress::check(progress)?;
+        // For a model: V = (V·Σ^p)·Σ^(−p) and the raw left side, before
+        // propagation changes it.
+        let pieces = want_model.then(|| {
+            let k = emb.dim();
+            let p = config.factorize.eig_weight;
+            let inv: Vec<f32> =
+                emb.singular_values().iter().map(|&s| if s > 0.0 { s.powf(-p) as f32 } else { 0.0 }).collect();
+            let mut v = emb.matrix(crate::Side::Right);
+            v.par_chunks_mut(k).for_each(|r| r.iter_mut().zip(&inv).for_each(|(x, s)| *x *= s));
+            (v, emb.matrix(crate::Side::Left))
+        });
         if !config.keep_context {
             emb.drop_right();
         }
         propagate_left(graph, &mut emb, &config.propagation, plan.column_block, &mut report, progress)?;
-        Ok((emb, report))
+        let model = match pieces {
+            Some((v, raw)) => {
+                let propagated = report.propagation_passes > 0;
+                let left = propagated.then(|| emb.matrix(crate::Side::Left));
+                Some(Model::new(
+                    graph,
+                    config,
+                    plan.estimator,
+                    v,
+                    emb.singular_values().to_vec(),
+                    &raw,
+                    left.as_deref(),
+                )?)
+            }
+            None => None,
+        };
+        Ok((emb, report, model))
     })?
 }
 

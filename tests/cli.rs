@@ -240,3 +240,67 @@ fn two_seeds_align_closely_and_pca_explains_variance() {
     assert!(String::from_utf8_lossy(&r.stdout).lines().count() == 4);
     assert!(std::fs::read_to_string(&p).unwrap().starts_with("10312 3\n"));
 }
+
+/// Faction by nearest centroid (cosine) of `known`'s labelled rows.
+fn faction_of(known: &pmivec::Embeddings, labels: &std::collections::HashMap<String, String>, v: &[f32]) -> String {
+    use std::collections::HashMap;
+    let unit = |x: &[f32]| -> Vec<f32> {
+        let n = x.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
+        x.iter().map(|a| a / n).collect()
+    };
+    let mut sums: HashMap<&str, Vec<f32>> = HashMap::new();
+    for l in known.labels() {
+        let (Some(f), Some(x)) = (labels.get(l), known.vector(l, pmivec::Side::Left)) else { continue };
+        let s = sums.entry(f).or_insert_with(|| vec![0.0; x.len()]);
+        s.iter_mut().zip(unit(&x)).for_each(|(a, b)| *a += b);
+    }
+    let v = unit(v);
+    let score = |c: &Vec<f32>| unit(c).iter().zip(&v).map(|(a, b)| a * b).sum::<f32>();
+    sums.iter().max_by(|a, b| score(a.1).total_cmp(&score(b.1))).unwrap().0.to_string()
+}
+
+#[test]
+fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
+    let dir = tmp();
+    let held = ["4", "10", "16", "23", "26", "29"];
+    let edges = std::fs::read_to_string("graphs/karate/edges.tsv").unwrap();
+    let is_held = |l: &str| l.split('\t').take(2).any(|x| held.contains(&x));
+    let (new, known): (Vec<&str>, Vec<&str>) = edges.lines().partition(|l| is_held(l));
+    let (k, n) = (dir.path().join("known.tsv"), dir.path().join("new.tsv"));
+    std::fs::write(&k, known.join("\n")).unwrap();
+    std::fs::write(&n, new.join("\n")).unwrap();
+    let (emb, model, folded, refit) =
+        (dir.path().join("k.txt"), dir.path().join("k.model"), dir.path().join("f.txt"), dir.path().join("r.txt"));
+    let r = pmivec(&["embed", s(&k), "-o", s(&emb), "--dim", "4", "--save-model", s(&model), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = pmivec(&["fold-in", s(&model), s(&n), "-o", s(&folded)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("6 new nodes"));
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&refit), "--dim", "4", "-q"]);
+    assert!(r.status.success());
+    let labels: std::collections::HashMap<String, String> = std::fs::read_to_string("graphs/karate/labels.tsv")
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once('\t').unwrap();
+            (a.to_owned(), b.to_owned())
+        })
+        .collect();
+    let [emb, folded_emb, refit] = [&emb, &folded, &refit].map(|p| pmivec::Embeddings::load(p).unwrap());
+    let mut agree = (0, 0);
+    for h in held {
+        let truth = &labels[h];
+        agree.0 += (faction_of(&emb, &labels, &folded_emb.vector(h, pmivec::Side::Left).unwrap()) == *truth) as usize;
+        agree.1 += (faction_of(&refit, &labels, &refit.vector(h, pmivec::Side::Left).unwrap()) == *truth) as usize;
+    }
+    // Measured: all 6 in the right faction, folded in and refitted alike.
+    assert!(agree.0 + 1 >= agree.1 && agree.0 >= 5, "fold-in {} / refit {} of 6", agree.0, agree.1);
+    // A model is not an edge list, and nothing new is an error.
+    let r = pmivec(&["fold-in", s(&k), s(&n), "-o", s(&folded)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("not a pmivec model"));
+    let r = pmivec(&["fold-in", s(&model), s(&k), "-o", s(&dir.path().join("x.txt"))]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no edge joins a new node"));
+    assert!(!dir.path().join("x.txt").exists());
+}

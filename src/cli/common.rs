@@ -196,6 +196,11 @@ impl Outputs {
         self.batch.add(emb, side, format, out, &meta).context("writing the output")
     }
 
+    /// The batch, to stage other files (a model) with the outputs.
+    pub fn batch(&mut self) -> &mut io::Batch {
+        &mut self.batch
+    }
+
     /// Rename every staged file into place, then print the stdout output.
     pub fn commit(self) -> anyhow::Result<()> {
         hold_for_tests();
@@ -221,6 +226,11 @@ fn hold_for_tests() {
 /// of the run, and it is not a device, FIFO or directory (which writing
 /// would replace). `-` means stdout and needs word2vec text.
 pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::Result<()> {
+    check_outputs_and(inputs, outputs, &[])
+}
+
+/// [`check_outputs`], and `single` files without sidecars (a model).
+pub fn check_outputs_and(inputs: &[&Path], outputs: &[(&Path, Format)], single: &[&Path]) -> anyhow::Result<()> {
     use std::collections::HashSet;
     let id = |p: &Path| -> Option<(u64, u64)> {
         #[cfg(unix)]
@@ -237,8 +247,10 @@ pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::R
     let input_ids: Vec<(u64, u64, &Path)> = inputs.iter().filter_map(|p| id(p).map(|(d, i)| (d, i, *p))).collect();
     let mut names = HashSet::new();
     let mut stdout = false;
-    for &(out, format) in outputs {
+    let singles = single.iter().map(|&p| (p, None));
+    for (out, format) in outputs.iter().map(|&(p, f)| (p, Some(f))).chain(singles) {
         if out == Path::new("-") {
+            let Some(format) = format else { bail!("-: give a file name") };
             if format != Format::Word2vec {
                 bail!("-o -: only word2vec text can go to stdout; give a file name for npy");
             }
@@ -258,9 +270,12 @@ pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::R
             .prefix(".pmivec-check-")
             .tempfile_in(dir)
             .map_err(|e| anyhow::anyhow!("{}: cannot write in {}: {}", out.display(), dir.display(), e.kind()))?;
-        let mut files = vec![out.to_path_buf(), sibling(out, "json")];
-        if format == Format::Npy {
-            files.push(sibling(out, "ids"));
+        let mut files = vec![out.to_path_buf()];
+        if let Some(format) = format {
+            files.push(sibling(out, "json"));
+            if format == Format::Npy {
+                files.push(sibling(out, "ids"));
+            }
         }
         for f in &files {
             if let Ok(meta) = std::fs::metadata(f) {

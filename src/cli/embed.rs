@@ -1,6 +1,6 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs, stage_line, thousands};
+use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs_and, stage_line, thousands};
 use super::progress::Bars;
 use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, ValueEnum};
@@ -53,6 +53,9 @@ pub struct EmbedArgs {
     input: GraphInput,
     #[command(flatten)]
     options: EmbedOptions,
+    /// Also save a model that `pmivec fold-in` uses to embed nodes added later.
+    #[arg(long)]
+    save_model: Option<PathBuf>,
     /// No progress bars or summary.
     #[arg(short, long)]
     quiet: bool,
@@ -240,12 +243,22 @@ impl EmbedOptions {
 pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = args.options.config(matches, !matches!(args.side, SideArg::Left))?;
-    check_outputs(&[&args.edges], &[(&args.output, args.format.into())])?;
+    if args.save_model.is_some() && args.options.exact {
+        bail!("--save-model: fold-in needs a sampled run (not --exact)");
+    }
+    let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
+    check_outputs_and(&[&args.edges], &[(&args.output, args.format.into())], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let graph = args.input.read(&args.edges, args.quiet)?;
     let read_secs = t.elapsed().as_secs_f64();
-    let (mut emb, report) = args.options.embed(&graph, &config, &bars)?;
+    let (mut emb, report, model) = if args.save_model.is_some() {
+        let (e, r, m) = pmivec::embed_with_model(&graph, &config, &bars)?;
+        (e, r, Some(m))
+    } else {
+        let (e, r) = args.options.embed(&graph, &config, &bars)?;
+        (e, r, None)
+    };
     if matches!(args.order, OrderArg::Id) {
         emb.sort_by_id();
     }
@@ -259,6 +272,9 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     };
     outputs.row_order = order;
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    if let (Some(model), Some(path)) = (&model, &args.save_model) {
+        model.stage(outputs.batch(), path).context("writing the model")?;
+    }
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {

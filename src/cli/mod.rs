@@ -4,6 +4,7 @@ mod common;
 mod config;
 mod docs;
 mod embed;
+mod foldin;
 mod eval;
 mod info;
 mod tools;
@@ -39,6 +40,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Pick the configuration for a graph by cross-validated node classification; write it as a config file.
     Tune(tune::TuneArgs),
+    /// Embed nodes added after `embed --save-model`, from their edges to known nodes, without refitting.
+    FoldIn(foldin::FoldInArgs),
     /// Align one embedding onto another (orthogonal Procrustes over shared labels or given anchors).
     Align(tools::AlignArgs),
     /// PCA of a dense (npy, CSV) or sparse (`row col value`) feature matrix; prints explained variance.
@@ -53,7 +56,12 @@ impl Command {
             Command::Words(a) => Some(a.threads()),
             Command::Docs(a) => Some(a.threads()),
             Command::Tune(a) => Some(a.threads()),
-            Command::Query(_) | Command::Eval(_) | Command::Info(_) | Command::Align(_) | Command::Pca(_) => None,
+            Command::Query(_)
+            | Command::Eval(_)
+            | Command::Info(_)
+            | Command::FoldIn(_)
+            | Command::Align(_)
+            | Command::Pca(_) => None,
         }
     }
 }
@@ -81,6 +89,7 @@ pub fn run() -> anyhow::Result<bool> {
         Command::Docs(args) => docs::run(args, &sub("docs")).map(|_| true),
         Command::Info(args) => info::run(args).map(|_| true),
         Command::Tune(args) => tune::run(args, &sub("tune")).map(|_| true),
+        Command::FoldIn(args) => foldin::run(args).map(|_| true),
         Command::Align(args) => tools::run_align(args).map(|_| true),
         Command::Pca(args) => tools::run_pca(args).map(|_| true),
         Command::Query(args) => query::run(args),

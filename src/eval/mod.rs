@@ -9,7 +9,9 @@ mod nodes;
 mod tune;
 
 pub use links::{LinkScores, LinkSplit, average_precision, roc_auc, score_links, split_edges};
-pub use nodes::{NodeEval, NodeLabels, NodeScores, RatioScore, node_classification, read_node_labels};
+pub use nodes::{
+    NodeEval, NodeLabels, NodeScores, RatioScore, node_classification, read_node_labels, train_test_scores,
+};
 pub use tune::{Trial, candidates, tune};
 
 use crate::error::{Error, Result};

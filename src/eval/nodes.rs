@@ -179,6 +179,32 @@ fn summarize(ratio: f64, scores: &[(f64, f64)]) -> RatioScore {
     RatioScore { ratio, micro_mean, micro_std, macro_mean, macro_std, micro, macro_ }
 }
 
+/// (Micro-F1, Macro-F1) of classifiers trained on the `train` nodes'
+/// vectors in `train_emb` and tested on the `test` nodes' vectors in
+/// `test_emb` (fold-in: train on the fitted nodes, test on the folded-in
+/// ones). Nodes are labels of `labels.nodes`; missing vectors are zeros.
+pub fn train_test_scores(
+    train_emb: &Embeddings,
+    test_emb: &Embeddings,
+    labels: &NodeLabels,
+    train: &[usize],
+    test: &[usize],
+    c: f64,
+) -> (f64, f64) {
+    let d = train_emb.dim();
+    let n = labels.nodes.len();
+    let mut x = vec![0f32; n * d];
+    for (set, emb) in [(train, train_emb), (test, test_emb)] {
+        for &i in set {
+            if let Some(r) = emb.position(&labels.nodes[i]) {
+                emb.row_into(r, Side::Left, &mut x[i * d..(i + 1) * d]);
+            }
+        }
+    }
+    crate::factorize::normalize_rows(&mut x, d);
+    score_split(&x, d, labels, train, test, c)
+}
+
 /// A seeded permutation of 0..n (Fisher–Yates on the shuffle stream).
 pub(crate) fn permutation(n: usize, seed: u64, key: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
