@@ -63,6 +63,10 @@ pub struct Metadata {
     /// The order of the rows.
     #[serde(default)]
     pub row_order: RowOrder,
+    /// Singular values of the factorized matrix (what `plot --spectrum`
+    /// draws), when the run had them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub singular_values: Vec<f64>,
 }
 
 /// The order of an embedding's rows.
@@ -93,6 +97,7 @@ impl Metadata {
             format,
             stage_seconds: Vec::new(),
             row_order: RowOrder::Input,
+            singular_values: emb.singular_values().to_vec(),
         }
     }
 }

@@ -184,6 +184,17 @@ impl Batch {
         Ok(())
     }
 
+    /// Stage `bytes` (a picture, a report) at `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming `path`.
+    pub fn add_bytes(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let mut staged = Staged::create(path)?;
+        staged.writer().write_all(bytes).map_err(io_err(path))?;
+        self.staged.push(staged);
+        Ok(())
+    }
+
     /// Add a file staged by the caller.
     pub(crate) fn push(&mut self, staged: Staged) {
         self.staged.push(staged);

@@ -88,6 +88,10 @@ pub mod lsa; // documents: tf-idf → SVD, fold-in
 pub mod foldin; // tools: place nodes added after a fit (u = m·V·Σ^(p−1))
 pub mod align; // tools: orthogonal Procrustes alignment of two embeddings
 pub mod pca; // tools: PCA of a feature matrix (implicitly centred randomized SVD)
+#[cfg(feature = "plot")]
+pub mod layout; // tools: 2-D maps of an embedding (PCA, t-SNE)
+#[cfg(feature = "plot")]
+pub mod plot; // tools: pictures of maps and spectra (PNG, SVG)
 pub mod eval; // word similarity, analogy, document similarity and classification scores
 
 pub use config::EmbedConfig;

@@ -304,3 +304,38 @@ fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("no edge joins a new node"));
     assert!(!dir.path().join("x.txt").exists());
 }
+
+#[test]
+fn plot_draws_one_mark_per_node_and_the_spectrum() {
+    let dir = tmp();
+    let emb = dir.path().join("k.txt");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "--dim", "8", "-q"]);
+    assert!(r.status.success());
+    let svg = dir.path().join("k.svg");
+    let args = ["--labels", "graphs/karate/labels.tsv", "--perplexity", "5", "--width", "800", "--height", "600"];
+    let r = pmivec(&[&["plot", s(&emb), "-o", s(&svg)], &args[..]].concat());
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains(r#"width="800""#) && text.contains(r#"height="600""#));
+    assert_eq!(text.matches("<circle").count(), 34);
+    assert!(text.contains("0 (17)") && text.contains("1 (17)"), "legend with the two factions");
+    for (extra, name) in [(&[][..], "k.png"), (&["--spectrum"][..], "s.png"), (&["--method", "pca"][..], "p.png")] {
+        let png = dir.path().join(name);
+        let r = pmivec(&[&["plot", s(&emb), "-o", s(&png)], &args[..], extra].concat());
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let bytes = std::fs::read(&png).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, at bytes 16..24.
+        assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 800);
+        assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 600);
+    }
+    let r = pmivec(&["plot", s(&emb), "-o", s(&dir.path().join("k.jpg"))]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains(".png or .svg"));
+    // Too few rows for the default perplexity: a clear error and no file.
+    let out = dir.path().join("x.png");
+    let r = pmivec(&["plot", s(&emb), "-o", s(&out)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("lower the perplexity"));
+    assert!(!out.exists());
+}

@@ -7,6 +7,7 @@ mod embed;
 mod foldin;
 mod eval;
 mod info;
+mod plot;
 mod tools;
 mod tune;
 mod progress;
@@ -44,6 +45,8 @@ enum Command {
     FoldIn(foldin::FoldInArgs),
     /// Align one embedding onto another (orthogonal Procrustes over shared labels or given anchors).
     Align(tools::AlignArgs),
+    /// A picture of an embedding (t-SNE or PCA map coloured by label) or of its singular values.
+    Plot(plot::PlotArgs),
     /// PCA of a dense (npy, CSV) or sparse (`row col value`) feature matrix; prints explained variance.
     Pca(tools::PcaArgs),
 }
@@ -61,6 +64,7 @@ impl Command {
             | Command::Info(_)
             | Command::FoldIn(_)
             | Command::Align(_)
+            | Command::Plot(_)
             | Command::Pca(_) => None,
         }
     }
@@ -92,6 +96,7 @@ pub fn run() -> anyhow::Result<bool> {
         Command::FoldIn(args) => foldin::run(args).map(|_| true),
         Command::Align(args) => tools::run_align(args).map(|_| true),
         Command::Pca(args) => tools::run_pca(args).map(|_| true),
+        Command::Plot(args) => plot::run(args).map(|_| true),
         Command::Query(args) => query::run(args),
         Command::Eval(cmd) => eval::run(cmd, &sub("eval")).map(|_| true),
     }
