@@ -173,6 +173,41 @@ pub struct Lsa {
     term_vectors: Embeddings,
 }
 
+/// The weighted document × term matrix of `texts` (rows unit length), as
+/// LSA factorizes it; the PCA of documents starts here too.
+///
+/// # Errors
+/// [`Error::Empty`] if no term survives `text.min_count`.
+pub fn term_document_matrix(
+    texts: &[String],
+    config: &LsaConfig,
+    text: &TextConfig,
+) -> Result<(SparseMatrix, Vec<String>)> {
+    let (x, corpus, _) = tf_idf(texts, config, text, &mut Report::default())?;
+    Ok((x, corpus.vocab.words().to_vec()))
+}
+
+fn tf_idf(
+    texts: &[String],
+    config: &LsaConfig,
+    text: &TextConfig,
+    report: &mut Report,
+) -> Result<(SparseMatrix, Corpus, Vec<f32>)> {
+    let corpus = report.time("tokenize", || Corpus::from_lines(texts.iter().map(String::as_str), text))?;
+    let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
+    let (x, global) = report.time("tf-idf", || {
+        let (indptr, indices, tf) = term_frequencies(&corpus);
+        let global = global_weights(&indptr, &indices, &tf, n_terms, config.weighting);
+        let mut values: Vec<f32> =
+            indices.iter().zip(&tf).map(|(&t, &f)| local_weight(f, config) * global[t as usize]).collect();
+        for d in indptr.windows(2) {
+            normalize(&mut values[d[0]..d[1]]);
+        }
+        (SparseMatrix::from_csr((n_docs, n_terms), indptr, indices, values), global)
+    });
+    Ok((x, corpus, global))
+}
+
 impl Lsa {
     /// Fit on documents `ids`/`texts`.
     ///
@@ -189,23 +224,12 @@ impl Lsa {
     ) -> Result<(Lsa, Report)> {
         config.validate()?;
         let mut report = Report { estimator: "tf-idf".into(), ..Default::default() };
-        let corpus = report.time("tokenize", || Corpus::from_lines(texts.iter().map(String::as_str), text))?;
-        let (n_docs, n_terms) = (corpus.sentence_count(), corpus.vocab.len());
+        let (x, corpus, global) = tf_idf(texts, config, text, &mut report)?;
+        let (n_docs, n_terms) = x.shape();
         let k = config.factorize.dim;
         if k > n_docs.min(n_terms) {
             return Err(Error::RankTooLarge { requested: k, max: n_docs.min(n_terms) });
         }
-        let x = report.time("tf-idf", || {
-            let (indptr, indices, tf) = term_frequencies(&corpus);
-            let global = global_weights(&indptr, &indices, &tf, n_terms, config.weighting);
-            let mut values: Vec<f32> =
-                indices.iter().zip(&tf).map(|(&t, &f)| local_weight(f, config) * global[t as usize]).collect();
-            for d in indptr.windows(2) {
-                normalize(&mut values[d[0]..d[1]]);
-            }
-            (SparseMatrix::from_csr((n_docs, n_terms), indptr, indices, values), global)
-        });
-        let (x, global) = x;
         report.pmi_nonzeros = x.nnz() as u64;
         let svd_config = config.factorize.svd(n_docs);
         report.power_iters = svd_config.power_iters;

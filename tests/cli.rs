@@ -239,6 +239,20 @@ fn two_seeds_align_closely_and_pca_explains_variance() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stdout).lines().count() == 4);
     assert!(std::fs::read_to_string(&p).unwrap().starts_with("10312 3\n"));
+    // Documents: the PCA of their sparse tf-idf matrix, one row per document.
+    let docs = dir.path().join("docs.tsv");
+    let texts =
+        ["cats and dogs", "dogs chase cats", "stocks and bonds", "bonds and stocks fell", "cats purr", "stocks rose"];
+    let lines: Vec<String> = texts.iter().enumerate().map(|(i, t)| format!("d{i}\t{t}")).collect();
+    std::fs::write(&docs, lines.join("\n")).unwrap();
+    let r = pmivec(&["pca", s(&docs), "--docs", "--min-count", "1", "-o", s(&p), "--dim", "2"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let emb = pmivec::Embeddings::load(&p).unwrap();
+    assert_eq!(emb.labels(), ["d0", "d1", "d2", "d3", "d4", "d5"]);
+    // The first axis separates pets from markets.
+    let x = |l: &str| emb.vector(l, pmivec::Side::Left).unwrap()[0];
+    assert!(x("d0").signum() == x("d1").signum() && x("d2").signum() == x("d3").signum());
+    assert!(x("d0").signum() != x("d2").signum());
 }
 
 /// Faction by nearest centroid (cosine) of `known`'s labelled rows.

@@ -86,8 +86,14 @@ pub struct PcaArgs {
     #[arg(long, default_value_t = 2)]
     dim: usize,
     /// Read `row col value` triplets (a sparse matrix, never densified).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "docs")]
     sparse: bool,
+    /// Read documents as `pmivec docs` does and take the PCA of their tf-idf term–document matrix
+    /// (sparse; text options as for docs).
+    #[arg(long)]
+    docs: bool,
+    #[command(flatten)]
+    text: super::common::TextArgs,
     /// Power iterations of the randomized SVD.
     #[arg(long, default_value_t = 8)]
     power_iters: usize,
@@ -98,7 +104,14 @@ pub struct PcaArgs {
 
 pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
     check_outputs(&[&args.input], &[(&args.output, args.format.into())])?;
-    let (labels, features) = read_features(&args.input, args.sparse)?;
+    let (labels, features) = if args.docs {
+        let docs = pmivec::lsa::read_documents(&args.input, None)?;
+        let text = args.text.config(2, "english")?;
+        let (x, _) = pmivec::lsa::term_document_matrix(&docs.texts, &Default::default(), &text)?;
+        (docs.ids, Features::Sparse(x))
+    } else {
+        read_features(&args.input, args.sparse)?
+    };
     let config = SvdConfig { oversample: 10, power_iters: args.power_iters, seed: 0 };
     let p = pca(&features, args.dim, &config)?;
     let emb = Embeddings::from_matrix(labels, args.dim, p.transformed.clone());
