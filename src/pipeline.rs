@@ -15,7 +15,6 @@ use crate::progress::Progress;
 use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_blocked};
 use crate::sparse::SparseMatrix;
 use crate::walk::WalkKind;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -194,12 +193,7 @@ fn run(
         // For a model: V = (V·Σ^p)·Σ^(−p) and the raw left side, before
         // propagation changes it.
         let pieces = want_model.then(|| {
-            let k = emb.dim();
-            let p = config.factorize.eig_weight;
-            let inv: Vec<f32> =
-                emb.singular_values().iter().map(|&s| if s > 0.0 { s.powf(-p) as f32 } else { 0.0 }).collect();
-            let mut v = emb.matrix(crate::Side::Right);
-            v.par_chunks_mut(k).for_each(|r| r.iter_mut().zip(&inv).for_each(|(x, s)| *x *= s));
+            let v = crate::foldin::unweighted_right(&emb, config.factorize.eig_weight);
             (v, emb.matrix(crate::Side::Left))
         });
         if !config.keep_context {

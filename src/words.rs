@@ -6,6 +6,7 @@ use crate::config::FactorizeConfig;
 use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
+use crate::foldin::WordModel;
 use crate::params::check;
 use crate::pipeline::{Report, factorize_square, non_empty, with_threads};
 use crate::pmi::{PmiConfig, pmi};
@@ -92,6 +93,29 @@ impl WordConfig {
 /// # Errors
 /// [`Error::InvalidConfig`], or [`Error::RankTooLarge`] if `dim` exceeds the vocabulary.
 pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
+    run(corpus, config, progress).map(|(e, r, _)| (e, r))
+}
+
+/// [`embed_words`], and the [`WordModel`] that places words met later
+/// ([`WordModel::fold_in`]); `text` is the tokenization the corpus was read
+/// with, which new text must go through too.
+///
+/// # Errors
+/// As [`embed_words`].
+pub fn embed_words_with_model(
+    corpus: &Corpus,
+    config: &WordConfig,
+    text: &crate::text::TextConfig,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Report, WordModel)> {
+    let (emb, report, (log_context, log_shift)) = run(corpus, config, progress)?;
+    let model = WordModel::new(&emb, config, text.clone(), log_context, log_shift);
+    Ok((emb, report, model))
+}
+
+/// The embedding, the report, and the PMI's context logs α·log #(c) and
+/// shift log(Z/b) (what a fold-in row needs).
+fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report, (Vec<f64>, f64))> {
     config.validate()?;
     if config.factorize.dim > corpus.vocab.len() {
         return Err(Error::RankTooLarge { requested: config.factorize.dim, max: corpus.vocab.len() });
@@ -113,12 +137,16 @@ pub fn embed_words(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress
         report.kept_pairs = co.counts.nnz() as u64;
         let pmi_config = PmiConfig { neg: config.neg, cds: config.cds };
         let m = report.time("pmi", || pmi(&co, &pmi_config));
+        let smoothed: Vec<f64> =
+            co.col_totals.iter().map(|&c| if c > 0.0 { c.powf(config.cds) } else { 0.0 }).collect();
+        let log_shift = smoothed.iter().sum::<f64>().ln() - config.neg.ln();
+        let log_context = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { f64::INFINITY }).collect();
         drop(co);
         non_empty(&m)?;
         let symmetric = config.cds == 1.0;
         let labels = corpus.vocab.words().to_vec();
         let emb = factorize_square(labels, &m, symmetric, &config.factorize, &mut report, progress)?;
-        Ok((emb, report))
+        Ok((emb, report, (log_context, log_shift)))
     })?
 }
 

@@ -289,7 +289,7 @@ fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let r = pmivec(&["fold-in", s(&model), s(&n), "-o", s(&folded)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("6 new nodes"));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("6 new rows"));
     let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&refit), "--dim", "4", "-q"]);
     assert!(r.status.success());
     let labels: std::collections::HashMap<String, String> = std::fs::read_to_string("graphs/karate/labels.tsv")
@@ -352,4 +352,50 @@ fn plot_draws_one_mark_per_node_and_the_spectrum() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("lower the perplexity"));
     assert!(!out.exists());
+}
+
+#[test]
+fn words_fold_in_places_a_new_word_where_its_twin_is() {
+    let dir = tmp();
+    let base = [
+        "the cat sat on the mat",
+        "a dog sat on a rug",
+        "the cat chased a mouse",
+        "a dog chased the cat",
+        "stocks fell on the market",
+        "the market rose and stocks rose",
+        "bonds and stocks fell",
+        "a mouse ran from the cat",
+    ];
+    let lines: Vec<&str> = (0..6).flat_map(|_| base).collect();
+    let (corpus, renamed) = (dir.path().join("c.txt"), dir.path().join("r.txt"));
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    std::fs::write(&renamed, lines.join("\n").replace("cat", "kitty")).unwrap();
+    let (emb, model, new) = (dir.path().join("w.txt"), dir.path().join("w.model"), dir.path().join("n.txt"));
+    let r = pmivec(&[
+        "words",
+        s(&corpus),
+        "-o",
+        s(&emb),
+        "--dim",
+        "5",
+        "--min-count",
+        "2",
+        "--subsample",
+        "0",
+        "--save-model",
+        s(&model),
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = pmivec(&["fold-in", s(&model), s(&renamed), "-o", s(&new)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let (emb, new) = (pmivec::Embeddings::load(&emb).unwrap(), pmivec::Embeddings::load(&new).unwrap());
+    assert_eq!(new.labels(), ["kitty"]);
+    let (a, b) = (new.vector("kitty", pmivec::Side::Left).unwrap(), emb.vector("cat", pmivec::Side::Left).unwrap());
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4 * (1.0 + y.abs())), "{a:?} vs {b:?}");
+    // The original text has nothing new in it.
+    let r = pmivec(&["fold-in", s(&model), s(&corpus), "-o", s(&dir.path().join("x.txt"))]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no new word occurs"));
 }

@@ -1,22 +1,28 @@
-//! `pmivec fold-in MODEL NEW_EDGES -o OUT`: embed nodes added after a run
-//! saved with `embed --save-model`, without refitting.
+//! `pmivec fold-in MODEL NEW -o OUT`: embed nodes added after a run saved
+//! with `embed --save-model` (NEW: edges), or words met after `words
+//! --save-model` (NEW: text), without refitting.
 
 use super::common::{FormatArg, Outputs, check_outputs};
 use super::embed::GraphInput;
 use anyhow::Context;
 use clap::Args;
 use pmivec::Side;
-use pmivec::foldin::Model;
+use pmivec::foldin::Saved;
 use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Args)]
 pub struct FoldInArgs {
-    /// A model saved by `pmivec embed --save-model`.
+    /// A model saved by `pmivec embed --save-model` or `pmivec words --save-model`.
     model: PathBuf,
-    /// Edges between new nodes and the model's nodes (`source target [weight]`); edges among known or
-    /// among new nodes are skipped. Directed models (known from the model) use a new node's out-arcs.
+    /// Graph model: edges between new nodes and the model's nodes (`source target [weight]`); edges among
+    /// known or among new nodes are skipped, and directed models use a new node's out-arcs. Word model:
+    /// text (plain or gzip, a sentence per line) in which the new words occur.
     edges: PathBuf,
+    /// Word model: new words seen fewer times are dropped (before windows, as the model dropped rare
+    /// words) [default: the model's --min-count].
+    #[arg(long)]
+    min_count: Option<u64>,
     /// Output file for the new nodes' vectors (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
@@ -33,12 +39,22 @@ pub struct FoldInArgs {
 pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     check_outputs(&[&args.model, &args.edges], &[(&args.output, args.format.into())])?;
-    let model = Model::load(&args.model).context("reading the model")?;
-    args.input.directed = model.directed;
-    let edges = args.input.read(&args.edges, args.quiet)?;
-    let t = Instant::now();
-    let emb = model.fold_in_graph(&edges).map_err(|e| e.with_path(&args.edges))?;
-    let fold_secs = t.elapsed().as_secs_f64();
+    let (emb, known, fold_secs) = match Saved::load(&args.model).context("reading the model")? {
+        Saved::Graph(model) => {
+            args.input.directed = model.directed;
+            let edges = args.input.read(&args.edges, args.quiet)?;
+            let t = Instant::now();
+            let emb = model.fold_in_graph(&edges).map_err(|e| e.with_path(&args.edges))?;
+            (emb, format!("{} nodes", model.labels.len()), t.elapsed().as_secs_f64())
+        }
+        Saved::Words(model) => {
+            let lines = pmivec::text::read_lines(&args.edges)?;
+            let t = Instant::now();
+            let min_count = args.min_count.unwrap_or(model.text.min_count);
+            let emb = model.fold_in(&lines, min_count).map_err(|e| e.with_path(&args.edges))?;
+            (emb, format!("{} words", model.words.len()), t.elapsed().as_secs_f64())
+        }
+    };
     let mut outputs = Outputs::default();
     let recorded = serde_json::json!({"fold_in": {"model": args.model, "edges": args.edges}});
     outputs.add(
@@ -53,10 +69,9 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     outputs.commit()?;
     if !args.quiet {
         eprintln!(
-            "pmivec: wrote {}: {} new nodes folded into a model of {} nodes in {:.2}s · total {:.2}s",
+            "pmivec: wrote {}: {} new rows folded into a model of {known} in {:.2}s · total {:.2}s",
             args.output.display(),
             emb.len(),
-            model.labels.len(),
             fold_secs,
             start.elapsed().as_secs_f64()
         );

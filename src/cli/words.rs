@@ -1,13 +1,13 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, TextArgs, check_outputs, stage_line};
+use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, TextArgs, check_outputs_and, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::ArgMatches;
 use clap::{Args, ValueEnum};
 use pmivec::cooccur::Weighting;
 use pmivec::text::Corpus;
-use pmivec::words::{WordConfig, embed_words};
+use pmivec::words::{WordConfig, embed_words, embed_words_with_model};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,6 +41,9 @@ pub struct WordsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
+    /// Also save a model that `pmivec fold-in` uses to embed words met later, from new text.
+    #[arg(long)]
+    save_model: Option<PathBuf>,
     /// Window (words on either side, within a line).
     #[arg(long, default_value_t = WordConfig::default().window)]
     window: usize,
@@ -116,7 +119,8 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     }
     config.factorize = args.factorize.apply_given(config.factorize, m);
     config.validate()?;
-    check_outputs(&[&args.corpus], &[(&args.output, args.format.into())])?;
+    let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
+    check_outputs_and(&[&args.corpus], &[(&args.output, args.format.into())], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = match args.column {
@@ -132,12 +136,21 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     }
     .context("reading the corpus")?;
     let mut stages = vec![("read+tokenize".to_owned(), t.elapsed().as_secs_f64())];
-    let (emb, report) = embed_words(&corpus, &config, &bars)?;
+    let (emb, report, model) = if args.save_model.is_some() {
+        let (e, r, m) = embed_words_with_model(&corpus, &config, &text, &bars)?;
+        (e, r, Some(m))
+    } else {
+        let (e, r) = embed_words(&corpus, &config, &bars)?;
+        (e, r, None)
+    };
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
     let mut outputs = Outputs::default();
     let recorded = Recorded { words: config, text };
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &recorded, &args.corpus, &stages)?;
+    if let (Some(model), Some(path)) = (&model, &args.save_model) {
+        model.stage(outputs.batch(), path).context("writing the model")?;
+    }
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
     if !args.quiet {

@@ -21,7 +21,7 @@ pub enum Weighting {
 }
 
 impl Weighting {
-    fn weight(self, d: usize, window: usize) -> f32 {
+    pub(crate) fn weight(self, d: usize, window: usize) -> f32 {
         match self {
             Weighting::Uniform => 1.0,
             Weighting::Dynamic => (window - d + 1) as f32 / window as f32,
