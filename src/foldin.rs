@@ -135,23 +135,16 @@ impl Model {
     /// # Errors
     /// [`Error::Io`] naming the file.
     pub fn stage(&self, batch: &mut crate::io::Batch, path: &Path) -> Result<()> {
-        let err = |e: std::io::Error| Error::io(path.to_path_buf(), e);
-        let mut staged = crate::io::Staged::create(path)?;
-        let w = staged.writer();
-        let json = serde_json::to_vec(self).map_err(|e| err(e.into()))?;
-        w.write_all(MAGIC).map_err(err)?;
-        w.write_all(&(json.len() as u64).to_le_bytes()).map_err(err)?;
-        w.write_all(&json).map_err(err)?;
-        w.write_all(&(self.edges.len() as u64).to_le_bytes()).map_err(err)?;
-        for &(a, b, x) in &self.edges {
-            w.write_all(&a.to_le_bytes()).map_err(err)?;
-            w.write_all(&b.to_le_bytes()).map_err(err)?;
-            w.write_all(&x.to_le_bytes()).map_err(err)?;
-        }
-        write_f32s(w, &self.v).map_err(err)?;
-        write_f32s(w, self.map.as_deref().unwrap_or(&[])).map_err(err)?;
-        batch.push(staged);
-        Ok(())
+        stage_model(batch, path, MAGIC, self, |w| {
+            w.write_all(&(self.edges.len() as u64).to_le_bytes())?;
+            for &(a, b, x) in &self.edges {
+                w.write_all(&a.to_le_bytes())?;
+                w.write_all(&b.to_le_bytes())?;
+                w.write_all(&x.to_le_bytes())?;
+            }
+            write_f32s(w, &self.v)?;
+            write_f32s(w, self.map.as_deref().unwrap_or(&[]))
+        })
     }
 
     /// Read a model written by [`Model::save`].
@@ -170,11 +163,7 @@ impl Model {
     }
 
     fn load_from(bytes: &[u8], bad: impl Fn(&str) -> Error) -> Result<Model> {
-        let mut r = &bytes[8..];
-        let len = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
-        let json = r.get(..len).ok_or_else(|| bad("truncated"))?;
-        let mut model: Model = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-        r = &r[len..];
+        let (mut model, mut r): (Model, &[u8]) = read_settings(bytes, &bad)?;
         let m = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
         let edge_bytes = r.get(..m.checked_mul(12).ok_or_else(|| bad("corrupt"))?).ok_or_else(|| bad("truncated"))?;
         model.edges = edge_bytes
@@ -411,28 +400,17 @@ impl WordModel {
     /// # Errors
     /// [`Error::Io`] naming the file.
     pub fn stage(&self, batch: &mut crate::io::Batch, path: &Path) -> Result<()> {
-        let err = |e: std::io::Error| Error::io(path.to_path_buf(), e);
-        let mut staged = crate::io::Staged::create(path)?;
-        let w = staged.writer();
-        let json = serde_json::to_vec(self).map_err(|e| err(e.into()))?;
-        w.write_all(WORD_MAGIC).map_err(err)?;
-        w.write_all(&(json.len() as u64).to_le_bytes()).map_err(err)?;
-        w.write_all(&json).map_err(err)?;
-        w.write_all(&(self.log_context.len() as u64).to_le_bytes()).map_err(err)?;
-        for x in &self.log_context {
-            w.write_all(&x.to_le_bytes()).map_err(err)?;
-        }
-        write_f32s(w, &self.v).map_err(err)?;
-        batch.push(staged);
-        Ok(())
+        stage_model(batch, path, WORD_MAGIC, self, |w| {
+            w.write_all(&(self.log_context.len() as u64).to_le_bytes())?;
+            for x in &self.log_context {
+                w.write_all(&x.to_le_bytes())?;
+            }
+            write_f32s(w, &self.v)
+        })
     }
 
     fn load_from(bytes: &[u8], bad: impl Fn(&str) -> Error) -> Result<WordModel> {
-        let mut r = &bytes[8..];
-        let len = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
-        let json = r.get(..len).ok_or_else(|| bad("truncated"))?;
-        let mut model: WordModel = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-        r = &r[len..];
+        let (mut model, mut r): (WordModel, &[u8]) = read_settings(bytes, &bad)?;
         let n = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
         let raw = r.get(..n.checked_mul(8).ok_or_else(|| bad("corrupt"))?).ok_or_else(|| bad("truncated"))?;
         model.log_context = raw.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
@@ -661,7 +639,40 @@ fn context_logs(graph: &Graph, neg: f64, cds: f64) -> (Vec<f64>, f64) {
     (smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect(), shift)
 }
 
-fn write_f32s(w: &mut impl Write, v: &[f32]) -> std::io::Result<()> {
+/// Stage a model file: magic, the JSON settings (length-prefixed), then
+/// the arrays `arrays` writes.
+fn stage_model(
+    batch: &mut crate::io::Batch,
+    path: &Path,
+    magic: &[u8; 8],
+    settings: &impl Serialize,
+    arrays: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let err = |e: std::io::Error| Error::io(path.to_path_buf(), e);
+    let mut staged = crate::io::Staged::create(path)?;
+    let w = staged.writer();
+    let json = serde_json::to_vec(settings).map_err(|e| err(e.into()))?;
+    w.write_all(magic).map_err(err)?;
+    w.write_all(&(json.len() as u64).to_le_bytes()).map_err(err)?;
+    w.write_all(&json).map_err(err)?;
+    arrays(w).map_err(err)?;
+    batch.push(staged);
+    Ok(())
+}
+
+/// The JSON settings after the magic, and the bytes after them.
+fn read_settings<'a, T: serde::de::DeserializeOwned>(
+    bytes: &'a [u8],
+    bad: &impl Fn(&str) -> Error,
+) -> Result<(T, &'a [u8])> {
+    let mut r = &bytes[8..];
+    let len = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
+    let json = r.get(..len).ok_or_else(|| bad("truncated"))?;
+    let settings = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
+    Ok((settings, &r[len..]))
+}
+
+fn write_f32s(w: &mut (impl Write + ?Sized), v: &[f32]) -> std::io::Result<()> {
     w.write_all(&(v.len() as u64).to_le_bytes())?;
     for x in v {
         w.write_all(&x.to_le_bytes())?;
