@@ -134,7 +134,7 @@ const BLOCK: usize = 2048;
 /// YᵀX over row-major blocks with `l` and `m` columns, each block's product
 /// in `f32` (a GEMM on cache-resident rows) and the blocks summed in `f64`
 /// in order.
-fn cross(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
+pub(crate) fn cross(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
     let partials: Vec<Mat<f32>> = y
         .par_chunks(BLOCK * l)
         .zip(x.par_chunks(BLOCK * m))
@@ -201,7 +201,7 @@ fn times_small_in_place(mut y: Vec<f32>, l: usize, t: MatRef<'_, f64>) -> Vec<f3
 /// The Cholesky factor L (lower) of a symmetric positive definite matrix,
 /// or `None` when it is not safely positive definite (a pivot below 1e-10
 /// of the largest diagonal entry: the solve would amplify rounding).
-fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
+pub(crate) fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
     let n = g.nrows();
     let top = (0..n).map(|i| g[(i, i)]).fold(0.0, f64::max);
     let mut l = Mat::<f64>::zeros(n, n);
@@ -217,11 +217,6 @@ fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
         }
     }
     Some(l)
-}
-
-/// [`cholesky`] for other modules.
-pub(crate) fn cholesky_pub(g: &Mat<f64>) -> Option<Mat<f64>> {
-    cholesky(g)
 }
 
 /// (Lᵀ)⁻¹ for lower-triangular L: upper triangular, by back substitution.
@@ -494,11 +489,6 @@ pub(crate) fn small_eigh(m: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
 
 fn default<T: Default>() -> T {
     T::default()
-}
-
-/// YᵀX for row-major blocks (see `cross`), for other modules.
-pub(crate) fn cross_pub(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
-    cross(y, l, x, m)
 }
 
 /// XᵀX of a row-major f32 matrix (n × d), blocks summed in f64 in order.

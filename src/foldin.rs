@@ -83,7 +83,8 @@ impl Model {
     ) -> Result<Model> {
         let k = singular_values.len();
         let map = final_left.map(|f| least_squares_map(raw, f, k)).transpose()?;
-        let (log_context, log_shift) = context_logs(graph, config.neg, config.cds.unwrap_or(0.75));
+        let (log_context, log_shift) =
+            crate::pmi::transition_context_logs(graph, config.neg, config.cds.unwrap_or(0.75));
         let n = graph.node_count() as u32;
         let mut edges = Vec::with_capacity(graph.adjacency_len());
         for u in 0..n {
@@ -600,11 +601,11 @@ impl Accumulator {
 /// normal equations RᵀR·W = RᵀF.
 fn least_squares_map(raw: &[f32], target: &[f32], k: usize) -> Result<Vec<f32>> {
     let rtr = crate::factorize::gram(raw, k);
-    let rtf = crate::factorize::cross_pub(raw, k, target, k);
+    let rtf = crate::factorize::cross(raw, k, target, k);
     let ridge = (0..k).map(|i| rtr[(i, i)]).fold(0.0, f64::max) * 1e-9;
     let a = Mat::<f64>::from_fn(k, k, |i, j| rtr[(i, j)] + if i == j { ridge } else { 0.0 });
-    let l = crate::factorize::cholesky_pub(&a)
-        .ok_or_else(|| Error::Numerical("the raw vectors are rank-deficient".into()))?;
+    let l =
+        crate::factorize::cholesky(&a).ok_or_else(|| Error::Numerical("the raw vectors are rank-deficient".into()))?;
     // Solve L·Lᵀ·W = RᵀF column by column.
     let mut w = vec![0f32; k * k];
     for col in 0..k {
@@ -621,22 +622,6 @@ fn least_squares_map(raw: &[f32], target: &[f32], k: usize) -> Result<Vec<f32>> 
         }
     }
     Ok(w)
-}
-
-/// ProNE's context logs of the first-order matrix (see [`crate::pmi::transition_pmi`]).
-fn context_logs(graph: &Graph, neg: f64, cds: f64) -> (Vec<f64>, f64) {
-    let n = graph.node_count();
-    let deg = graph.degrees();
-    let mut col = vec![0f64; n];
-    for u in 0..n as u32 {
-        let w = graph.neighbor_weights(u);
-        for (k, &v) in graph.neighbors(u).iter().enumerate() {
-            col[v as usize] += w.map_or(1.0, |w| w[k] as f64) / deg[u as usize];
-        }
-    }
-    let smoothed: Vec<f64> = col.iter().map(|&c| if c > 0.0 { c.powf(cds) } else { 0.0 }).collect();
-    let shift = smoothed.iter().sum::<f64>().ln() - neg.ln();
-    (smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect(), shift)
 }
 
 /// Stage a model file: magic, the JSON settings (length-prefixed), then

@@ -65,15 +65,7 @@ pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Sparse
     let n = graph.node_count();
     let deg = graph.degrees();
     let weight = |u: u32, k: usize| graph.neighbor_weights(u).map_or(1.0, |w| w[k] as f64);
-    let mut col = vec![0f64; n];
-    for u in 0..n as u32 {
-        for (k, &v) in graph.neighbors(u).iter().enumerate() {
-            col[v as usize] += weight(u, k) / deg[u as usize];
-        }
-    }
-    let smoothed: Vec<f64> = col.iter().map(|&c| if c > 0.0 { c.powf(cds) } else { 0.0 }).collect();
-    let log_z_over_b = smoothed.iter().sum::<f64>().ln() - neg.ln();
-    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect();
+    let (log_ctx, log_z_over_b) = transition_context_logs(graph, neg, cds);
     let mut indptr = Vec::with_capacity(n + 1);
     indptr.push(0);
     let mut indices = Vec::with_capacity(graph.adjacency_len());
@@ -89,6 +81,24 @@ pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Sparse
         indptr.push(indices.len());
     }
     SparseMatrix::from_csr((n, n), indptr, indices, values)
+}
+
+/// log p_c·Z of [`transition_pmi`]'s smoothed context distribution (0 for a
+/// node that is no context) and log(Z/b): what the first-order PMI of a
+/// new row needs too (fold-in).
+pub(crate) fn transition_context_logs(graph: &crate::graph::Graph, neg: f64, cds: f64) -> (Vec<f64>, f64) {
+    let n = graph.node_count();
+    let deg = graph.degrees();
+    let mut col = vec![0f64; n];
+    for u in 0..n as u32 {
+        let w = graph.neighbor_weights(u);
+        for (k, &v) in graph.neighbors(u).iter().enumerate() {
+            col[v as usize] += w.map_or(1.0, |w| w[k] as f64) / deg[u as usize];
+        }
+    }
+    let smoothed: Vec<f64> = col.iter().map(|&c| if c > 0.0 { c.powf(cds) } else { 0.0 }).collect();
+    let log_z_over_b = smoothed.iter().sum::<f64>().ln() - neg.ln();
+    (smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect(), log_z_over_b)
 }
 
 #[cfg(test)]
