@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["Embedding", "Lsa", "embed_graph", "embed_words", "lsa", "load", "__version__"]
+__all__ = ["Embedding", "Lsa", "Pca", "align", "embed_graph", "embed_words", "fold_in", "lsa", "load", "pca",
+           "__version__"]
 __version__ = _core.__version__
 
 
@@ -147,14 +148,15 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 power_iters: Optional[int] = None, eig_weight: float = 0.5, memory_limit=None,
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
-                progress: bool = False) -> Embedding:
+                progress: bool = False, save_model=None) -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
     ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
     (m, 3) array or a list of tuples (a third column is a weight), a
     scipy.sparse adjacency matrix, or a networkx graph. ``propagation`` is
     "auto", "none" or a number of passes; ``side="both"`` also keeps the
-    context vectors as ``.right``.
+    context vectors as ``.right``. ``save_model``: a path where to keep what
+    :func:`fold_in` needs to place nodes added later.
     """
     path, src, dst, weights, directed, weighted = _edges(edges, directed, weighted)
     if steps_per_edge is not None:
@@ -174,7 +176,8 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     }
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
-        config=json.dumps(config), exact=exact, progress=progress)
+        config=json.dumps(config), exact=exact, progress=progress,
+        save_model=None if save_model is None else os.fspath(save_model))
     if side == "right":
         left = right
     elif side == "both":
@@ -205,11 +208,13 @@ def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "un
                 subsample: float = 1e-4, neg: float = 1.0, cds: float = 1.0, min_pair_count: float = 1.0,
                 eig_weight: float = 0.25, oversample: int = 20, power_iters: int = 3, min_count: int = 5,
                 max_vocab: int = 0, stopwords=None, min_length: int = 1, stem: bool = False,
-                drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False) -> Embedding:
+                drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False,
+                save_model=None) -> Embedding:
     """Word vectors (PPMI → SVD), with every option of ``pmivec words``.
 
     ``corpus``: a path (plain or gzip, one sentence per line) or an iterable
-    of strings or of token lists.
+    of strings or of token lists. ``save_model``: a path where to keep what
+    :func:`fold_in` needs to place words met later.
     """
     path, lines = _lines(corpus)
     words = {"window": window, "weighting": weighting, "subsample": subsample, "neg": neg, "cds": cds,
@@ -221,7 +226,8 @@ def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "un
     if english:
         text["stopwords"] = [w for w in text["stopwords"] if w != "\0english"] + _core_english()
     left, ids, right, report = _core.embed_words(path, lines, words=json.dumps(words), text=json.dumps(text),
-                                                 progress=progress)
+                                                 progress=progress,
+                                                 save_model=None if save_model is None else os.fspath(save_model))
     return Embedding(left, ids, right=right, report=json.loads(report), config={"words": words, "text": text})
 
 
@@ -272,3 +278,68 @@ class Lsa:
 def lsa(documents, ids=None, **options) -> Lsa:
     """Fit LSA on ``documents`` (see :class:`Lsa` for the options)."""
     return Lsa(**options).fit(documents, ids)
+
+
+def fold_in(model, new, *, weighted: Optional[bool] = None, min_count: Optional[int] = None,
+            delimiter: str = "auto") -> Embedding:
+    """Vectors of nodes or words that a saved model lacks, without refitting (``pmivec fold-in``).
+
+    ``model``: a path saved with ``save_model=`` (or the CLI's ``--save-model``).
+    For a graph model, ``new`` holds edges between new and known nodes, in any
+    form :func:`embed_graph` takes; for a word model, text: a path or an
+    iterable of strings or token lists (``min_count``: new words seen fewer
+    times are dropped; default, the model's).
+    """
+    model = os.fspath(model)
+    with open(model, "rb") as f:
+        kind = f.read(8)
+    if kind == b"PMIVECW1":
+        path, lines = _lines(new)
+        v, ids = _core.fold_in(model, path, lines=lines, min_count=min_count)
+    else:
+        path, src, dst, weights, _, _ = _edges(new, False, weighted)
+        v, ids = _core.fold_in(model, path, src, dst, weights, delimiter=delimiter)
+    return Embedding(v, ids)
+
+
+def align(target: Embedding, source: Embedding, anchors=None, *, center: bool = False,
+          scale: bool = False):
+    """Rotate ``source`` onto ``target`` (orthogonal Procrustes over shared ids or ``anchors``,
+    a list of (target id, source id) pairs), as ``pmivec align``. Returns (aligned source,
+    statistics: anchors, residual, nearest_is_partner, mean_cosine, scale)."""
+    pairs = None if anchors is None else [(str(a), str(b)) for a, b in anchors]
+    t = np.ascontiguousarray(target.vectors, dtype=np.float32)
+    s = np.ascontiguousarray(source.vectors, dtype=np.float32)
+    v, stats = _core.align(t, [str(i) for i in target.ids], s, [str(i) for i in source.ids], pairs,
+                           center=center, scale=scale)
+    return Embedding(v, list(source.ids)), json.loads(stats)
+
+
+class Pca:
+    """A fitted PCA, with scikit-learn's attribute names."""
+
+    def __init__(self, transformed, components, variance, ratio, mean):
+        self.transformed = transformed
+        self.components_ = components
+        self.explained_variance_ = np.asarray(variance)
+        self.explained_variance_ratio_ = np.asarray(ratio)
+        self.mean_ = np.asarray(mean)
+
+    def transform(self, x) -> np.ndarray:
+        """Project new rows (dense) onto the fitted axes."""
+        return (np.asarray(x, dtype=np.float64) - self.mean_) @ self.components_.T
+
+
+def pca(x, n_components: int = 2, *, power_iters: int = 8, seed: int = 0) -> Pca:
+    """PCA of a dense array or a scipy.sparse matrix (centred implicitly: never densified),
+    by randomized SVD, as ``pmivec pca``."""
+    if hasattr(x, "tocsr"):
+        m = x.tocsr()
+        m.sort_indices()
+        out = _core.pca(n_components, None, m.indptr.astype(np.uint64).tolist(),
+                        m.indices.astype(np.uint32).tolist(), m.data.astype(np.float32).tolist(), m.shape,
+                        power_iters=power_iters, seed=seed)
+    else:
+        dense = np.ascontiguousarray(x, dtype=np.float32)
+        out = _core.pca(n_components, dense, power_iters=power_iters, seed=seed)
+    return Pca(*out)

@@ -133,12 +133,53 @@ fn hand_back<'py>(
     Ok((matrix(py, left, n, d)?, labels, right, report))
 }
 
+/// A graph from an edge-list file (`path`) or from edge lists (`src`,
+/// `dst`, optional `weights`), through the CLI's reader in both cases, so
+/// labels, order and validation match exactly.
+fn read_graph(
+    path: Option<PathBuf>,
+    src: Option<Vec<String>>,
+    dst: Option<Vec<String>>,
+    weights: Option<Vec<f64>>,
+    format: &pmivec::EdgeListFormat,
+) -> pmivec::Result<pmivec::Graph> {
+    match (path, src, dst) {
+        (Some(p), None, None) => pmivec::Graph::from_edge_list_path(&p, format),
+        (None, Some(s), Some(d)) => {
+            let mut text = String::with_capacity(s.len() * 16);
+            for (i, (a, b)) in s.iter().zip(&d).enumerate() {
+                text.push_str(a);
+                text.push('\t');
+                text.push_str(b);
+                if let Some(w) = &weights {
+                    text.push('\t');
+                    text.push_str(&w[i].to_string());
+                }
+                text.push('\n');
+            }
+            let tab = format.clone().delimiter(pmivec::Delimiter::Tab).weighted(weights.is_some());
+            pmivec::Graph::from_edge_list_reader(text.as_bytes(), &tab, Some(std::path::Path::new("<edges>")))
+        }
+        _ => Err(pmivec::Error::InvalidConfig { param: "edges", reason: "give a path or edge lists".into() }),
+    }
+}
+
+fn parse_delimiter(d: &str) -> PyResult<pmivec::Delimiter> {
+    Ok(match d {
+        "auto" => pmivec::Delimiter::Auto,
+        "tab" => pmivec::Delimiter::Tab,
+        "comma" => pmivec::Delimiter::Comma,
+        "whitespace" => pmivec::Delimiter::Whitespace,
+        d => return Err(PyValueError::new_err(format!("delimiter `{d}`: use auto, tab, comma or whitespace"))),
+    })
+}
+
 /// Embed a graph given as an edge-list file (`path`) or as edge lists
 /// (`src`, `dst`, optional `weights`), with `config` the library's
 /// `EmbedConfig` as JSON. Returns (left vectors, labels, right vectors or
 /// None, report JSON).
 #[pyfunction]
-#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false))]
+#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false, save_model=None))]
 #[allow(clippy::too_many_arguments)]
 fn embed_graph<'py>(
     py: Python<'py>,
@@ -152,46 +193,29 @@ fn embed_graph<'py>(
     config: &str,
     exact: bool,
     progress: bool,
+    save_model: Option<PathBuf>,
 ) -> PyResult<Vectors<'py>> {
     let config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
-    let delimiter = match delimiter {
-        "auto" => pmivec::Delimiter::Auto,
-        "tab" => pmivec::Delimiter::Tab,
-        "comma" => pmivec::Delimiter::Comma,
-        "whitespace" => pmivec::Delimiter::Whitespace,
-        d => return Err(PyValueError::new_err(format!("delimiter `{d}`: use auto, tab, comma or whitespace"))),
-    };
+    let delimiter = parse_delimiter(delimiter)?;
     let format = pmivec::EdgeListFormat::default().delimiter(delimiter).weighted(weighted).directed(directed);
     let watch = Watch::new(progress);
     let with_right = config.keep_context;
+    if exact && save_model.is_some() {
+        return Err(PyValueError::new_err("save_model: fold-in needs a sampled run (not exact=True)"));
+    }
     let (emb, report) = run_interruptible(py, &watch, |w| {
-        let graph = match (path, src, dst) {
-            (Some(p), None, None) => pmivec::Graph::from_edge_list_path(&p, &format)?,
-            (None, Some(s), Some(d)) => {
-                // The lines an edge-list file would hold: the same reader,
-                // so labels, order and validation match the CLI's exactly.
-                let mut text = String::with_capacity(s.len() * 16);
-                for (i, (a, b)) in s.iter().zip(&d).enumerate() {
-                    text.push_str(a);
-                    text.push('\t');
-                    text.push_str(b);
-                    if let Some(w) = &weights {
-                        text.push('\t');
-                        text.push_str(&w[i].to_string());
-                    }
-                    text.push('\n');
-                }
-                let tab = format.clone().delimiter(pmivec::Delimiter::Tab).weighted(weights.is_some());
-                pmivec::Graph::from_edge_list_reader(text.as_bytes(), &tab, Some(std::path::Path::new("<edges>")))?
+        let graph = read_graph(path, src, dst, weights, &format)?;
+        if exact {
+            return pmivec::embed_exact(&graph, &config, w);
+        }
+        match &save_model {
+            None => pmivec::embed(&graph, &config, w),
+            Some(p) => {
+                let (emb, report, model) = pmivec::embed_with_model(&graph, &config, w)?;
+                model.save(p)?;
+                Ok((emb, report))
             }
-            _ => {
-                return Err(pmivec::Error::InvalidConfig {
-                    param: "edges",
-                    reason: "give a path or edge lists".into(),
-                });
-            }
-        };
-        if exact { pmivec::embed_exact(&graph, &config, w) } else { pmivec::embed(&graph, &config, w) }
+        }
     })?;
     hand_back(py, emb, &report, with_right)
 }
@@ -199,7 +223,7 @@ fn embed_graph<'py>(
 /// Word vectors from a corpus file or from lines; `words` and `text` are
 /// the library's `WordConfig` and `TextConfig` as JSON.
 #[pyfunction]
-#[pyo3(signature = (path=None, lines=None, *, words="{}", text="{}", progress=false))]
+#[pyo3(signature = (path=None, lines=None, *, words="{}", text="{}", progress=false, save_model=None))]
 fn embed_words<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
@@ -207,6 +231,7 @@ fn embed_words<'py>(
     words: &str,
     text: &str,
     progress: bool,
+    save_model: Option<PathBuf>,
 ) -> PyResult<Vectors<'py>> {
     let words: pmivec::words::WordConfig = serde_json::from_str(words).map_err(|e| config_err("word config", e))?;
     let text: pmivec::text::TextConfig = serde_json::from_str(text).map_err(|e| config_err("text config", e))?;
@@ -217,7 +242,14 @@ fn embed_words<'py>(
             (None, Some(l)) => pmivec::text::Corpus::from_lines(l.iter().map(String::as_str), &text)?,
             _ => return Err(pmivec::Error::InvalidConfig { param: "corpus", reason: "give a path or lines".into() }),
         };
-        pmivec::words::embed_words(&corpus, &words, w)
+        match &save_model {
+            None => pmivec::words::embed_words(&corpus, &words, w),
+            Some(p) => {
+                let (emb, report, model) = pmivec::words::embed_words_with_model(&corpus, &words, &text, w)?;
+                model.save(p)?;
+                Ok((emb, report))
+            }
+        }
     })?;
     hand_back(py, emb, &report, true)
 }
@@ -297,6 +329,132 @@ fn save(
     pmivec::io::save(&emb, pmivec::Side::Left, format, &path, &meta).map_err(to_py_err)
 }
 
+/// Fold new nodes (edges: `path` or `src`/`dst`/`weights`) or new words
+/// (text: `path` or `lines`) into a saved model: (vectors, labels).
+#[pyfunction]
+#[pyo3(signature = (model, path=None, src=None, dst=None, weights=None, lines=None, *, delimiter="auto", min_count=None))]
+#[allow(clippy::too_many_arguments)]
+fn fold_in<'py>(
+    py: Python<'py>,
+    model: PathBuf,
+    path: Option<PathBuf>,
+    src: Option<Vec<String>>,
+    dst: Option<Vec<String>>,
+    weights: Option<Vec<f64>>,
+    lines: Option<Vec<String>>,
+    delimiter: &str,
+    min_count: Option<u64>,
+) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>)> {
+    let delimiter = parse_delimiter(delimiter)?;
+    let emb = py
+        .detach(|| -> pmivec::Result<pmivec::Embeddings> {
+            match pmivec::foldin::Saved::load(&model)? {
+                pmivec::foldin::Saved::Graph(m) => {
+                    let format = pmivec::EdgeListFormat::default()
+                        .delimiter(delimiter)
+                        .weighted(weights.is_some())
+                        .directed(m.directed);
+                    m.fold_in_graph(&read_graph(path, src, dst, weights, &format)?)
+                }
+                pmivec::foldin::Saved::Words(m) => {
+                    let lines = match (path, lines) {
+                        (Some(p), None) => pmivec::text::read_lines(&p)?,
+                        (None, Some(l)) => l,
+                        _ => {
+                            return Err(pmivec::Error::InvalidConfig {
+                                param: "new",
+                                reason: "a word model folds in text: give a path or lines".into(),
+                            });
+                        }
+                    };
+                    m.fold_in(&lines, min_count.unwrap_or(m.text.min_count))
+                }
+            }
+        })
+        .map_err(to_py_err)?;
+    Ok((matrix(py, emb.matrix(pmivec::Side::Left), emb.len(), emb.dim())?, emb.labels().to_vec()))
+}
+
+/// Row-major copy of a 2-D float32 array.
+fn rows(a: &PyReadonlyArray2<'_, f32>) -> Vec<f32> {
+    a.as_slice().map(<[f32]>::to_vec).unwrap_or_else(|_| a.as_array().iter().copied().collect())
+}
+
+/// Orthogonal Procrustes of `source` onto `target`: (aligned source, stats JSON).
+#[pyfunction]
+#[pyo3(signature = (target, target_labels, source, source_labels, anchors=None, *, center=false, scale=false))]
+#[allow(clippy::too_many_arguments)]
+fn align<'py>(
+    py: Python<'py>,
+    target: PyReadonlyArray2<'_, f32>,
+    target_labels: Vec<String>,
+    source: PyReadonlyArray2<'_, f32>,
+    source_labels: Vec<String>,
+    anchors: Option<Vec<(String, String)>>,
+    center: bool,
+    scale: bool,
+) -> PyResult<(Bound<'py, PyArray2<f32>>, String)> {
+    let (td, sd) = (target.shape()[1], source.shape()[1]);
+    let t = pmivec::Embeddings::from_matrix(target_labels, td, rows(&target));
+    let s = pmivec::Embeddings::from_matrix(source_labels, sd, rows(&source));
+    let config = pmivec::align::AlignConfig { center, scale };
+    let (aligned, stats) = py.detach(|| pmivec::align::align(&t, &s, anchors.as_deref(), config)).map_err(to_py_err)?;
+    let stats = serde_json::to_string(&stats).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok((matrix(py, aligned.matrix(pmivec::Side::Left), aligned.len(), aligned.dim())?, stats))
+}
+
+type PcaResult<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<f32>>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// PCA of a dense (rows × features) array, or of a CSR matrix given as
+/// (indptr, indices, data, shape): (transformed, components, explained
+/// variance, ratio, mean).
+#[pyfunction]
+#[pyo3(signature = (k, dense=None, indptr=None, indices=None, data=None, shape=None, *, power_iters=8, seed=0))]
+#[allow(clippy::too_many_arguments)]
+fn pca<'py>(
+    py: Python<'py>,
+    k: usize,
+    dense: Option<PyReadonlyArray2<'_, f32>>,
+    indptr: Option<Vec<usize>>,
+    indices: Option<Vec<u32>>,
+    data: Option<Vec<f32>>,
+    shape: Option<(usize, usize)>,
+    power_iters: usize,
+    seed: u64,
+) -> PyResult<PcaResult<'py>> {
+    let features = match (dense, indptr, indices, data, shape) {
+        (Some(x), None, None, None, None) => {
+            let (r, c) = (x.shape()[0], x.shape()[1]);
+            pmivec::pca::Features::Dense { rows: r, cols: c, data: rows(&x) }
+        }
+        (None, Some(p), Some(i), Some(v), Some(sh)) => {
+            if p.len() != sh.0 + 1
+                || i.len() != v.len()
+                || p.last() != Some(&v.len())
+                || i.iter().any(|&c| c as usize >= sh.1)
+            {
+                return Err(PyValueError::new_err("pca: inconsistent CSR arrays"));
+            }
+            pmivec::pca::Features::Sparse(pmivec::sparse::SparseMatrix::from_csr(sh, p, i, v))
+        }
+        _ => return Err(PyValueError::new_err("pca: give a dense array or CSR arrays")),
+    };
+    let cols = match &features {
+        pmivec::pca::Features::Dense { cols, .. } => *cols,
+        pmivec::pca::Features::Sparse(m) => m.shape().1,
+    };
+    let config = pmivec::factorize::SvdConfig { oversample: 10, power_iters, seed };
+    let fitted = py.detach(|| pmivec::pca::pca(&features, k, &config)).map_err(to_py_err)?;
+    let n = fitted.transformed.len() / k;
+    Ok((
+        matrix(py, fitted.transformed, n, k)?,
+        matrix(py, fitted.components, k, cols)?,
+        fitted.explained_variance,
+        fitted.explained_variance_ratio,
+        fitted.mean,
+    ))
+}
+
 /// The built-in English stop-word list (the CLI's `--stopwords english`).
 #[pyfunction]
 fn english_stopwords() -> Vec<&'static str> {
@@ -310,6 +468,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(embed_words, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
+    m.add_function(wrap_pyfunction!(fold_in, m)?)?;
+    m.add_function(wrap_pyfunction!(align, m)?)?;
+    m.add_function(wrap_pyfunction!(pca, m)?)?;
     m.add_class::<Lsa>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -132,10 +132,65 @@ def test_words_and_lsa():
 
 
 def test_ctrl_c_interrupts_a_long_run():
-    # A budget that takes tens of seconds; SIGINT after half a second.
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    start = time.time()
-    with pytest.raises(KeyboardInterrupt):
-        pmivec.embed_graph(BLOGCATALOG, steps_per_edge=5000)
-    assert time.time() - start < 10
+    # Python leaves SIGINT ignored when it started with it ignored (a
+    # background job of a non-interactive shell): install the usual handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        # A budget that takes tens of seconds; SIGINT after half a second.
+        timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.time()
+        with pytest.raises(KeyboardInterrupt):
+            pmivec.embed_graph(BLOGCATALOG, steps_per_edge=5000)
+        assert time.time() - start < 10
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.skipif(not CLI.exists(), reason=f"the CLI is not built at {CLI} (cargo build --release)")
+def test_fold_in_of_nodes_matches_the_cli(tmp_path):
+    edges = karate_edges()
+    held = {4, 10, 16}
+    is_new = np.isin(edges, list(held)).any(axis=1)
+    known, new = tmp_path / "known.tsv", tmp_path / "new.tsv"
+    np.savetxt(known, edges[~is_new], fmt="%d", delimiter="\t")
+    np.savetxt(new, edges[is_new], fmt="%d", delimiter="\t")
+    model = tmp_path / "k.model"
+    pmivec.embed_graph(known, dim=4, save_model=model)
+    subprocess.run([str(CLI), "fold-in", str(model), str(new), "-o", str(tmp_path / "f.txt"), "-q"], check=True)
+    cli = pmivec.load(tmp_path / "f.txt")
+    for form in (new, edges[is_new]):
+        py = pmivec.fold_in(model, form)
+        assert sorted(py.ids) == ["10", "16", "4"]
+        assert py.ids == cli.ids
+        assert np.array_equal(py.vectors, cli.vectors)
+
+
+def test_fold_in_of_a_renamed_word_gives_back_its_vector(tmp_path):
+    lines = ["the cat sat on the mat", "a dog sat on a rug", "the cat chased a mouse", "a dog chased the cat",
+             "stocks fell on the market", "the market rose and stocks rose", "bonds and stocks fell",
+             "a mouse ran from the cat"] * 6
+    model = tmp_path / "w.model"
+    emb = pmivec.embed_words(lines, dim=5, min_count=2, subsample=0, save_model=model)
+    new = pmivec.fold_in(model, [l.replace("cat", "kitty") for l in lines])
+    assert new.ids == ["kitty"]
+    assert np.allclose(new["kitty"], emb["cat"], rtol=1e-4, atol=1e-4)
+
+
+def test_align_undoes_a_rotation_and_pca_matches_numpy():
+    emb = pmivec.embed_graph(KARATE, dim=8)
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    rotated = pmivec.Embedding((emb.vectors @ q).astype(np.float32), emb.ids)
+    aligned, stats = pmivec.align(emb, rotated)
+    assert stats["anchors"] == 34 and stats["residual"] < 1e-5
+    assert np.allclose(aligned.vectors, emb.vectors, atol=1e-5)
+    x = rng.standard_normal((60, 6)).astype(np.float32) @ np.diag([5, 3, 2, 1, 0.5, 0.1]).astype(np.float32) + 2
+    fitted = pmivec.pca(x, 3)
+    centred = x.astype(np.float64) - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    assert np.allclose(fitted.explained_variance_, s[:3] ** 2 / 59, rtol=1e-4)
+    assert np.allclose(np.abs(fitted.components_), np.abs(vt[:3]), atol=1e-4)
+    sparse = pytest.importorskip("scipy.sparse")
+    assert np.allclose(pmivec.pca(sparse.csr_matrix(x), 3).explained_variance_, fitted.explained_variance_,
+                       rtol=1e-4)
