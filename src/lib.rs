@@ -85,7 +85,7 @@ pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod pipeline; // graphs: all stages in one call
 pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in
-pub mod foldin; // tools: place nodes added after a fit (u = m·V·Σ^(p−1))
+pub mod foldin; // tools: place nodes and words added after a fit (u = m·V·Σ^(p−1))
 pub mod align; // tools: orthogonal Procrustes alignment of two embeddings
 pub mod pca; // tools: PCA of a feature matrix (implicitly centred randomized SVD)
 #[cfg(feature = "plot")]

@@ -1,14 +1,12 @@
-//! Fold-in: place nodes that arrive after a model was fitted without
-//! recomputing it. A new node's PMI row against the known contexts comes
-//! from its edges to known nodes — the first-order row exactly, or for a
-//! windows model the first step exactly and later steps from walks started
-//! at its neighbours, at the model's walk budget per edge — and is projected
-//! onto the right factors: u = m·V·Σ^(p−1), which reproduces U·Σ^p for the
-//! rows the model was fitted on. When the model's vectors were propagated,
-//! the least-squares linear map from the raw to the propagated vectors of
-//! the known nodes carries u there too (then rows are unit length, as
-//! propagation leaves them).
+//! New nodes. A new node's PMI row against the known contexts comes from
+//! its edges to known nodes — the first-order row exactly, or for a windows
+//! model the first step exactly and later steps from walks started at its
+//! neighbours, at a multiple of the model's walk budget per edge. When the
+//! model's vectors were propagated, the least-squares linear map from the
+//! raw to the propagated vectors of the known nodes carries u there too
+//! (then rows are unit length, as propagation leaves them).
 
+use super::{Saved, projection_scale, read_f32s, read_settings, read_u64, stage_model, write_f32s};
 use crate::config::{AUTO_STEPS_PER_EDGE, Budget, EmbedConfig, Estimator};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
@@ -18,10 +16,9 @@ use faer::Mat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"PMIVECM1";
+pub(super) const MAGIC: &[u8; 8] = b"PMIVECM1";
 
 /// What fold-in needs, saved by `embed --save-model`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -163,7 +160,7 @@ impl Model {
         }
     }
 
-    fn load_from(bytes: &[u8], bad: impl Fn(&str) -> Error) -> Result<Model> {
+    pub(super) fn load_from(bytes: &[u8], bad: impl Fn(&str) -> Error) -> Result<Model> {
         let (mut model, mut r): (Model, &[u8]) = read_settings(bytes, &bad)?;
         let m = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
         let edge_bytes = r.get(..m.checked_mul(12).ok_or_else(|| bad("corrupt"))?).ok_or_else(|| bad("truncated"))?;
@@ -332,235 +329,6 @@ impl Model {
     }
 }
 
-const WORD_MAGIC: &[u8; 8] = b"PMIVECW1";
-
-/// What placing new words needs, saved by `words --save-model`: the same
-/// projection as for nodes, u = m·V·Σ^(p−1), where m is a new word's PPMI
-/// row against the known words as contexts, counted in new text with the
-/// model's window, weighting and tokenization.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WordModel {
-    /// The vocabulary (rows of V).
-    pub words: Vec<String>,
-    /// Rank k.
-    pub dim: usize,
-    /// Window (each side).
-    pub window: usize,
-    /// Distance weighting.
-    pub weighting: crate::cooccur::Weighting,
-    /// Exponent p of U·Σ^p.
-    pub eig_weight: f64,
-    /// Singular values.
-    pub singular_values: Vec<f64>,
-    /// log(Z/b) of the model's PMI.
-    pub log_shift: f64,
-    /// The tokenization (lowercasing, stop words, stems) new text goes through.
-    pub text: crate::text::TextConfig,
-    /// α·log #(c) of each known word as a context (+∞: never a context).
-    #[serde(skip)]
-    pub log_context: Vec<f64>,
-    /// V (words × k), row-major.
-    #[serde(skip)]
-    pub v: Vec<f32>,
-}
-
-impl WordModel {
-    pub(crate) fn new(
-        emb: &Embeddings,
-        config: &crate::words::WordConfig,
-        text: crate::text::TextConfig,
-        log_context: Vec<f64>,
-        log_shift: f64,
-    ) -> WordModel {
-        WordModel {
-            words: emb.labels().to_vec(),
-            dim: emb.dim(),
-            window: config.window,
-            weighting: config.weighting,
-            eig_weight: config.factorize.eig_weight,
-            singular_values: emb.singular_values().to_vec(),
-            log_shift,
-            text,
-            log_context,
-            v: unweighted_right(emb, config.factorize.eig_weight),
-        }
-    }
-
-    /// Write the model (see [`Model::save`]).
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the file.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let mut batch = crate::io::Batch::new();
-        self.stage(&mut batch, path)?;
-        batch.commit()
-    }
-
-    /// Stage the model at `path` in `batch`.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the file.
-    pub fn stage(&self, batch: &mut crate::io::Batch, path: &Path) -> Result<()> {
-        stage_model(batch, path, WORD_MAGIC, self, |w| {
-            w.write_all(&(self.log_context.len() as u64).to_le_bytes())?;
-            for x in &self.log_context {
-                w.write_all(&x.to_le_bytes())?;
-            }
-            write_f32s(w, &self.v)
-        })
-    }
-
-    fn load_from(bytes: &[u8], bad: impl Fn(&str) -> Error) -> Result<WordModel> {
-        let (mut model, mut r): (WordModel, &[u8]) = read_settings(bytes, &bad)?;
-        let n = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
-        let raw = r.get(..n.checked_mul(8).ok_or_else(|| bad("corrupt"))?).ok_or_else(|| bad("truncated"))?;
-        model.log_context = raw.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
-        r = &r[n * 8..];
-        model.v = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
-        let words = model.words.len();
-        if model.v.len() != words * model.dim || model.log_context.len() != words || model.window == 0 {
-            return Err(bad("inconsistent sizes"));
-        }
-        Ok(model)
-    }
-
-    /// Embed the words of `lines` that are not in the model and occur at
-    /// least `min_count` times there, from their windows (within a line) over
-    /// the known words. Words the model dropped as rare are dropped here too
-    /// when they occur fewer than `min_count` times. Returns the new words'
-    /// vectors, most frequent first.
-    ///
-    /// # Errors
-    /// [`Error::Empty`] when no new word occurs `min_count` times next to a
-    /// known one.
-    pub fn fold_in(&self, lines: &[String], min_count: u64) -> Result<Embeddings> {
-        #[derive(Clone, Copy)]
-        enum Tok {
-            Known(u32),
-            New(u32),
-        }
-        let known: HashMap<&str, u32> = self.words.iter().enumerate().map(|(i, w)| (w.as_str(), i as u32)).collect();
-        let mut normalizer = crate::text::Normalizer::new(&self.text);
-        let mut new_ids: HashMap<String, u32> = HashMap::new();
-        let mut new_words: Vec<(String, u64)> = Vec::new();
-        let mut sentences: Vec<Vec<Tok>> = Vec::with_capacity(lines.len());
-        for line in lines {
-            let mut sentence = Vec::new();
-            normalizer.tokens(line, |w| {
-                sentence.push(match known.get(w) {
-                    Some(&k) => Tok::Known(k),
-                    None => {
-                        let id = *new_ids.entry(w.to_owned()).or_insert_with(|| {
-                            new_words.push((w.to_owned(), 0));
-                            new_words.len() as u32 - 1
-                        });
-                        new_words[id as usize].1 += 1;
-                        Tok::New(id)
-                    }
-                });
-            });
-            sentences.push(sentence);
-        }
-        // Rare new words go before windows are taken, as the model's rare words did.
-        let kept = |t: &Tok| match *t {
-            Tok::Known(_) => true,
-            Tok::New(i) => new_words[i as usize].1 >= min_count,
-        };
-        let mut rows: HashMap<u32, (f64, HashMap<u32, f64>)> = HashMap::new();
-        for sentence in &mut sentences {
-            sentence.retain(kept);
-            for (i, t) in sentence.iter().enumerate() {
-                let Tok::New(w) = *t else { continue };
-                let row = rows.entry(w).or_default();
-                let lo = i.saturating_sub(self.window);
-                let hi = (i + self.window).min(sentence.len() - 1);
-                for (j, c) in sentence.iter().enumerate().take(hi + 1).skip(lo) {
-                    if j == i {
-                        continue;
-                    }
-                    let weight = self.weighting.weight(i.abs_diff(j), self.window) as f64;
-                    row.0 += weight;
-                    if let Tok::Known(c) = *c {
-                        *row.1.entry(c).or_default() += weight;
-                    }
-                }
-            }
-        }
-        let mut order: Vec<u32> = rows.iter().filter(|(_, r)| !r.1.is_empty()).map(|(&w, _)| w).collect();
-        if order.is_empty() {
-            return Err(Error::Empty {
-                path: None,
-                what: format!("no new word occurs at least {min_count} times within a window of a known word"),
-            });
-        }
-        order.sort_by(|a, b| {
-            new_words[*b as usize]
-                .1
-                .cmp(&new_words[*a as usize].1)
-                .then(new_words[*a as usize].0.cmp(&new_words[*b as usize].0))
-        });
-        let k = self.dim;
-        let scale = projection_scale(&self.singular_values, self.eig_weight);
-        let mut data = Vec::with_capacity(order.len() * k);
-        for &w in &order {
-            let (total, counts) = &rows[&w];
-            let mut u = vec![0f32; k];
-            for (&c, &n) in counts {
-                // log(#wc·Z / (b·#w·#c^α)), positive part.
-                let m = n.ln() - total.ln() + self.log_shift - self.log_context[c as usize];
-                if m > 0.0 {
-                    let vc = &self.v[c as usize * k..(c as usize + 1) * k];
-                    for ((o, v), s) in u.iter_mut().zip(vc).zip(&scale) {
-                        *o += m as f32 * v * s;
-                    }
-                }
-            }
-            data.extend(u);
-        }
-        let labels = order.iter().map(|&w| new_words[w as usize].0.clone()).collect();
-        Ok(Embeddings::from_matrix(labels, k, data))
-    }
-}
-
-/// A saved model of either kind.
-#[derive(Clone, Debug)]
-pub enum Saved {
-    /// From `embed --save-model`.
-    Graph(Box<Model>),
-    /// From `words --save-model`.
-    Words(Box<WordModel>),
-}
-
-impl Saved {
-    /// Read a model written by [`Model::save`] or [`WordModel::save`].
-    ///
-    /// # Errors
-    /// [`Error::Io`], or [`Error::Parse`] for a file that is not a model.
-    pub fn load(path: &Path) -> Result<Saved> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-        let bad = |m: &str| Error::Parse { path: Some(path.into()), line: 1, message: m.into() };
-        match bytes.get(..8) {
-            Some(m) if m == MAGIC => Model::load_from(&bytes, bad).map(|m| Saved::Graph(Box::new(m))),
-            Some(m) if m == WORD_MAGIC => WordModel::load_from(&bytes, bad).map(|m| Saved::Words(Box::new(m))),
-            _ => Err(bad("not a pmivec model (made by embed or words with --save-model)")),
-        }
-    }
-}
-
-/// Σ^(p−1) as f32 (0 for a zero singular value).
-fn projection_scale(singular_values: &[f64], p: f64) -> Vec<f32> {
-    singular_values.iter().map(|&s| if s > 0.0 { s.powf(p - 1.0) as f32 } else { 0.0 }).collect()
-}
-
-/// V = (V·Σ^p)·Σ^(−p), row-major.
-pub(crate) fn unweighted_right(emb: &Embeddings, p: f64) -> Vec<f32> {
-    let k = emb.dim();
-    let inv: Vec<f32> = emb.singular_values().iter().map(|&s| if s > 0.0 { s.powf(-p) as f32 } else { 0.0 }).collect();
-    let mut v = emb.matrix(crate::Side::Right);
-    v.par_chunks_mut(k).for_each(|r| r.iter_mut().zip(&inv).for_each(|(x, s)| *x *= s));
-    v
-}
-
 /// Walk budget of a fold-in row, as a multiple of the model's per edge
 /// (measured on BlogCatalog: ×1 left the folded-in nodes 0.05 Micro-F1
 /// below a refit, ×16 within 0.011).
@@ -624,66 +392,11 @@ fn least_squares_map(raw: &[f32], target: &[f32], k: usize) -> Result<Vec<f32>> 
     Ok(w)
 }
 
-/// Stage a model file: magic, the JSON settings (length-prefixed), then
-/// the arrays `arrays` writes.
-fn stage_model(
-    batch: &mut crate::io::Batch,
-    path: &Path,
-    magic: &[u8; 8],
-    settings: &impl Serialize,
-    arrays: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let err = |e: std::io::Error| Error::io(path.to_path_buf(), e);
-    let mut staged = crate::io::Staged::create(path)?;
-    let w = staged.writer();
-    let json = serde_json::to_vec(settings).map_err(|e| err(e.into()))?;
-    w.write_all(magic).map_err(err)?;
-    w.write_all(&(json.len() as u64).to_le_bytes()).map_err(err)?;
-    w.write_all(&json).map_err(err)?;
-    arrays(w).map_err(err)?;
-    batch.push(staged);
-    Ok(())
-}
-
-/// The JSON settings after the magic, and the bytes after them.
-fn read_settings<'a, T: serde::de::DeserializeOwned>(
-    bytes: &'a [u8],
-    bad: &impl Fn(&str) -> Error,
-) -> Result<(T, &'a [u8])> {
-    let mut r = &bytes[8..];
-    let len = read_u64(&mut r).ok_or_else(|| bad("truncated"))? as usize;
-    let json = r.get(..len).ok_or_else(|| bad("truncated"))?;
-    let settings = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-    Ok((settings, &r[len..]))
-}
-
-fn write_f32s(w: &mut (impl Write + ?Sized), v: &[f32]) -> std::io::Result<()> {
-    w.write_all(&(v.len() as u64).to_le_bytes())?;
-    for x in v {
-        w.write_all(&x.to_le_bytes())?;
-    }
-    Ok(())
-}
-
-fn read_u64(r: &mut &[u8]) -> Option<u64> {
-    let (head, rest) = r.split_at_checked(8)?;
-    *r = rest;
-    Some(u64::from_le_bytes(head.try_into().ok()?))
-}
-
-fn read_f32s(r: &mut &[u8]) -> Option<Vec<f32>> {
-    let n = read_u64(r)? as usize;
-    let (head, rest) = r.split_at_checked(n.checked_mul(4)?)?;
-    *r = rest;
-    Some(head.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::embeddings::Side;
     use crate::progress::NoProgress;
-
     fn karate() -> Graph {
         Graph::from_edge_list_path("graphs/karate/edges.tsv", &Default::default()).unwrap()
     }
@@ -727,49 +440,5 @@ mod tests {
         assert!(Model::load(&dir.path().join("missing")).is_err());
         std::fs::write(&path, b"not a model").unwrap();
         assert!(Model::load(&path).unwrap_err().to_string().contains("not a pmivec model"));
-    }
-
-    /// A corpus without any word next to itself, so a renamed copy of a word
-    /// sees exactly that word's contexts.
-    fn corpus_lines() -> Vec<String> {
-        let base = [
-            "the cat sat on the mat",
-            "a dog sat on a rug",
-            "the cat chased a mouse",
-            "a dog chased the cat",
-            "stocks fell on the market",
-            "the market rose and stocks rose",
-            "bonds and stocks fell",
-            "a mouse ran from the cat",
-        ];
-        (0..6).flat_map(|_| base.iter().map(|s| s.to_string())).collect()
-    }
-
-    #[test]
-    fn a_renamed_word_folds_in_onto_the_original() {
-        use crate::text::{Corpus, TextConfig};
-        use crate::words::{WordConfig, embed_words_with_model};
-        let lines = corpus_lines();
-        let text = TextConfig::default().min_count(2);
-        let corpus = Corpus::from_lines(lines.iter().map(String::as_str), &text).unwrap();
-        for cds in [1.0, 0.75] {
-            let cfg = WordConfig::default().dim(5).subsample(0.0).cds(cds);
-            let (emb, _, model) = embed_words_with_model(&corpus, &cfg, &text, &NoProgress).unwrap();
-            // "kitty" stands where "cat" stood: the same contexts, counted the same way.
-            let renamed: Vec<String> = lines.iter().map(|l| l.replace("cat", "kitty")).collect();
-            let dir = tempfile::tempdir().unwrap();
-            model.save(&dir.path().join("w.model")).unwrap();
-            let Saved::Words(loaded) = Saved::load(&dir.path().join("w.model")).unwrap() else {
-                panic!("a word model")
-            };
-            let new = loaded.fold_in(&renamed, 2).unwrap();
-            assert_eq!(new.labels(), &["kitty"]);
-            let (a, b) = (new.vector("kitty", Side::Left).unwrap(), emb.vector("cat", Side::Left).unwrap());
-            for (x, y) in a.iter().zip(&b) {
-                assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "cds {cds}: {a:?} vs {b:?}");
-            }
-            assert!(model.fold_in(&lines, 2).is_err(), "nothing new");
-            assert!(Model::load(&dir.path().join("w.model")).unwrap_err().to_string().contains("word model"));
-        }
     }
 }
