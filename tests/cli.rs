@@ -390,6 +390,10 @@ fn words_fold_in_places_a_new_word_where_its_twin_is() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let r = pmivec(&["fold-in", s(&model), s(&renamed), "-o", s(&new)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // Another process (other hash seeds) writes the same bytes.
+    let again = dir.path().join("n2.txt");
+    assert!(pmivec(&["fold-in", s(&model), s(&renamed), "-o", s(&again)]).status.success());
+    assert_eq!(std::fs::read(&new).unwrap(), std::fs::read(&again).unwrap());
     let (emb, new) = (pmivec::Embeddings::load(&emb).unwrap(), pmivec::Embeddings::load(&new).unwrap());
     assert_eq!(new.labels(), ["kitty"]);
     let (a, b) = (new.vector("kitty", pmivec::Side::Left).unwrap(), emb.vector("cat", pmivec::Side::Left).unwrap());

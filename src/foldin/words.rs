@@ -109,16 +109,53 @@ impl WordModel {
     /// [`Error::Empty`] when no new word occurs `min_count` times next to a
     /// known one.
     pub fn fold_in(&self, lines: &[String], min_count: u64) -> Result<Embeddings> {
-        #[derive(Clone, Copy)]
-        enum Tok {
-            Known(u32),
-            New(u32),
+        let (sentences, new_words) = self.tokenize(lines);
+        let rows = self.count_windows(sentences, &new_words, min_count);
+        let mut order: Vec<u32> = rows.iter().filter(|(_, r)| !r.1.is_empty()).map(|(&w, _)| w).collect();
+        if order.is_empty() {
+            return Err(Error::Empty {
+                path: None,
+                what: format!("no new word occurs at least {min_count} times within a window of a known word"),
+            });
         }
+        // Most frequent first, ties by the word.
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&new_words[a as usize], &new_words[b as usize]);
+            b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+        });
+        let k = self.dim;
+        let scale = projection_scale(&self.singular_values, self.eig_weight);
+        let mut data = Vec::with_capacity(order.len() * k);
+        for &w in &order {
+            let (total, counts) = &rows[&w];
+            // Contexts in id order: the sum does not depend on hashing.
+            let mut counts: Vec<(u32, f64)> = counts.iter().map(|(&c, &n)| (c, n)).collect();
+            counts.sort_unstable_by_key(|e| e.0);
+            let mut u = vec![0f32; k];
+            for (c, n) in counts {
+                // log(#wc·Z / (b·#w·#c^α)), positive part.
+                let m = n.ln() - total.ln() + self.log_shift - self.log_context[c as usize];
+                if m > 0.0 {
+                    let vc = &self.v[c as usize * k..(c as usize + 1) * k];
+                    for ((o, v), s) in u.iter_mut().zip(vc).zip(&scale) {
+                        *o += m as f32 * v * s;
+                    }
+                }
+            }
+            data.extend(u);
+        }
+        let labels = order.iter().map(|&w| new_words[w as usize].0.clone()).collect();
+        Ok(Embeddings::from_matrix(labels, k, data))
+    }
+
+    /// The lines as sentences of known and new words (in the model's
+    /// tokenization), and each new word with its count.
+    fn tokenize(&self, lines: &[String]) -> (Vec<Vec<Tok>>, Vec<(String, u64)>) {
         let known: HashMap<&str, u32> = self.words.iter().enumerate().map(|(i, w)| (w.as_str(), i as u32)).collect();
         let mut normalizer = crate::text::Normalizer::new(&self.text);
         let mut new_ids: HashMap<String, u32> = HashMap::new();
         let mut new_words: Vec<(String, u64)> = Vec::new();
-        let mut sentences: Vec<Vec<Tok>> = Vec::with_capacity(lines.len());
+        let mut sentences = Vec::with_capacity(lines.len());
         for line in lines {
             let mut sentence = Vec::new();
             normalizer.tokens(line, |w| {
@@ -136,13 +173,24 @@ impl WordModel {
             });
             sentences.push(sentence);
         }
-        // Rare new words go before windows are taken, as the model's rare words did.
+        (sentences, new_words)
+    }
+
+    /// Each kept new word's window weight in all (#w) and per known context
+    /// (#wc). Rare new words go before windows are taken, as the model's rare
+    /// words did.
+    fn count_windows(
+        &self,
+        sentences: Vec<Vec<Tok>>,
+        new_words: &[(String, u64)],
+        min_count: u64,
+    ) -> HashMap<u32, Row> {
         let kept = |t: &Tok| match *t {
             Tok::Known(_) => true,
             Tok::New(i) => new_words[i as usize].1 >= min_count,
         };
-        let mut rows: HashMap<u32, (f64, HashMap<u32, f64>)> = HashMap::new();
-        for sentence in &mut sentences {
+        let mut rows: HashMap<u32, Row> = HashMap::new();
+        for mut sentence in sentences {
             sentence.retain(kept);
             for (i, t) in sentence.iter().enumerate() {
                 let Tok::New(w) = *t else { continue };
@@ -161,41 +209,19 @@ impl WordModel {
                 }
             }
         }
-        let mut order: Vec<u32> = rows.iter().filter(|(_, r)| !r.1.is_empty()).map(|(&w, _)| w).collect();
-        if order.is_empty() {
-            return Err(Error::Empty {
-                path: None,
-                what: format!("no new word occurs at least {min_count} times within a window of a known word"),
-            });
-        }
-        order.sort_by(|a, b| {
-            new_words[*b as usize]
-                .1
-                .cmp(&new_words[*a as usize].1)
-                .then(new_words[*a as usize].0.cmp(&new_words[*b as usize].0))
-        });
-        let k = self.dim;
-        let scale = projection_scale(&self.singular_values, self.eig_weight);
-        let mut data = Vec::with_capacity(order.len() * k);
-        for &w in &order {
-            let (total, counts) = &rows[&w];
-            let mut u = vec![0f32; k];
-            for (&c, &n) in counts {
-                // log(#wc·Z / (b·#w·#c^α)), positive part.
-                let m = n.ln() - total.ln() + self.log_shift - self.log_context[c as usize];
-                if m > 0.0 {
-                    let vc = &self.v[c as usize * k..(c as usize + 1) * k];
-                    for ((o, v), s) in u.iter_mut().zip(vc).zip(&scale) {
-                        *o += m as f32 * v * s;
-                    }
-                }
-            }
-            data.extend(u);
-        }
-        let labels = order.iter().map(|&w| new_words[w as usize].0.clone()).collect();
-        Ok(Embeddings::from_matrix(labels, k, data))
+        rows
     }
 }
+
+/// A token of new text: a word of the model, or a new one (its index).
+#[derive(Clone, Copy)]
+enum Tok {
+    Known(u32),
+    New(u32),
+}
+
+/// A new word's window weight in all, and per known context.
+type Row = (f64, HashMap<u32, f64>);
 
 #[cfg(test)]
 mod tests {
