@@ -128,10 +128,35 @@ pub struct AnalogyScore {
 /// 3CosAdd and 3CosMul, answers searched among the first `restrict` rows
 /// (the most frequent words; 0 = all), questions lowercased, a, b, c excluded.
 pub fn analogy(index: &Index, path: &Path, restrict: usize) -> Result<AnalogyScore> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
     let limit = if restrict == 0 { index.len() } else { restrict.min(index.len()) };
+    let (mut sections, questions) = read_analogies(index, path, limit)?;
+    let results = answer_analogies(index, limit, &questions);
+    for ((s, _), (add, mul)) in questions.iter().zip(&results) {
+        let sec = &mut sections[*s];
+        sec.covered += 1;
+        sec.add_correct += *add as usize;
+        sec.mul_correct += *mul as usize;
+    }
+    let covered = questions.len();
+    let frac = |k: usize| if covered == 0 { 0.0 } else { k as f64 / covered as f64 };
+    Ok(AnalogyScore {
+        add_accuracy: frac(results.iter().filter(|r| r.0).count()),
+        mul_accuracy: frac(results.iter().filter(|r| r.1).count()),
+        covered,
+        total: sections.iter().map(|s| s.total).sum(),
+        sections,
+    })
+}
+
+/// An analogy question: its section and the ids of a : b :: c : d.
+type Question = (usize, [usize; 4]);
+
+/// The sections of an analogy file (counts zero but `total`) and its
+/// questions whose four words are among the first `limit` rows.
+fn read_analogies(index: &Index, path: &Path, limit: usize) -> Result<(Vec<SectionScore>, Vec<Question>)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
     let mut sections: Vec<SectionScore> = Vec::new();
-    let mut questions: Vec<(usize, [usize; 4])> = Vec::new();
+    let mut questions = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if let Some(name) = line.strip_prefix(':') {
             sections.push(SectionScore {
@@ -161,7 +186,13 @@ pub fn analogy(index: &Index, path: &Path, restrict: usize) -> Result<AnalogySco
             questions.push((s, [ids[0], ids[1], ids[2], ids[3]]));
         }
     }
-    // Cosines of every vocabulary row with a, b, c: one GEMM per batch.
+    Ok((sections, questions))
+}
+
+/// Whether 3CosAdd and 3CosMul answer each question right, over the first
+/// `limit` rows: the cosines of every row with a, b, c come from one GEMM
+/// per batch of questions.
+fn answer_analogies(index: &Index, limit: usize, questions: &[Question]) -> Vec<(bool, bool)> {
     let d = index.dim();
     let vocab = faer::Mat::<f32>::from_fn(limit, d, |i, j| index.row(i)[j]);
     let mut results: Vec<(bool, bool)> = Vec::with_capacity(questions.len());
@@ -201,21 +232,7 @@ pub fn analogy(index: &Index, path: &Path, restrict: usize) -> Result<AnalogySco
             .collect();
         results.extend(answers);
     }
-    for ((s, _), (add, mul)) in questions.iter().zip(&results) {
-        let sec = &mut sections[*s];
-        sec.covered += 1;
-        sec.add_correct += *add as usize;
-        sec.mul_correct += *mul as usize;
-    }
-    let covered = questions.len();
-    let frac = |k: usize| if covered == 0 { 0.0 } else { k as f64 / covered as f64 };
-    Ok(AnalogyScore {
-        add_accuracy: frac(results.iter().filter(|r| r.0).count()),
-        mul_accuracy: frac(results.iter().filter(|r| r.1).count()),
-        covered,
-        total: sections.iter().map(|s| s.total).sum(),
-        sections,
-    })
+    results
 }
 
 /// Multinomial logistic regression (softmax, L2 penalty ½‖W‖²/(C·n) on the
