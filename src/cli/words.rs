@@ -85,8 +85,9 @@ struct Recorded {
     text: pmivec::text::TextConfig,
 }
 
-pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
-    let start = Instant::now();
+/// The word and text configs: the config file's (or the defaults), then
+/// the flags given on the command line.
+fn configs(args: &WordsArgs, m: &ArgMatches) -> anyhow::Result<Recorded> {
     let Recorded { words: mut config, text } = match &args.config {
         Some(path) => {
             let file: Recorded = super::config::load(path)?;
@@ -119,6 +120,12 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     }
     config.factorize = args.factorize.apply_given(config.factorize, m);
     config.validate()?;
+    Ok(Recorded { words: config, text })
+}
+
+pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let Recorded { words: config, text } = configs(&args, m)?;
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
     check_outputs_and(&[&args.corpus], &[(&args.output, args.format.into())], &model_path)?;
     let bars = Bars::new(args.quiet);
