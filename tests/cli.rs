@@ -343,6 +343,17 @@ fn plot_draws_one_mark_per_node_and_the_spectrum() {
         assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 800);
         assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 600);
     }
+    // A sample of a larger embedding takes labelled rows first.
+    let some = dir.path().join("some.tsv");
+    let lines: Vec<String> = (0..12).map(|i| format!("{}\t{}", i * 2, i % 2)).collect();
+    std::fs::write(&some, lines.join("\n")).unwrap();
+    let sampled = dir.path().join("sampled.svg");
+    let r =
+        pmivec(&["plot", s(&emb), "-o", s(&sampled), "--labels", s(&some), "--max-points", "10", "--method", "pca"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(&sampled).unwrap();
+    assert_eq!(text.matches("<circle").count(), 10);
+    assert!(!text.contains("unlabelled") && !text.contains("other or none"), "only labelled rows were sampled");
     let r = pmivec(&["plot", s(&emb), "-o", s(&dir.path().join("k.jpg"))]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".png or .svg"));

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use pmivec::layout::{LayoutConfig, Method, layout};
 use pmivec::plot::{Groups, ImageFormat, MapPicture};
 use pmivec::{Embeddings, Side};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -117,12 +118,16 @@ fn spectrum_values(emb: &Embeddings) -> anyhow::Result<(Vec<f64>, &'static str)>
 }
 
 fn draw_map(args: &PlotArgs, emb: &Embeddings, name: &str, format: ImageFormat) -> anyhow::Result<(Vec<u8>, String)> {
-    // A seeded sample of a large embedding.
+    let labels = args.labels.as_deref().map(read_labels).transpose()?;
+    // A seeded sample of a large embedding, labelled rows first: a map
+    // coloured by label shows as many labelled points as it can.
     let n = emb.len();
     let emb = if n > args.max_points {
-        let mut keys: Vec<(u64, usize)> = (0..n).map(|i| (pmivec::seed::mix(args.seed, i as u64), i)).collect();
+        let unlabelled = |i: usize| labels.as_ref().is_some_and(|l| !l.contains_key(emb.labels()[i].as_str()));
+        let mut keys: Vec<(bool, u64, usize)> =
+            (0..n).map(|i| (unlabelled(i), pmivec::seed::mix(args.seed, i as u64), i)).collect();
         keys.select_nth_unstable(args.max_points - 1);
-        let mut rows: Vec<usize> = keys[..args.max_points].iter().map(|k| k.1).collect();
+        let mut rows: Vec<usize> = keys[..args.max_points].iter().map(|k| k.2).collect();
         rows.sort_unstable();
         let (d, all) = (emb.dim(), emb.matrix(Side::Left));
         let labels = rows.iter().map(|&i| emb.labels()[i].clone()).collect();
@@ -140,9 +145,16 @@ fn draw_map(args: &PlotArgs, emb: &Embeddings, name: &str, format: ImageFormat) 
     let t = Instant::now();
     let points = layout(&emb, Side::Left, &config, &bars).context("mapping the vectors to the plane")?;
     let map_secs = t.elapsed().as_secs_f64();
-    let groups = match &args.labels {
-        Some(path) => groups(path, &emb, args.colours)?,
-        None => Groups::default(),
+    let groups = match (&labels, &args.labels) {
+        (Some(of), Some(path)) => {
+            let per_point: Vec<Vec<String>> =
+                emb.labels().iter().map(|l| of.get(l.as_str()).cloned().unwrap_or_default()).collect();
+            if per_point.iter().all(|l| l.is_empty()) {
+                bail!("{}: no node of the labels file is in the embedding", path.display());
+            }
+            Groups::from_labels(&per_point, args.colours)
+        }
+        _ => Groups::default(),
     };
     let method_name = if method == Method::Tsne { "t-SNE" } else { "PCA" };
     let sampled = if emb.len() < n { format!(" (a sample of {})", thousands(n as u64)) } else { String::new() };
@@ -158,17 +170,13 @@ fn draw_map(args: &PlotArgs, emb: &Embeddings, name: &str, format: ImageFormat) 
     Ok((bytes, format!("{method_name} of {} rows{sampled} in {map_secs:.2}s{coloured}", thousands(emb.len() as u64))))
 }
 
-/// Colour groups of `emb`'s rows from a labels file.
-fn groups(path: &Path, emb: &Embeddings, max: usize) -> anyhow::Result<Groups> {
+/// Each labelled node's labels, from a `node<TAB>label` file.
+fn read_labels(path: &Path) -> anyhow::Result<HashMap<String, Vec<String>>> {
     let labels = pmivec::eval::read_node_labels(path)?;
-    let mut of: std::collections::HashMap<&str, Vec<String>> = Default::default();
-    for (node, ls) in labels.nodes.iter().zip(&labels.of) {
-        of.insert(node, ls.iter().map(|&l| labels.labels[l as usize].clone()).collect());
-    }
-    let per_point: Vec<Vec<String>> =
-        emb.labels().iter().map(|l| of.get(l.as_str()).cloned().unwrap_or_default()).collect();
-    if per_point.iter().all(|l| l.is_empty()) {
-        bail!("{}: no node of the labels file is in the embedding", path.display());
-    }
-    Ok(Groups::from_labels(&per_point, max))
+    Ok(labels
+        .nodes
+        .into_iter()
+        .zip(&labels.of)
+        .map(|(node, ls)| (node, ls.iter().map(|&l| labels.labels[l as usize].clone()).collect()))
+        .collect())
 }
