@@ -1,5 +1,6 @@
-//! Property tests: the readers never panic on arbitrary bytes, and any
-//! labels and finite vectors round-trip through both output formats.
+//! Property tests: the readers and the saved models never panic on
+//! arbitrary or corrupt bytes, and any labels and finite vectors
+//! round-trip through both output formats.
 
 use pmivec::io::{Format, read_word2vec_from};
 use pmivec::lsa::read_documents_from;
@@ -62,6 +63,56 @@ proptest! {
             let got: Vec<u32> = back.matrix(Side::Left).iter().map(|v| v.to_bits()).collect();
             let want: Vec<u32> = data.iter().map(|v| v.to_bits()).collect();
             prop_assert_eq!(got, want);
+        }
+    }
+}
+
+/// A saved graph model of karate and a word model of a tiny corpus, as bytes.
+fn models() -> &'static [Vec<u8>; 2] {
+    static MODELS: std::sync::OnceLock<[Vec<u8>; 2]> = std::sync::OnceLock::new();
+    MODELS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let g = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default()).unwrap();
+        let cfg = pmivec::EmbedConfig::default().dim(4);
+        let (_, _, model) = pmivec::embed_with_model(&g, &cfg, &pmivec::NoProgress).unwrap();
+        model.save(&dir.path().join("g")).unwrap();
+        let lines = ["the cat sat on the mat", "a dog sat on a rug", "the cat chased a dog"].repeat(3);
+        let text = TextConfig::default().min_count(1);
+        let corpus = Corpus::from_lines(lines.iter().copied(), &text).unwrap();
+        let wc = pmivec::words::WordConfig::default().dim(3).subsample(0.0);
+        let (_, _, wm) = pmivec::words::embed_words_with_model(&corpus, &wc, &text, &pmivec::NoProgress).unwrap();
+        wm.save(&dir.path().join("w")).unwrap();
+        [std::fs::read(dir.path().join("g")).unwrap(), std::fs::read(dir.path().join("w")).unwrap()]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A corrupt model (flipped bytes, cut short) is refused or folds in
+    /// without a panic.
+    #[test]
+    fn a_corrupt_model_never_panics(
+        which in 0usize..2,
+        flips in prop::collection::vec((0.0f64..1.0, any::<u8>()), 0..4),
+        cut in prop::option::of(0.0f64..1.0),
+    ) {
+        let mut bytes = models()[which].clone();
+        for (at, byte) in flips {
+            let i = ((bytes.len() - 1) as f64 * at) as usize;
+            bytes[i] = byte;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate((bytes.len() as f64 * cut) as usize);
+        }
+        match pmivec::foldin::Saved::from_bytes(&bytes, std::path::Path::new("m")) {
+            Ok(pmivec::foldin::Saved::Graph(m)) => {
+                let _ = m.fold_in(&[("new".into(), "0".into(), 1.0), ("new".into(), "1".into(), 2.0)]);
+            }
+            Ok(pmivec::foldin::Saved::Words(m)) => {
+                let _ = m.fold_in(&["the kitty sat on the mat".to_owned()], 1);
+            }
+            Err(e) => prop_assert!(e.to_string().starts_with("m:1:"), "{e}"),
         }
     }
 }

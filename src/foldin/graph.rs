@@ -176,14 +176,40 @@ impl Model {
         model.v = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
         let map = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
         model.map = (!map.is_empty()).then_some(map);
-        let n = model.labels.len();
-        if model.v.len() != n * model.dim
-            || model.degrees.len() != n
-            || model.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
-        {
-            return Err(bad("inconsistent sizes"));
-        }
+        model.check().map_err(bad)?;
         Ok(model)
+    }
+
+    /// The settings and arrays agree, and every number is in the range a
+    /// run can produce (a corrupt file must not make fold-in panic or run
+    /// away).
+    fn check(&self) -> std::result::Result<(), &'static str> {
+        let n = self.labels.len();
+        let k = self.dim;
+        let sizes = self.v.len() == n.checked_mul(k).ok_or("corrupt")?
+            && self.degrees.len() == n
+            && self.singular_values.len() == k
+            && self.map.as_ref().is_none_or(|m| m.len() == k * k)
+            && (self.estimator != Estimator::FirstOrder || self.log_context.len() == n)
+            && self.edges.iter().all(|e| (e.0 as usize) < n && (e.1 as usize) < n);
+        if !sizes {
+            return Err("inconsistent sizes");
+        }
+        let finite = |x: f64| x.is_finite();
+        let ranges = (1..=1000).contains(&self.window)
+            && matches!(self.estimator, Estimator::Windows | Estimator::FirstOrder)
+            && self.neg > 0.0
+            && finite(self.neg)
+            && self.steps_per_edge > 0.0
+            && self.steps_per_edge <= 1e6
+            && finite(self.eig_weight)
+            && self.volume > 0.0
+            && finite(self.volume)
+            && finite(self.log_shift)
+            && self.singular_values.iter().all(|&s| finite(s) && s >= 0.0)
+            && self.degrees.iter().all(|&d| finite(d) && d >= 0.0)
+            && self.edges.iter().all(|e| e.2.is_finite() && e.2 >= 0.0);
+        if !ranges { Err("corrupt settings") } else { Ok(()) }
     }
 
     /// Embed nodes that are not in the model from `edges` (label pairs with

@@ -36,10 +36,18 @@ impl Saved {
     /// [`Error::Io`], or [`Error::Parse`] for a file that is not a model.
     pub fn load(path: &Path) -> Result<Saved> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        Saved::from_bytes(&bytes, path)
+    }
+
+    /// [`Saved::load`] from the file's bytes (`path` names it in errors).
+    ///
+    /// # Errors
+    /// [`Error::Parse`] for bytes that are not a model, or a corrupt one.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Saved> {
         let bad = |m: &str| Error::Parse { path: Some(path.into()), line: 1, message: m.into() };
         match bytes.get(..8) {
-            Some(m) if m == MAGIC => Model::load_from(&bytes, bad).map(|m| Saved::Graph(Box::new(m))),
-            Some(m) if m == WORD_MAGIC => WordModel::load_from(&bytes, bad).map(|m| Saved::Words(Box::new(m))),
+            Some(m) if m == MAGIC => Model::load_from(bytes, bad).map(|m| Saved::Graph(Box::new(m))),
+            Some(m) if m == WORD_MAGIC => WordModel::load_from(bytes, bad).map(|m| Saved::Words(Box::new(m))),
             _ => Err(bad("not a pmivec model (made by embed or words with --save-model)")),
         }
     }

@@ -93,8 +93,19 @@ impl WordModel {
         r = &r[n * 8..];
         model.v = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
         let words = model.words.len();
-        if model.v.len() != words * model.dim || model.log_context.len() != words || model.window == 0 {
+        let sizes = Some(model.v.len()) == words.checked_mul(model.dim)
+            && model.log_context.len() == words
+            && model.singular_values.len() == model.dim;
+        if !sizes {
             return Err(bad("inconsistent sizes"));
+        }
+        let ranges = (1..=1000).contains(&model.window)
+            && model.eig_weight.is_finite()
+            && model.log_shift.is_finite()
+            && model.singular_values.iter().all(|&s| s.is_finite() && s >= 0.0)
+            && model.log_context.iter().all(|&c| !c.is_nan());
+        if !ranges {
+            return Err(bad("corrupt settings"));
         }
         Ok(model)
     }
