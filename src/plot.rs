@@ -137,7 +137,8 @@ enum Picture<'a> {
 
 fn draw_map<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &MapPicture) -> Result<()> {
     let (lo, hi) = bounds(p.points);
-    let legend_width = if p.groups.names.is_empty() { 0 } else { (p.size.0 / 4).clamp(140, 320) };
+    // A quarter of the width (140 to 320 pixels), at most half of it.
+    let legend_width = if p.groups.names.is_empty() { 0 } else { (p.size.0 / 4).clamp(140, 320).min(p.size.0 / 2) };
     let (plot_area, legend_area) = root.split_horizontally(p.size.0 - legend_width);
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(&p.title, (FONT, 20))
@@ -310,6 +311,17 @@ mod tests {
         // The white background and four legend squares.
         assert_eq!(svg.matches("<rect").count(), 5);
         assert!(svg.contains("c0 (") && svg.contains("unlabelled (5)"));
+    }
+
+    #[test]
+    fn a_narrow_picture_with_a_legend_still_draws() {
+        let pts = points(20);
+        let labels: Vec<Vec<String>> = (0..20).map(|i| vec![format!("c{}", i % 2)]).collect();
+        let groups = Groups::from_labels(&labels, 10);
+        let pic = MapPicture { points: &pts, groups: &groups, annotate: None, title: "t".into(), size: (64, 64) };
+        let svg = String::from_utf8(map(&pic, ImageFormat::Svg).unwrap()).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 20);
+        assert!(map(&MapPicture { size: (63, 64), ..pic }, ImageFormat::Png).is_err());
     }
 
     #[test]
