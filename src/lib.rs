@@ -62,6 +62,25 @@
 //! assert_eq!(nearest.len(), 3);
 //! # Ok::<(), pmivec::Error>(())
 //! ```
+//!
+//! After the first embedding: nodes that arrive later, without refitting
+//! ([`foldin`]), and two embeddings aligned ([`align`]):
+//!
+//! ```
+//! use pmivec::{embed_with_model, EdgeListFormat, EmbedConfig, Graph, NoProgress, Side};
+//!
+//! let graph = Graph::from_edge_list_path("graphs/karate/edges.tsv", &EdgeListFormat::default())?;
+//! let (emb, _, model) = embed_with_model(&graph, &EmbedConfig::default().dim(8), &NoProgress)?;
+//! // A newcomer who knows 0, 1 and 2.
+//! let edges: Vec<(String, String, f64)> =
+//!     ["0", "1", "2"].iter().map(|k| ("newcomer".to_owned(), k.to_string(), 1.0)).collect();
+//! let new = model.fold_in(&edges)?;
+//! assert_eq!((new.labels(), new.dim()), (&["newcomer".to_owned()][..], 8));
+//! let (aligned, fit) = pmivec::align::align(&emb, &emb, None, Default::default())?;
+//! assert!(fit.residual < 1e-5 && aligned.len() == 34);
+//! # let _ = aligned.vector("0", Side::Left);
+//! # Ok::<(), pmivec::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod error; // one error enum for the library
