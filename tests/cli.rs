@@ -229,7 +229,7 @@ fn two_seeds_align_closely_and_pca_explains_variance() {
     }
     let r = pmivec(&["align", s(&a), s(&b), "-o", s(&c)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let text = String::from_utf8_lossy(&r.stdout);
+    let text = String::from_utf8_lossy(&r.stderr);
     // Measured at d = 32: mean cosine 0.986, the partner nearest for 97.8 % of nodes.
     let field = |after: &str| -> f64 {
         text.split(after).nth(1).unwrap().trim_start().split([' ', ',']).next().unwrap().parse().unwrap()
@@ -237,8 +237,14 @@ fn two_seeds_align_closely_and_pca_explains_variance() {
     assert!(field("mean cosine") > 0.9 && field("partner for") > 90.0, "{text}");
     let r = pmivec(&["pca", s(&a), "-o", s(&p), "--dim", "3"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(String::from_utf8_lossy(&r.stdout).lines().count() == 4);
+    // The report (a line, a header, a row per component) goes to stderr.
+    assert_eq!(String::from_utf8_lossy(&r.stderr).lines().count(), 5);
     assert!(std::fs::read_to_string(&p).unwrap().starts_with("10312 3\n"));
+    // With `-o -` the vectors alone are on stdout.
+    let r = pmivec(&["align", s(&a), s(&b), "-o", "-"]);
+    assert!(r.status.success());
+    assert!(String::from_utf8_lossy(&r.stdout).starts_with("10312 32\n"));
+    assert_eq!(String::from_utf8_lossy(&r.stdout).lines().count(), 10313);
     // Documents: the PCA of their sparse tf-idf matrix, one row per document.
     let docs = dir.path().join("docs.tsv");
     let texts =

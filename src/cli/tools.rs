@@ -32,6 +32,9 @@ pub struct AlignArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
+    /// No report on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
@@ -48,14 +51,18 @@ pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
     let recorded = serde_json::json!({"align": {"target": args.target, "source": args.source, "center": args.center, "scale": args.scale}});
     outputs.add(&aligned, Side::Left, args.format.into(), &args.output, &recorded, &args.source, &[])?;
     outputs.commit()?;
-    println!(
-        "{} anchors: residual {:.6}, nearest target anchor is the partner for {:.2} %, mean cosine {:.4}, scale {:.6}",
-        stats.anchors,
-        stats.residual,
-        100.0 * stats.nearest_is_partner,
-        stats.mean_cosine,
-        stats.scale
-    );
+    if !args.quiet {
+        eprintln!(
+            "pmivec: wrote {}: {} anchors, residual {:.6}, nearest target anchor is the partner for {:.2} %, \
+             mean cosine {:.4}, scale {:.6}",
+            args.output.display(),
+            stats.anchors,
+            stats.residual,
+            100.0 * stats.nearest_is_partner,
+            stats.mean_cosine,
+            stats.scale
+        );
+    }
     Ok(())
 }
 
@@ -100,6 +107,9 @@ pub struct PcaArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "word2vec")]
     format: FormatArg,
+    /// No report on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
@@ -120,11 +130,14 @@ pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
         serde_json::json!({"pca": {"dim": args.dim, "explained_variance_ratio": p.explained_variance_ratio}});
     outputs.add(&emb, Side::Left, args.format.into(), &args.output, &recorded, &args.input, &[])?;
     outputs.commit()?;
-    println!("component  explained variance  ratio");
-    let mut cumulative = 0.0;
-    for (i, (v, r)) in p.explained_variance.iter().zip(&p.explained_variance_ratio).enumerate() {
-        cumulative += r;
-        println!("{:>9}  {:>18.6}  {:.6} (cumulative {:.6})", i + 1, v, r, cumulative);
+    if !args.quiet {
+        eprintln!("pmivec: wrote {}: {} components", args.output.display(), args.dim);
+        eprintln!("component  explained variance  ratio");
+        let mut cumulative = 0.0;
+        for (i, (v, r)) in p.explained_variance.iter().zip(&p.explained_variance_ratio).enumerate() {
+            cumulative += r;
+            eprintln!("{:>9}  {:>18.6}  {:.6} (cumulative {:.6})", i + 1, v, r, cumulative);
+        }
     }
     Ok(())
 }
