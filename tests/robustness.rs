@@ -243,3 +243,17 @@ fn document_files_with_duplicate_ids_or_mixed_formats_are_refused() {
     let empty = write(dir.path(), "empty.txt", "\n\n");
     fails_with(&pmivec(&["words", s(&empty), "-o", s(&out)]), "empty.txt: no words at all");
 }
+
+#[test]
+fn outputs_that_cannot_be_text_on_stdout_refuse_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd_dash = Path::new("-");
+    let before = cwd_dash.exists();
+    let r = pmivec(&["tune", "graphs/karate/edges.tsv", "--labels", "graphs/karate/labels.tsv", "-o", "-"]);
+    fails_with(&r, "-o -: this output cannot go to stdout; give a file name");
+    let out = dir.path().join("k.txt");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--save-model", "-", "--dim", "4"]);
+    fails_with(&r, "-o -: this output cannot go to stdout");
+    assert!(!out.exists());
+    assert_eq!(cwd_dash.exists(), before, "no file named `-` was written");
+}

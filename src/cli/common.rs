@@ -250,7 +250,7 @@ pub fn check_outputs_and(inputs: &[&Path], outputs: &[(&Path, Format)], single: 
     let singles = single.iter().map(|&p| (p, None));
     for (out, format) in outputs.iter().map(|&(p, f)| (p, Some(f))).chain(singles) {
         if out == Path::new("-") {
-            let Some(format) = format else { bail!("-: give a file name") };
+            let Some(format) = format else { bail!("-o -: this output cannot go to stdout; give a file name") };
             if format != Format::Word2vec {
                 bail!("-o -: only word2vec text can go to stdout; give a file name for npy");
             }

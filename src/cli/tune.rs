@@ -42,7 +42,7 @@ fn describe(c: &pmivec::EmbedConfig) -> String {
 pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let base = args.options.config(m, args.input.directed)?;
-    super::common::check_outputs(&[&args.edges, &args.labels], &[(&args.output, pmivec::io::Format::Word2vec)])?;
+    super::common::check_outputs_and(&[&args.edges, &args.labels], &[], &[&args.output])?;
     let graph = args.input.read(&args.edges, false)?;
     let labels = eval::read_node_labels(&args.labels).context("reading the labels")?;
     let trials = eval::tune(&graph, &labels, &base, args.fold_seed, |t| {
