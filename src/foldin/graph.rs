@@ -242,7 +242,9 @@ impl Model {
         if rows.is_empty() {
             return Err(Error::Empty { path: None, what: "no edge joins a new node to a node of the model".into() });
         }
-        let graph = self.graph()?;
+        // Walks (windows, T > 1) need the known graph; first-order rows do not.
+        let walks = self.estimator == Estimator::Windows && self.window > 1;
+        let graph = if walks { Some(self.graph()?) } else { None };
         let k = self.dim;
         // V·Σ^(p−1) as a k-wide row per known node.
         let scale = projection_scale(&self.singular_values, self.eig_weight);
@@ -253,7 +255,7 @@ impl Model {
             .map_init(
                 || Accumulator::new(n),
                 |acc, (x, row)| {
-                    let m = self.pmi_row(&graph, row, x as u64, acc);
+                    let m = self.pmi_row(graph.as_ref(), row, x as u64, acc);
                     let mut u = vec![0f32; k];
                     for (c, val) in m {
                         let vc = &self.v[c as usize * k..(c as usize + 1) * k];
@@ -301,7 +303,7 @@ impl Model {
 
     /// The new node's PMI row against known contexts (sparse), with a
     /// per-thread dense accumulator (`acc`: share and visits per context).
-    fn pmi_row(&self, graph: &Graph, row: &[(u32, f64)], key: u64, acc: &mut Accumulator) -> Vec<(u32, f32)> {
+    fn pmi_row(&self, graph: Option<&Graph>, row: &[(u32, f64)], key: u64, acc: &mut Accumulator) -> Vec<(u32, f32)> {
         let dx: f64 = row.iter().map(|e| e.1).sum();
         if dx <= 0.0 {
             return Vec::new();
@@ -323,7 +325,7 @@ impl Model {
             acc.add(c, w / dx, 0);
             acc.adjacent[c as usize] = true;
         }
-        if t > 1 {
+        if let Some(graph) = graph {
             let walker = Walker::new(graph, WalkKind::DeepWalk, t - 1, crate::seed::mix(self.seed, key));
             for &(c, w) in row {
                 let share = windows * w / dx;
