@@ -76,6 +76,12 @@ fn windows_plan(graph: &Graph, config: &EmbedConfig) -> (f64, String) {
 /// [`Error::OverMemory`] when the estimated peak exceeds the limit,
 /// [`Error::TooMuchWork`] above [`MAX_STEPS`] walk steps.
 pub fn plan(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
+    plan_for(graph, config, false)
+}
+
+/// [`plan`], counting a fold-in model kept from the run when `model` is
+/// set ([`crate::embed_with_model`]).
+pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Result<Plan> {
     let adj = graph.adjacency_len() as f64;
     let node2vec = config.p != 1.0 || config.q != 1.0;
     let (estimator, reason) = match config.estimator {
@@ -115,10 +121,10 @@ pub fn plan(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
     };
     let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
     let mut column_block = COLUMN_BLOCK;
-    let mut memory = estimate_memory(graph, config, estimator, steps, column_block);
+    let mut memory = estimate_memory(graph, config, estimator, steps, column_block, model);
     while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
         column_block /= 2;
-        memory = estimate_memory(graph, config, estimator, steps, column_block);
+        memory = estimate_memory(graph, config, estimator, steps, column_block, model);
     }
     let peak_bytes = memory.iter().map(|m| m.1).max().unwrap_or(0);
     let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block };
@@ -149,6 +155,7 @@ fn estimate_memory(
     estimator: Estimator,
     steps: f64,
     column_block: usize,
+    model: bool,
 ) -> Vec<(String, u64)> {
     let n = graph.node_count() as f64;
     let adj = graph.adjacency_len() as f64;
@@ -183,6 +190,9 @@ fn estimate_memory(
     } else {
         kept
     };
+    // A fold-in model holds V and the raw left vectors from the SVD on, and
+    // at the end the known edges (12 bytes each) and a copy of the labels.
+    let propagation = if model { propagation + 2.0 * n * d * 4.0 + adj * 12.0 + n * 48.0 } else { propagation };
     [stage, ("pmi".into(), pmi), ("svd".into(), svd.max(embeddings)), ("propagation".into(), propagation)]
         .into_iter()
         .map(|(s, b)| (s, (base + b) as u64))
@@ -214,6 +224,16 @@ mod tests {
         assert!(e.contains("lower the walk budget"), "{e}");
         let e = plan(&g, &EmbedConfig::default().dim(8).memory_limit(Some(1000))).unwrap_err().to_string();
         assert!(e.contains("above the limit of 1000 B") && e.contains("--memory-limit"), "{e}");
+    }
+
+    #[test]
+    fn a_fold_in_model_is_counted() {
+        let g = ring(1000);
+        let cfg = EmbedConfig::default().dim(16);
+        let (without, with) = (plan(&g, &cfg).unwrap(), plan_for(&g, &cfg, true).unwrap());
+        let prop = |p: &Plan| p.memory.iter().find(|m| m.0 == "propagation").unwrap().1;
+        assert!(prop(&with) >= prop(&without) + 2 * 1000 * 16 * 4, "{} vs {}", with.breakdown(), without.breakdown());
+        assert!(with.peak_bytes >= without.peak_bytes);
     }
 
     #[test]

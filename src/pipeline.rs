@@ -2,7 +2,7 @@
 //! first-order) → SVD → propagation — and the tail every path shares:
 //! matrix → SVD → weighted factors as [`Embeddings`].
 
-use crate::budget::{Plan, plan};
+use crate::budget::{Plan, plan_for};
 use crate::config::{EmbedConfig, Estimator, FactorizeConfig};
 use crate::cooccur::{CountConfig, count_graph};
 use crate::embeddings::{Embeddings, normalize_rows};
@@ -180,7 +180,7 @@ fn run(
     want_model: bool,
 ) -> Result<(Embeddings, Report, Option<Model>)> {
     check_dim(graph, config)?;
-    let plan = plan(graph, config)?;
+    let plan = plan_for(graph, config, want_model)?;
     with_threads(config.factorize.threads, || {
         let mut report = Report::from_plan(&plan);
         let (m, symmetric) = first_stage(graph, config, &plan, &mut report, progress);
