@@ -201,7 +201,7 @@ fn times_small_in_place(mut y: Vec<f32>, l: usize, t: MatRef<'_, f64>) -> Vec<f3
 /// The Cholesky factor L (lower) of a symmetric positive definite matrix,
 /// or `None` when it is not safely positive definite (a pivot below 1e-10
 /// of the largest diagonal entry: the solve would amplify rounding).
-pub(crate) fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
+fn cholesky(g: &Mat<f64>) -> Option<Mat<f64>> {
     let n = g.nrows();
     let top = (0..n).map(|i| g[(i, i)]).fold(0.0, f64::max);
     let mut l = Mat::<f64>::zeros(n, n);

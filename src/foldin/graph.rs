@@ -400,23 +400,11 @@ fn least_squares_map(raw: &[f32], target: &[f32], k: usize) -> Result<Vec<f32>> 
     let rtf = crate::factorize::cross(raw, k, target, k);
     let ridge = (0..k).map(|i| rtr[(i, i)]).fold(0.0, f64::max) * 1e-9;
     let a = Mat::<f64>::from_fn(k, k, |i, j| rtr[(i, j)] + if i == j { ridge } else { 0.0 });
-    let l =
-        crate::factorize::cholesky(&a).ok_or_else(|| Error::Numerical("the raw vectors are rank-deficient".into()))?;
-    // Solve L·Lᵀ·W = RᵀF column by column.
-    let mut w = vec![0f32; k * k];
-    for col in 0..k {
-        let mut z = vec![0f64; k];
-        for i in 0..k {
-            z[i] = (rtf[(i, col)] - (0..i).map(|m| l[(i, m)] * z[m]).sum::<f64>()) / l[(i, i)];
-        }
-        let mut x = vec![0f64; k];
-        for i in (0..k).rev() {
-            x[i] = (z[i] - (i + 1..k).map(|m| l[(m, i)] * x[m]).sum::<f64>()) / l[(i, i)];
-        }
-        for i in 0..k {
-            w[i * k + col] = x[i] as f32;
-        }
-    }
+    // W = (RᵀR)⁻¹·RᵀF by faer's Cholesky solve.
+    let llt = a.llt(faer::Side::Lower).map_err(|_| Error::Numerical("the raw vectors are rank-deficient".into()))?;
+    let mut x = rtf;
+    faer::linalg::solvers::Solve::solve_in_place(&llt, x.as_mut());
+    let w = (0..k * k).map(|e| x[(e / k, e % k)] as f32).collect();
     Ok(w)
 }
 
