@@ -291,9 +291,7 @@ def fold_in(model, new, *, weighted: Optional[bool] = None, min_count: Optional[
     times are dropped; default, the model's).
     """
     model = os.fspath(model)
-    with open(model, "rb") as f:
-        kind = f.read(8)
-    if kind == b"PMIVECW1":
+    if _core.is_word_model(model):
         path, lines = _lines(new)
         v, ids = _core.fold_in(model, path, lines=lines, min_count=min_count)
     else:

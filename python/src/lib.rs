@@ -375,6 +375,12 @@ fn fold_in<'py>(
     Ok((matrix(py, emb.matrix(pmivec::Side::Left), emb.len(), emb.dim())?, emb.labels().to_vec()))
 }
 
+/// Whether `model` is a word model (else a graph model), from its header.
+#[pyfunction]
+fn is_word_model(model: PathBuf) -> PyResult<bool> {
+    pmivec::foldin::Saved::is_word_model(&model).map_err(to_py_err)
+}
+
 /// Row-major copy of a 2-D float32 array.
 fn rows(a: &PyReadonlyArray2<'_, f32>) -> Vec<f32> {
     a.as_slice().map(<[f32]>::to_vec).unwrap_or_else(|_| a.as_array().iter().copied().collect())
@@ -469,6 +475,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(fold_in, m)?)?;
+    m.add_function(wrap_pyfunction!(is_word_model, m)?)?;
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(pca, m)?)?;
     m.add_class::<Lsa>()?;

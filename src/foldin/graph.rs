@@ -446,6 +446,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.pmivec");
         model.save(&path).unwrap();
+        assert!(!Saved::is_word_model(&path).unwrap());
         let loaded = Model::load(&path).unwrap();
         let (a, b) = (model.fold_in(&twin_of_33(&g)).unwrap(), loaded.fold_in(&twin_of_33(&g)).unwrap());
         assert_eq!(a.matrix(Side::Left), b.matrix(Side::Left));

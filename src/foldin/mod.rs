@@ -39,6 +39,23 @@ impl Saved {
         Saved::from_bytes(&bytes, path)
     }
 
+    /// Whether the file at `path` is a word model (else a graph model),
+    /// from its first bytes only, without reading the model.
+    ///
+    /// # Errors
+    /// [`Error::Io`], or [`Error::Parse`] for a file that is not a model.
+    pub fn is_word_model(path: &Path) -> Result<bool> {
+        use std::io::Read;
+        let mut magic = [0u8; 8];
+        let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+        match read {
+            Ok(()) if &magic == MAGIC => Ok(false),
+            Ok(()) if &magic == WORD_MAGIC => Ok(true),
+            Err(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => Err(Error::io(path.to_path_buf(), e)),
+            _ => Err(not_a_model(path)),
+        }
+    }
+
     /// [`Saved::load`] from the file's bytes (`path` names it in errors).
     ///
     /// # Errors
@@ -48,8 +65,16 @@ impl Saved {
         match bytes.get(..8) {
             Some(m) if m == MAGIC => Model::load_from(bytes, bad).map(|m| Saved::Graph(Box::new(m))),
             Some(m) if m == WORD_MAGIC => WordModel::load_from(bytes, bad).map(|m| Saved::Words(Box::new(m))),
-            _ => Err(bad("not a pmivec model (made by embed or words with --save-model)")),
+            _ => Err(not_a_model(path)),
         }
+    }
+}
+
+fn not_a_model(path: &Path) -> Error {
+    Error::Parse {
+        path: Some(path.into()),
+        line: 1,
+        message: "not a pmivec model (made by embed or words with --save-model)".into(),
     }
 }
 

@@ -270,6 +270,9 @@ mod tests {
             let renamed: Vec<String> = lines.iter().map(|l| l.replace("cat", "kitty")).collect();
             let dir = tempfile::tempdir().unwrap();
             model.save(&dir.path().join("w.model")).unwrap();
+            assert!(Saved::is_word_model(&dir.path().join("w.model")).unwrap());
+            std::fs::write(dir.path().join("short"), b"PMIV").unwrap();
+            assert!(Saved::is_word_model(&dir.path().join("short")).unwrap_err().to_string().contains("not a pmivec"));
             let Saved::Words(loaded) = Saved::load(&dir.path().join("w.model")).unwrap() else {
                 panic!("a word model")
             };
