@@ -167,15 +167,16 @@ pub(crate) fn apply_in_place(y: &mut [f32], l: usize, t: MatRef<'_, f64>) {
     let m = t.ncols();
     assert!(m <= l && t.nrows() == l);
     let t32 = Mat::<f32>::from_fn(l, m, |i, j| t[(i, j)] as f32);
-    y.par_chunks_mut(BLOCK * l).for_each(|cy| {
+    y.par_chunks_mut(BLOCK * l).for_each_init(Vec::new, |out, cy| {
         let r = cy.len() / l;
-        let mut out = Mat::<f32>::zeros(r, m);
+        // A row-major product block, so writing it back is a copy of
+        // contiguous rows (column-major, it was a strided scalar loop).
+        out.resize(r * m, 0f32);
         let src = MatRef::from_row_major_slice(cy, r, l);
-        faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
-        for i in 0..r {
-            for j in 0..m {
-                cy[i * l + j] = out[(i, j)];
-            }
+        let dst = faer::MatMut::from_row_major_slice_mut(out, r, m);
+        faer::linalg::matmul::matmul(dst, Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
+        for (i, row) in out.chunks_exact(m.max(1)).enumerate() {
+            cy[i * l..i * l + m].copy_from_slice(row);
         }
     });
 }
@@ -259,7 +260,7 @@ fn orthonormalize(y: &mut [f32], rows: usize, l: usize, want: Orth) -> Result<Ma
         if want == Orth::Rough && pass == 1 {
             break;
         }
-        let g = cross(y, l, y, l);
+        let g = gram(y, l);
         let off = (0..l)
             .flat_map(|i| (0..l).map(move |j| (i, j)))
             .map(|(i, j)| (g[(i, j)] - if i == j { 1.0 } else { 0.0 }).abs())
@@ -491,9 +492,36 @@ fn default<T: Default>() -> T {
     T::default()
 }
 
-/// XᵀX of a row-major f32 matrix (n × d), blocks summed in f64 in order.
+/// XᵀX of a row-major f32 matrix (n × d), blocks summed in f64 in order:
+/// only the lower triangle of each block's product is computed (half the
+/// work of [`cross`]), then mirrored.
 pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
-    cross(x, d, x, d)
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    let partials: Vec<Mat<f32>> = x
+        .par_chunks(BLOCK * d.max(1))
+        .map(|cx| {
+            let rows = cx.len() / d;
+            let mx = MatRef::from_row_major_slice(cx, rows, d);
+            let mut g = Mat::<f32>::zeros(d, d);
+            let rect = BlockStructure::Rectangular;
+            matmul(g.as_mut(), BlockStructure::TriangularLower, Accum::Replace, mx.transpose(), rect, mx, rect, 1.0, Par::Seq);
+            g
+        })
+        .collect();
+    let mut sum = Mat::<f64>::zeros(d, d);
+    for g in &partials {
+        for j in 0..d {
+            for i in j..d {
+                sum[(i, j)] += g[(i, j)] as f64;
+            }
+        }
+    }
+    for j in 0..d {
+        for i in 0..j {
+            sum[(i, j)] = sum[(j, i)];
+        }
+    }
+    sum
 }
 
 /// A row of A without entries carries no information, but when A's rank is
@@ -536,6 +564,23 @@ mod tests {
             assert!((svd.s[i] - exact.s[i]).abs() < 1e-5 * exact.s[0], "{:?} vs {:?}", svd.s, exact.s);
         }
         assert!(randomized_svd(&a, 4, &SvdConfig::default()).is_err());
+    }
+
+    #[test]
+    fn the_lower_triangle_gram_equals_the_full_cross_product() {
+        // 5000 rows: three fixed blocks, the last one partial.
+        let (n, d) = (5000, 7);
+        let x: Vec<f32> = (0..n * d).map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0).collect();
+        let (g, c) = (gram(&x, d), cross(&x, d, &x, d));
+        for i in 0..d {
+            for j in 0..d {
+                assert_eq!(g[(i, j)], g[(j, i)]);
+                assert!((g[(i, j)] - c[(i, j)]).abs() < 1e-4 * c[(i, i)].abs().max(1.0), "({i}, {j})");
+            }
+        }
+        let mut y = x.clone();
+        apply_in_place(&mut y, d, Mat::<f64>::identity(d, 3).as_ref());
+        assert!((0..n).all(|i| y[i * d..i * d + 3] == x[i * d..i * d + 3]), "Y·[I 0]ᵀ keeps the first columns");
     }
 
     #[test]
