@@ -375,25 +375,35 @@ pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Res
     let mut z = gaussian(cols, l, config.seed);
     let mut q = vec![0f32; rows * l];
     a.mul(&z, l, &mut q);
-    orthonormalize(&mut q, rows, l, Orth::Rough)?;
-    for _ in 0..config.power_iters {
+    // The last orthonormalization of Q is the exact one (its first pass
+    // does what a rough one would).
+    let last = |i: usize| if i == config.power_iters { Orth::Exact } else { Orth::Rough };
+    orthonormalize(&mut q, rows, l, last(0))?;
+    for i in 1..=config.power_iters {
         a.mul_t(&q, l, &mut z);
         orthonormalize(&mut z, cols, l, Orth::Rough)?;
         a.mul(&z, l, &mut q);
-        orthonormalize(&mut q, rows, l, Orth::Rough)?;
+        orthonormalize(&mut q, rows, l, last(i))?;
     }
-    orthonormalize(&mut q, rows, l, Orth::Exact)?;
-    // Bᵀ = Aᵀ·Q = Q₂·R  ⇒  A ≈ Q·B = Q·Rᵀ·Q₂ᵀ; with Rᵀ = W·S·Zᵀ (l × l),
-    // U = Q·W and V = Q₂·Z. Only l × l matrices see a dense SVD.
-    let mut q2 = z;
-    a.mul_t(&q, l, &mut q2);
-    let r = orthonormalize(&mut q2, cols, l, Orth::Exact)?;
-    let (w, s, z) = small_svd(r.transpose())?;
-    let mut u = times_small_in_place(q, l, w.get(.., ..k));
-    let mut v = times_small_in_place(q2, l, z.get(.., ..k));
+    // B = Qᵀ·A (l × cols) = W·S·V_Bᵀ. With Y = Aᵀ·Q = Bᵀ, B·Bᵀ = YᵀY = W·S²·Wᵀ
+    // (an l × l eigenproblem), U = Q·W and V = Y·W·S⁻¹: one Gram matrix
+    // and one product for V, where orthonormalizing Y first took three
+    // and two. The Gram is summed in f64, so squaring the spectrum costs
+    // nothing that matters for the top k (σ_k/σ_1 ≫ 1e-7).
+    let mut y = z;
+    a.mul_t(&q, l, &mut y);
+    let (vals, vecs) = small_eigh(gram(&y, l).as_ref())?;
+    // Eigenvalues ascending: the k largest, descending, are the top k.
+    let s: Vec<f64> = (0..k).map(|j| vals[l - 1 - j].max(0.0).sqrt()).collect();
+    let top = s.first().copied().unwrap_or(0.0);
+    let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, l - 1 - j)]);
+    // Directions with no weight left (rank below k) get zero columns of V.
+    let w_inv_s = Mat::<f64>::from_fn(l, k, |i, j| if s[j] > top * 1e-7 { w[(i, j)] / s[j] } else { 0.0 });
+    let mut u = times_small_in_place(q, l, w.as_ref());
+    let mut v = times_small_in_place(y, l, w_inv_s.as_ref());
     zero_rows(&mut u, k, |i| a.empty_row(i));
     zero_rows(&mut v, k, |j| a.empty_col(j));
-    Ok(Svd { rank: k, u, s: s[..k].to_vec(), v })
+    Ok(Svd { rank: k, u, s, v })
 }
 
 /// Rank-`k` randomized SVD of a symmetric `a` (A = Aᵀ), one-sided: the
