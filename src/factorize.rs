@@ -514,7 +514,17 @@ pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
             let mx = MatRef::from_row_major_slice(cx, rows, d);
             let mut g = Mat::<f32>::zeros(d, d);
             let rect = BlockStructure::Rectangular;
-            matmul(g.as_mut(), BlockStructure::TriangularLower, Accum::Replace, mx.transpose(), rect, mx, rect, 1.0, Par::Seq);
+            matmul(
+                g.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                mx.transpose(),
+                rect,
+                mx,
+                rect,
+                1.0,
+                Par::Seq,
+            );
             g
         })
         .collect();

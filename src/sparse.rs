@@ -279,9 +279,7 @@ impl Isa {
         }
         Isa::Portable
     }
-
 }
-
 
 /// How many rows ahead the products ask for X's rows: a row's entries are
 /// random reads, and on a sparse graph a row has few of them, so the reads
