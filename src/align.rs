@@ -50,6 +50,9 @@ pub fn align(
     config: AlignConfig,
 ) -> Result<(Embeddings, Alignment)> {
     let d = target.dim();
+    if d == 0 || source.dim() == 0 {
+        return Err(Error::invalid("embeddings", "have no dimensions (d = 0): there is nothing to align"));
+    }
     if source.dim() != d {
         return Err(Error::invalid("anchors", format!("the dimensions differ: {} and {}", d, source.dim())));
     }
@@ -156,6 +159,13 @@ mod tests {
 
     fn random(n: usize, d: usize, seed: u64) -> Vec<f32> {
         (0..n * d).map(|k| (crate::seed::unit(seed, crate::seed::Stream::Shuffle, k as u64) - 0.5) as f32).collect()
+    }
+
+    #[test]
+    fn vectors_without_dimensions_are_refused_not_a_panic() {
+        let empty = Embeddings::from_matrix(vec!["a".into(), "b".into()], 0, vec![]);
+        let e = align(&empty, &empty, None, AlignConfig::default()).unwrap_err().to_string();
+        assert!(e.contains("d = 0"), "{e}");
     }
 
     #[test]

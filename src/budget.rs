@@ -185,7 +185,7 @@ fn estimate_memory(
     // Both sides leave the SVD; the right one may be dropped before propagation.
     let embeddings = 2.0 * n * d * 4.0;
     let kept = if config.keep_context { embeddings } else { embeddings / 2.0 };
-    let propagation = if config.propagation.passes_for(graph.is_directed()) > 0 {
+    let propagation = if config.propagation.passes_for(graph.is_directed(), config.factorize.dim) > 0 {
         kept + (adj + n) * entry + 3.0 * n * (column_block as f64).min(d) * 4.0
     } else {
         kept

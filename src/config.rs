@@ -246,6 +246,11 @@ impl EmbedConfig {
     pub fn validate(&self) -> Result<()> {
         self.factorize.validate()?;
         self.propagation.validate()?;
+        check(
+            self.factorize.dim >= 2 || self.propagation.passes.is_none_or(|p| p == 0),
+            "propagation",
+            "needs dim ≥ 2: propagation ends in unit rows, which at dim 1 are all ±1 (the default skips it there)",
+        )?;
         check((1..=1000).contains(&self.window), "window", "must be in [1, 1000]")?;
         match self.budget {
             Budget::Auto => {}

@@ -74,8 +74,9 @@ pub fn layout(emb: &Embeddings, side: Side, config: &LayoutConfig, progress: &dy
     if config.epochs == 0 || config.epochs > 100_000 {
         return Err(Error::invalid("epochs", "must be in 1..=100000"));
     }
-    let neighbours = (3.0 * config.perplexity) as usize;
-    if n < neighbours + 2 {
+    // Compared as floats first: a huge perplexity must not wrap the count.
+    let neighbours = (3.0 * config.perplexity).min(n as f64) as usize;
+    if 3.0 * config.perplexity + 2.0 > n as f64 {
         return Err(Error::Empty {
             path: None,
             what: format!(
@@ -191,6 +192,16 @@ mod tests {
                 assert!((nb.distance - d).abs() < 1e-4, "row {i}: {} vs {d}", nb.distance);
             }
             assert!(row.iter().all(|nb| nb.index != i));
+        }
+    }
+
+    #[test]
+    fn a_huge_perplexity_is_refused_not_wrapped() {
+        let emb = two_groups(40);
+        for perplexity in [1e19, 1e300] {
+            let cfg = LayoutConfig { perplexity, ..Default::default() };
+            let e = layout(&emb, Side::Left, &cfg, &NoProgress).unwrap_err().to_string();
+            assert!(e.contains("lower the perplexity"), "{e}");
         }
     }
 

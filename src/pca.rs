@@ -119,12 +119,17 @@ impl Operator for Centred<'_> {
 ///
 /// # Errors
 /// [`Error::RankTooLarge`] if `k` exceeds min(samples, features),
-/// [`Error::Empty`] for fewer than two samples.
+/// [`Error::Empty`] for fewer than two samples, [`Error::InvalidConfig`]
+/// for features without dimensions or more than 50 power iterations.
 pub fn pca(x: &Features, k: usize, config: &SvdConfig) -> Result<Pca> {
     let (n, m) = x.shape();
     if n < 2 {
         return Err(Error::Empty { path: None, what: "PCA needs at least two samples".into() });
     }
+    if m == 0 {
+        return Err(Error::invalid("features", "have no dimensions (d = 0): there is nothing to project"));
+    }
+    crate::params::check(config.power_iters <= 50, "power_iters", "must be at most 50")?;
     let mut sum = vec![0f64; m];
     let mut sq = 0f64;
     match x {
@@ -195,6 +200,16 @@ mod tests {
             })
             .collect();
         Features::Dense { rows: n, cols: m, data }
+    }
+
+    #[test]
+    fn no_features_and_endless_power_iterations_are_refused() {
+        let none = Features::Dense { rows: 3, cols: 0, data: vec![] };
+        let e = pca(&none, 1, &SvdConfig::default()).unwrap_err().to_string();
+        assert!(e.contains("d = 0"), "{e}");
+        let cfg = SvdConfig { power_iters: usize::MAX, ..Default::default() };
+        let e = pca(&matrix(), 1, &cfg).unwrap_err().to_string();
+        assert!(e.contains("power_iters") && e.contains("at most 50"), "{e}");
     }
 
     #[test]

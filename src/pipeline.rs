@@ -120,7 +120,7 @@ fn propagate_left(
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let passes = config.passes_for(graph.is_directed());
+    let passes = config.passes_for(graph.is_directed(), emb.dim());
     if passes == 0 {
         return Ok(());
     }

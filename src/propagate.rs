@@ -74,9 +74,12 @@ crate::params::setters!(PropagationConfig {
 pub const DEFAULT_PASSES: usize = 6;
 
 impl PropagationConfig {
-    /// The passes to run on a graph that is `directed` or not.
-    pub fn passes_for(&self, directed: bool) -> usize {
-        self.passes.unwrap_or(if directed { 0 } else { DEFAULT_PASSES })
+    /// The passes to run on a graph that is `directed` or not, by default.
+    /// None at dimension 1 either: the filter ends in unit rows, which
+    /// there are all ±1 (an explicit number of passes is refused at
+    /// dimension 1 by [`crate::EmbedConfig::validate`]).
+    pub fn passes_for(&self, directed: bool, dim: usize) -> usize {
+        self.passes.unwrap_or(if directed || dim < 2 { 0 } else { DEFAULT_PASSES })
     }
 
     /// No propagation.
@@ -211,7 +214,7 @@ pub(crate) fn propagate_blocked(
     config.validate()?;
     let n = graph.node_count();
     assert_eq!(emb.len(), n * dim, "the embedding must be nodes × dim");
-    let passes = config.passes_for(graph.is_directed());
+    let passes = config.passes_for(graph.is_directed(), dim);
     if passes == 0 || n == 0 || dim == 0 {
         return Ok(());
     }

@@ -257,3 +257,21 @@ fn outputs_that_cannot_be_text_on_stdout_refuse_dash() {
     assert!(!out.exists());
     assert_eq!(cwd_dash.exists(), before, "no file named `-` was written");
 }
+
+#[test]
+fn dimension_one_gets_informative_vectors_and_degenerate_requests_are_refused() {
+    // Propagation ends in unit rows: at dim 1 every row would be ±1.
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "1"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8(r.stdout).unwrap();
+    let values: std::collections::BTreeSet<&str> = text.lines().skip(1).map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert!(values.len() > 2, "dim 1 rows must differ: {values:?}");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "1", "--propagation", "2"]);
+    fails_with(&r, "needs dim ≥ 2");
+    let dir = tempfile::tempdir().unwrap();
+    let zero = write(dir.path(), "z.txt", "2 0\na\nb\n");
+    let out = dir.path().join("o.txt");
+    fails_with(&pmivec(&["align", s(&zero), s(&zero), "-o", s(&out), "-q"]), "d = 0");
+    fails_with(&pmivec(&["pca", s(&zero), "-o", s(&out), "-q", "--dim", "1"]), "d = 0");
+    assert!(!out.exists());
+}

@@ -224,7 +224,7 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
     let d = lsa.documents().dim();
     let m = lsa.documents().matrix(Side::Left);
     let rows: Vec<Vec<f32>> = m.chunks(d).map(<[f32]>::to_vec).collect();
-    let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.factorize.seed);
+    let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.factorize.seed)?;
     eprintln!(
         "{} documents, {} classes, {} terms: {}-fold logistic-regression accuracy {:.4} (LSA fit {:.2}s, total {:.2}s)",
         docs.ids.len(),

@@ -82,6 +82,14 @@ pub fn split_edges(graph: &Graph, fraction: f64, seed: u64) -> Result<LinkSplit>
             negatives.push((u, v));
         }
     }
+    if negatives.is_empty() {
+        return Err(Error::Empty {
+            path: None,
+            what: "no node pair outside the graph's edges was found (a complete graph?): \
+                   link prediction has nothing to tell the held-out edges from"
+                .into(),
+        });
+    }
     Ok(LinkSplit { train, test, negatives })
 }
 
@@ -185,6 +193,15 @@ mod tests {
         // scikit-learn: average_precision_score([1,0,1,0], [0.9,0.8,0.7,0.1]) = 0.8333…
         assert!((average_precision(&[0.9, 0.7], &[0.8, 0.1]) - 5.0 / 6.0).abs() < 1e-12);
         assert!((roc_auc(&[0.9, 0.7], &[0.8, 0.1]) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_complete_graph_has_no_negatives_and_is_refused() {
+        let labels = (0..12).map(|i| i.to_string()).collect();
+        let edges = (0..12u32).flat_map(|i| (i + 1..12).map(move |j| (i, j, 1.0)));
+        let g = Graph::from_edges(labels, edges, false, false).unwrap();
+        let e = split_edges(&g, 0.1, 1).err().expect("refused").to_string();
+        assert!(e.contains("complete graph"), "{e}");
     }
 
     #[test]

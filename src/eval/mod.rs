@@ -288,11 +288,24 @@ pub fn logistic_regression(train: &[&[f32]], labels: &[usize], classes: usize, t
 /// Mean accuracy of [`logistic_regression`] (C = 1) on L2-normalized rows
 /// under `folds`-fold cross-validation with a seeded shuffle.
 ///
-/// # Panics
-/// If `rows` and `labels` differ in length or `folds < 2`.
-pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usize, seed: u64) -> f64 {
-    assert_eq!(rows.len(), labels.len());
-    assert!(folds >= 2);
+/// # Errors
+/// [`crate::Error::InvalidConfig`] if `rows` and `labels` differ in length,
+/// `folds < 2`, or `folds` exceeds the rows (a fold without a test row has
+/// no accuracy).
+pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usize, seed: u64) -> crate::Result<f64> {
+    use crate::error::Error;
+    if rows.len() != labels.len() {
+        return Err(Error::invalid("labels", format!("{} labels for {} rows", labels.len(), rows.len())));
+    }
+    if folds < 2 {
+        return Err(Error::invalid("folds", "must be at least 2"));
+    }
+    if folds > rows.len() {
+        return Err(Error::invalid(
+            "folds",
+            format!("{folds} folds need at least {folds} documents, and there are {}", rows.len()),
+        ));
+    }
     let unit: Vec<Vec<f32>> = rows
         .iter()
         .map(|r| {
@@ -325,7 +338,7 @@ pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usiz
             pred.iter().zip(&tel).filter(|(a, b)| a == b).count() as f64 / te.len() as f64
         })
         .collect();
-    accs.iter().sum::<f64>() / folds as f64
+    Ok(accs.iter().sum::<f64>() / folds as f64)
 }
 
 #[cfg(test)]
@@ -345,8 +358,12 @@ mod tests {
         let rows: Vec<Vec<f32>> =
             (0..60).map(|i| vec![(i % 3) as f32 + 0.1 * (i as f32).sin(), 1.0 - (i % 3) as f32]).collect();
         let labels: Vec<usize> = (0..60).map(|i| i % 3).collect();
-        assert!(cross_validated_accuracy(&rows, &labels, 5, 1) > 0.95);
+        assert!(cross_validated_accuracy(&rows, &labels, 5, 1).unwrap() > 0.95);
         let shuffled: Vec<usize> = (0..60).map(|i| (i * 7 / 3) % 3).collect();
-        assert!(cross_validated_accuracy(&rows, &shuffled, 5, 1) < 0.8);
+        assert!(cross_validated_accuracy(&rows, &shuffled, 5, 1).unwrap() < 0.8);
+        for folds in [0, 1, rows.len() + 1] {
+            let e = cross_validated_accuracy(&rows, &labels, folds, 1).unwrap_err().to_string();
+            assert!(e.contains("folds"), "{folds} folds: {e}");
+        }
     }
 }
