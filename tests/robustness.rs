@@ -275,3 +275,18 @@ fn dimension_one_gets_informative_vectors_and_degenerate_requests_are_refused() 
     fails_with(&pmivec(&["pca", s(&zero), "-o", s(&out), "-q", "--dim", "1"]), "d = 0");
     assert!(!out.exists());
 }
+
+#[test]
+fn repeated_questions_are_each_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let emb = dir.path().join("k.txt");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    let r = pmivec(&["query", s(&emb), "--similarity", "0", "1", "--similarity", "2", "3"]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    let firsts: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(firsts, ["0", "2"], "{text}");
+    let r = pmivec(&["query", s(&emb), "--analogy", "0", "1", "2", "--analogy", "3", "4", "5", "-k", "2"]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    let questions: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(questions, ["0 1 2", "0 1 2", "3 4 5", "3 4 5"], "{text}");
+}

@@ -57,7 +57,11 @@ pub fn run(args: QueryArgs) -> anyhow::Result<bool> {
             }
         }
     }
-    if let [a, b, c] = &args.analogy[..] {
+    // Each --analogy (and --similarity) given is answered, in order; with
+    // several analogies every answer line starts with its question.
+    let several = args.analogy.len() > 3;
+    for q in args.analogy.chunks_exact(3) {
+        let [a, b, c] = q else { unreachable!("chunks of three") };
         let found = match args.method {
             Method::Add => index.analogy_add(a, b, c, args.k),
             Method::Mul => index.analogy_mul(a, b, c, args.k),
@@ -65,6 +69,9 @@ pub fn run(args: QueryArgs) -> anyhow::Result<bool> {
         match found {
             Some(nn) => {
                 for n in nn {
+                    if several {
+                        write!(out, "{a} {b} {c}\t")?;
+                    }
                     writeln!(out, "{}\t{:.4}", n.label, n.score)?;
                 }
             }
@@ -74,7 +81,8 @@ pub fn run(args: QueryArgs) -> anyhow::Result<bool> {
             }
         }
     }
-    if let [a, b] = &args.similarity[..] {
+    for q in args.similarity.chunks_exact(2) {
+        let [a, b] = q else { unreachable!("chunks of two") };
         match index.similarity(a, b) {
             Some(s) => writeln!(out, "{a}\t{b}\t{s:.4}")?,
             None => {
