@@ -293,8 +293,13 @@ fn fit_binary(x: &[f32], d: usize, y: &[bool], c: f64) -> Vec<f64> {
     let margins = |w: &[f64]| -> Vec<f64> {
         (0..n).map(|i| w[d] + x[i * d..(i + 1) * d].iter().zip(w).map(|(a, b)| *a as f64 * b).sum::<f64>()).collect()
     };
+    // The objective divided by C: λ/2·|w|² + Σ loss with λ = 1/C. The
+    // minimizer and the Newton steps are the same, and a huge C (1e200)
+    // no longer overflows C·gradient terms into infinities.
+    let lambda = (1.0 / c).min(f64::MAX);
     let objective = |w: &[f64], z: &[f64]| -> f64 {
-        0.5 * w.iter().map(|v| v * v).sum::<f64>() + c * z.iter().zip(&sign).map(|(z, s)| softplus(-s * z)).sum::<f64>()
+        0.5 * lambda * w.iter().map(|v| v * v).sum::<f64>()
+            + z.iter().zip(&sign).map(|(z, s)| softplus(-s * z)).sum::<f64>()
     };
     // X̃ᵀ·u for a per-row vector u (X̃ = [X, 1]).
     let xt = |u: &[f64]| -> Vec<f64> {
@@ -315,18 +320,18 @@ fn fit_binary(x: &[f32], d: usize, y: &[bool], c: f64) -> Vec<f64> {
     let mut g0 = None;
     for _ in 0..100 {
         let p: Vec<f64> = z.iter().map(|&v| sigmoid(v)).collect();
-        let resid: Vec<f64> = p.iter().zip(y).map(|(p, &t)| c * (p - if t { 1.0 } else { 0.0 })).collect();
-        let grad: Vec<f64> = xt(&resid).iter().zip(&w).map(|(a, b)| a + b).collect();
+        let resid: Vec<f64> = p.iter().zip(y).map(|(p, &t)| p - if t { 1.0 } else { 0.0 }).collect();
+        let grad: Vec<f64> = xt(&resid).iter().zip(&w).map(|(a, b)| a + lambda * b).collect();
         let gnorm = norm(&grad);
         if gnorm <= 1e-4 * *g0.get_or_insert(gnorm) {
             break;
         }
-        let curv: Vec<f64> = p.iter().map(|p| c * p * (1.0 - p)).collect();
-        // H·v = v + X̃ᵀ·(curv ⊙ X̃·v).
+        let curv: Vec<f64> = p.iter().map(|p| p * (1.0 - p)).collect();
+        // H·v = λ·v + X̃ᵀ·(curv ⊙ X̃·v).
         let hv = |v: &[f64]| -> Vec<f64> {
             let xv = margins(v);
             let u: Vec<f64> = xv.iter().zip(&curv).map(|(a, b)| a * b).collect();
-            xt(&u).iter().zip(v).map(|(a, b)| a + b).collect()
+            xt(&u).iter().zip(v).map(|(a, b)| a + lambda * b).collect()
         };
         let step = conjugate_gradient(hv, &grad, 0.1);
         let slope: f64 = grad.iter().zip(&step).map(|(a, b)| a * b).sum();
@@ -410,6 +415,20 @@ mod tests {
         }
         let names = (0..300).map(|i| format!("n{i}")).collect();
         (Embeddings::from_matrix(names, 3, data), labels)
+    }
+
+    #[test]
+    fn a_huge_c_fits_a_separable_problem_instead_of_overflowing() {
+        // One feature, positives at +1.., negatives at −1..: separable.
+        let x: Vec<f32> =
+            (0..40).map(|i| if i % 2 == 0 { 1.0 + i as f32 / 40.0 } else { -1.0 - i as f32 / 40.0 }).collect();
+        let y: Vec<bool> = (0..40).map(|i| i % 2 == 0).collect();
+        for c in [1.0, 1e100, 1e200] {
+            let w = fit_binary(&x, 1, &y, c);
+            assert!(w.iter().all(|v| v.is_finite()), "C = {c}: {w:?}");
+            let right = x.iter().zip(&y).filter(|(xi, yi)| ((w[0] * **xi as f64 + w[1]) > 0.0) == **yi).count();
+            assert_eq!(right, 40, "C = {c}: {w:?}");
+        }
     }
 
     #[test]
