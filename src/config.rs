@@ -52,7 +52,7 @@ impl FactorizeConfig {
     pub fn validate(&self) -> Result<()> {
         check((1..=100_000).contains(&self.dim), "dim", "must be in [1, 100000]")?;
         check(self.oversample <= 100_000, "oversample", "must be at most 100000")?;
-        check(self.power_iters.is_none_or(|q| q <= 50), "power_iters", "must be at most 50")?;
+        self.power_iters.map_or(Ok(()), crate::factorize::check_power_iters)?;
         check(
             self.eig_weight.is_finite() && (0.0..=1.0).contains(&self.eig_weight),
             "eig_weight",

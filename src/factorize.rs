@@ -26,6 +26,13 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Power iterations are accepted up to 50 (8 are converged on every matrix
+/// measured; an absurd count would run for ever). One check for every
+/// entry point that takes them.
+pub(crate) fn check_power_iters(q: usize) -> Result<()> {
+    crate::params::check(q <= 50, "power_iters", "must be at most 50")
+}
+
 /// Randomized SVD parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

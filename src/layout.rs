@@ -74,18 +74,18 @@ pub fn layout(emb: &Embeddings, side: Side, config: &LayoutConfig, progress: &dy
     if config.epochs == 0 || config.epochs > 100_000 {
         return Err(Error::invalid("epochs", "must be in 1..=100000"));
     }
-    // Compared as floats first: a huge perplexity must not wrap the count.
-    let neighbours = (3.0 * config.perplexity).min(n as f64) as usize;
+    // Compared as floats: a huge perplexity must not wrap the count.
     if 3.0 * config.perplexity + 2.0 > n as f64 {
         return Err(Error::Empty {
             path: None,
             what: format!(
-                "t-SNE at perplexity {} needs more than {} rows, this has {n}: lower the perplexity or use PCA",
+                "t-SNE at perplexity {} needs more than {:.0} rows, this has {n}: lower the perplexity or use PCA",
                 config.perplexity,
-                neighbours + 1
+                (3.0 * config.perplexity).floor() + 1.0
             ),
         });
     }
+    let neighbours = (3.0 * config.perplexity) as usize;
     // openTSNE's start: the PCA map with standard deviation 1e-4 on x.
     let sd = (start.iter().map(|p| (p[0] as f64).powi(2)).sum::<f64>() / n as f64).sqrt().max(1e-30);
     let scale = (1e-4 / sd) as f32;

@@ -129,7 +129,7 @@ pub fn pca(x: &Features, k: usize, config: &SvdConfig) -> Result<Pca> {
     if m == 0 {
         return Err(Error::invalid("features", "have no dimensions (d = 0): there is nothing to project"));
     }
-    crate::params::check(config.power_iters <= 50, "power_iters", "must be at most 50")?;
+    crate::factorize::check_power_iters(config.power_iters)?;
     let mut sum = vec![0f64; m];
     let mut sq = 0f64;
     match x {

@@ -398,17 +398,15 @@ fn row_kernel_avx512(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: 
 }
 
 fn row_kernel_for_cpu() -> RowKernel {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
+    match Isa::detect() {
+        #[cfg(target_arch = "x86_64")]
         // SAFETY: the CPU has the features the function is compiled for.
-        return |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx512(acc, cols, vals, x, l, c0) };
+        Isa::Avx512 => |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx512(acc, cols, vals, x, l, c0) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2 => |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx2_fma(acc, cols, vals, x, l, c0) },
+        Isa::Portable => row_kernel_portable,
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features the function is compiled for.
-        return |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx2_fma(acc, cols, vals, x, l, c0) };
-    }
-    row_kernel_portable
 }
 
 #[cfg(test)]
@@ -444,16 +442,11 @@ mod tests {
         let n = 300;
         let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
         for i in 0..n {
-            for j in [(i * 7) % n, (i * 13 + 1) % n, (i * 31 + 5) % n] {
-                if !indices[indptr[i]..].contains(&(j as u32)) {
-                    indices.push(j as u32);
-                    values.push((i + j) as f32 / 100.0);
-                }
-            }
-            indices[indptr[i]..].sort_unstable();
-            let vs: Vec<f32> = indices[indptr[i]..].iter().map(|&j| (i + j as usize) as f32 / 100.0).collect();
-            values.truncate(indptr[i]);
-            values.extend(vs);
+            let mut cols = vec![(i * 7) % n, (i * 13 + 1) % n, (i * 31 + 5) % n];
+            cols.sort_unstable();
+            cols.dedup();
+            indices.extend(cols.iter().map(|&j| j as u32));
+            values.extend(cols.iter().map(|&j| (i + j) as f32 / 100.0));
             indptr.push(indices.len());
         }
         let a = SparseMatrix::from_csr((n, n), indptr, indices, values);
