@@ -95,6 +95,15 @@ pub enum Error {
     /// A numerical routine failed (e.g. the dense SVD did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// A cluster run failed: a peer died or stopped answering, or the
+    /// workers disagree (see [`crate::cluster`]).
+    #[error("cluster run failed in {stage}: {message}")]
+    Cluster {
+        /// The stage that was running.
+        stage: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// `n` bytes in binary units ("1.50 GiB").

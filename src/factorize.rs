@@ -17,6 +17,7 @@
 //! inside rayon tasks over fixed row blocks, so results are bit-identical
 //! for any thread count and the caller's global faer settings are untouched.
 
+use crate::cluster::{Comm, Local, Side};
 use crate::error::{Error, Result};
 use crate::seed;
 use crate::sparse::SparseMatrix;
@@ -135,8 +136,10 @@ pub fn normalize_rows(x: &mut [f32], dim: usize) {
 }
 
 /// Rows per block of the dense kernels: fixed, so sums do not depend on the
-/// thread count.
-const BLOCK: usize = 2048;
+/// thread count — nor on the number of workers of a cluster, whose shards
+/// are runs of whole blocks ([`crate::cluster`]).
+pub const ROW_BLOCK: usize = 2048;
+const BLOCK: usize = ROW_BLOCK;
 
 /// YᵀX over row-major blocks with `l` and `m` columns, each block's product
 /// in `f32` (a GEMM on cache-resident rows) and the blocks summed in `f64`
@@ -261,13 +264,13 @@ enum Orth {
 /// CholeskyQR, see [`Orth`]. Y whose Gram matrix is singular to working
 /// precision (rank below l: small or disconnected inputs) goes through a
 /// Householder QR instead.
-fn orthonormalize(y: &mut [f32], rows: usize, l: usize, want: Orth) -> Result<Mat<f64>> {
+fn orthonormalize(y: &mut [f32], l: usize, want: Orth, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
     let mut r = Mat::<f64>::identity(l, l);
     for pass in 0..3 {
         if want == Orth::Rough && pass == 1 {
             break;
         }
-        let g = gram(y, l);
+        let g = gram_in(y, l, comm)?;
         let off = (0..l)
             .flat_map(|i| (0..l).map(move |j| (i, j)))
             .map(|(i, j)| (g[(i, j)] - if i == j { 1.0 } else { 0.0 }).abs())
@@ -275,7 +278,7 @@ fn orthonormalize(y: &mut [f32], rows: usize, l: usize, want: Orth) -> Result<Ma
         if off < 1e-5 {
             return Ok(r);
         }
-        let Some(chol) = cholesky(&g) else { return householder(y, rows, l) };
+        let Some(chol) = cholesky(&g) else { return householder(y, l, comm, side) };
         apply_in_place(y, l, inverse_transpose(&chol).as_ref());
         r = chol.transpose() * &r;
     }
@@ -283,29 +286,45 @@ fn orthonormalize(y: &mut [f32], rows: usize, l: usize, want: Orth) -> Result<Ma
 }
 
 /// Householder QR through a dense f64 copy: the fallback for rank-deficient
-/// sketches (zero columns of Q where Y has no rank left).
-fn householder(y: &mut [f32], rows: usize, l: usize) -> Result<Mat<f64>> {
-    let m = Mat::<f64>::from_fn(rows, l, |i, j| y[i * l + j] as f64);
+/// sketches (zero columns of Q where Y has no rank left). On a cluster
+/// every rank factors the whole (small: rank-deficient) block the same way
+/// and keeps its own rows.
+fn householder(y: &mut [f32], l: usize, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
+    let all = comm.all_rows(side, y, l)?;
+    let rows = all.len() / l.max(1);
+    let first = comm.layout(side).first;
+    let m = Mat::<f64>::from_fn(rows, l, |i, j| all[i * l + j] as f64);
     let qr = m.qr();
     let q = qr.compute_thin_Q();
-    for i in 0..rows {
+    for i in 0..y.len() / l.max(1) {
         for j in 0..l {
-            y[i * l + j] = q[(i, j)] as f32;
+            y[i * l + j] = q[(first + i, j)] as f32;
         }
     }
     Ok(qr.thin_R().to_owned())
 }
 
+/// Rows per block of the Gaussian sketch: each block draws from its own
+/// stream, so any run of whole blocks can be drawn alone.
+const SKETCH_BLOCK: usize = 1024;
+
 /// Gaussian rows × l block, drawn per fixed block of rows.
 fn gaussian(rows: usize, l: usize, seed: u64) -> Vec<f32> {
     let mut out = vec![0f32; rows * l];
-    out.par_chunks_mut(1024 * l.max(1)).enumerate().for_each(|(b, chunk)| {
-        let mut rng = seed::rng(seed, seed::Stream::Sketch, b as u64);
+    gaussian_rows(&mut out, 0, l, seed);
+    out
+}
+
+/// Rows `first..` of the Gaussian block of [`gaussian`] into `out`
+/// (`first` a multiple of [`SKETCH_BLOCK`]): the rows a shard owns.
+fn gaussian_rows(out: &mut [f32], first: usize, l: usize, seed: u64) {
+    assert!(out.is_empty() || first.is_multiple_of(SKETCH_BLOCK), "a shard starts on a sketch block");
+    out.par_chunks_mut(SKETCH_BLOCK * l.max(1)).enumerate().for_each(|(b, chunk)| {
+        let mut rng = seed::rng(seed, seed::Stream::Sketch, (first / SKETCH_BLOCK + b) as u64);
         for x in chunk {
             *x = StandardNormal.sample(&mut rng);
         }
     });
-    out
 }
 
 fn check_rank((rows, cols): (usize, usize), k: usize) -> Result<usize> {
@@ -322,9 +341,12 @@ fn check_rank((rows, cols): (usize, usize), k: usize) -> Result<usize> {
 pub trait Operator: Sync {
     /// (rows, columns).
     fn shape(&self) -> (usize, usize);
-    /// out = A·X for X (cols × l) and out (rows × l), row-major.
+    /// out = A·X for X (cols × l) and out (rows × l), row-major. On a
+    /// cluster's shard (see [`crate::cluster`]) X is the columns' block
+    /// with its ghost rows and out the own rows.
     fn mul(&self, x: &[f32], l: usize, out: &mut [f32]);
-    /// out = Aᵀ·X for X (rows × l) and out (cols × l), row-major.
+    /// out = Aᵀ·X for X (rows × l) and out (cols × l), row-major; on a
+    /// shard as [`Operator::mul`].
     fn mul_t(&self, x: &[f32], l: usize, out: &mut [f32]);
     /// Whether row `i` is empty (its factor row is then set to zero).
     fn empty_row(&self, _i: usize) -> bool {
@@ -336,15 +358,18 @@ pub trait Operator: Sync {
     }
 }
 
-/// A sparse matrix with its transpose, for the two products.
-struct SparseOperator<'a> {
-    a: &'a SparseMatrix,
-    at: SparseMatrix,
+/// A sparse matrix with its transpose, for the two products: a whole
+/// matrix, or a cluster shard's rows of both (columns in its layout).
+pub(crate) struct SparseOperator<'a> {
+    pub(crate) a: &'a SparseMatrix,
+    pub(crate) at: &'a SparseMatrix,
+    /// The whole matrix's shape.
+    pub(crate) shape: (usize, usize),
 }
 
 impl Operator for SparseOperator<'_> {
     fn shape(&self) -> (usize, usize) {
-        self.a.shape()
+        self.shape
     }
     fn mul(&self, x: &[f32], l: usize, out: &mut [f32]) {
         self.a.mul_dense(x, l, out)
@@ -367,7 +392,8 @@ impl Operator for SparseOperator<'_> {
 /// [`Error::Numerical`] if the small dense SVD fails.
 pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<Svd> {
     check_rank(a.shape(), k)?;
-    randomized_svd_of(&SparseOperator { a, at: a.transpose() }, k, config)
+    let at = a.transpose();
+    randomized_svd_of(&SparseOperator { a, at: &at, shape: a.shape() }, k, config)
 }
 
 /// Rank-`k` randomized SVD of any [`Operator`].
@@ -375,22 +401,37 @@ pub fn randomized_svd(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<
 /// # Errors
 /// As [`randomized_svd`].
 pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Result<Svd> {
-    let max = check_rank(a.shape(), k)?;
     let (rows, cols) = a.shape();
+    randomized_svd_in(a, k, config, &Local::new(rows, cols))
+}
+
+/// [`randomized_svd_of`] over rows that live wherever `comm` says: all on
+/// one machine, or a shard's rows on a cluster, where U and V come back
+/// as the own rows. Same result either way, to the bit.
+pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig, comm: &dyn Comm) -> Result<Svd> {
+    let max = check_rank(a.shape(), k)?;
     let l = (k + config.oversample).min(max);
-    // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols × l).
-    let mut z = gaussian(cols, l, config.seed);
-    let mut q = vec![0f32; rows * l];
-    a.mul(&z, l, &mut q);
+    let (rl, cl) = (comm.layout(Side::Rows), comm.layout(Side::Cols));
+    let (ro, co) = (rl.own_range(l), cl.own_range(l));
+    // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols
+    // × l), each with room for the ghost rows a product reads.
+    comm.stage("svd");
+    let mut z = vec![0f32; cl.total() * l];
+    gaussian_rows(&mut z[co.clone()], cl.first, l, config.seed);
+    let mut q = vec![0f32; rl.total() * l];
+    comm.halo(Side::Cols, &mut z, l)?;
+    a.mul(&z, l, &mut q[ro.clone()]);
     // The last orthonormalization of Q is the exact one (its first pass
     // does what a rough one would).
     let last = |i: usize| if i == config.power_iters { Orth::Exact } else { Orth::Rough };
-    orthonormalize(&mut q, rows, l, last(0))?;
+    orthonormalize(&mut q[ro.clone()], l, last(0), comm, Side::Rows)?;
     for i in 1..=config.power_iters {
-        a.mul_t(&q, l, &mut z);
-        orthonormalize(&mut z, cols, l, Orth::Rough)?;
-        a.mul(&z, l, &mut q);
-        orthonormalize(&mut q, rows, l, last(i))?;
+        comm.halo(Side::Rows, &mut q, l)?;
+        a.mul_t(&q, l, &mut z[co.clone()]);
+        orthonormalize(&mut z[co.clone()], l, Orth::Rough, comm, Side::Cols)?;
+        comm.halo(Side::Cols, &mut z, l)?;
+        a.mul(&z, l, &mut q[ro.clone()]);
+        orthonormalize(&mut q[ro.clone()], l, last(i), comm, Side::Rows)?;
     }
     // B = Qᵀ·A (l × cols) = W·S·V_Bᵀ. With Y = Aᵀ·Q = Bᵀ, B·Bᵀ = YᵀY = W·S²·Wᵀ
     // (an l × l eigenproblem), U = Q·W and V = Y·W·S⁻¹: one Gram matrix
@@ -398,19 +439,29 @@ pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Res
     // and two. The Gram is summed in f64, so squaring the spectrum costs
     // nothing that matters for the top k (σ_k/σ_1 ≫ 1e-7).
     let mut y = z;
-    a.mul_t(&q, l, &mut y);
-    let (vals, vecs) = small_eigh(gram(&y, l).as_ref())?;
+    comm.halo(Side::Rows, &mut q, l)?;
+    a.mul_t(&q, l, &mut y[co.clone()]);
+    let (vals, vecs) = small_eigh(gram_in(&y[co.clone()], l, comm)?.as_ref())?;
     // Eigenvalues ascending: the k largest, descending, are the top k.
     let s: Vec<f64> = (0..k).map(|j| vals[l - 1 - j].max(0.0).sqrt()).collect();
     let top = s.first().copied().unwrap_or(0.0);
     let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, l - 1 - j)]);
     // Directions with no weight left (rank below k) get zero columns of V.
     let w_inv_s = Mat::<f64>::from_fn(l, k, |i, j| if s[j] > top * 1e-7 { w[(i, j)] / s[j] } else { 0.0 });
-    let mut u = times_small_in_place(q, l, w.as_ref());
-    let mut v = times_small_in_place(y, l, w_inv_s.as_ref());
+    let mut u = times_small_in_place(own_rows(q, ro), l, w.as_ref());
+    let mut v = times_small_in_place(own_rows(y, co), l, w_inv_s.as_ref());
     zero_rows(&mut u, k, |i| a.empty_row(i));
     zero_rows(&mut v, k, |j| a.empty_col(j));
     Ok(Svd { rank: k, u, s, v })
+}
+
+/// A block's own rows (`own`, a range of values), in its own buffer.
+fn own_rows(mut x: Vec<f32>, own: std::ops::Range<usize>) -> Vec<f32> {
+    if own.start > 0 {
+        x.copy_within(own.clone(), 0);
+    }
+    x.truncate(own.len());
+    x
 }
 
 /// Rank-`k` randomized SVD of a symmetric `a` (A = Aᵀ), one-sided: the
@@ -435,13 +486,14 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     let mut y = gaussian(n, l, config.seed);
     let mut q = vec![0f32; n * l];
     a.mul_dense(&y, l, &mut q);
-    orthonormalize(&mut q, n, l, Orth::Rough)?;
+    let local = Local::new(n, n);
+    orthonormalize(&mut q, l, Orth::Rough, &local, Side::Rows)?;
     for _ in 0..2 * config.power_iters {
         a.mul_dense(&q, l, &mut y);
         std::mem::swap(&mut q, &mut y);
-        orthonormalize(&mut q, n, l, Orth::Rough)?;
+        orthonormalize(&mut q, l, Orth::Rough, &local, Side::Rows)?;
     }
-    orthonormalize(&mut q, n, l, Orth::Exact)?;
+    orthonormalize(&mut q, l, Orth::Exact, &local, Side::Rows)?;
     // B = Qᵀ·A·Q (l × l, symmetrized against rounding), B = W·Λ·Wᵀ.
     a.mul_dense(&q, l, &mut y);
     let mut b = cross(&q, l, &y, l);
@@ -513,6 +565,12 @@ fn default<T: Default>() -> T {
 /// only the lower triangle of each block's product is computed (half the
 /// work of [`cross`]), then mirrored.
 pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
+    gram_in(x, d, &Local::new(0, 0)).expect("a single machine's sum cannot fail")
+}
+
+/// [`gram`] of the own rows `x` of a block whose rows live where `comm`
+/// says: the blocks' partials summed in global block order.
+pub(crate) fn gram_in(x: &[f32], d: usize, comm: &dyn Comm) -> Result<Mat<f64>> {
     use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     let partials: Vec<Mat<f32>> = x
         .par_chunks(BLOCK * d.max(1))
@@ -535,20 +593,29 @@ pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
             g
         })
         .collect();
-    let mut sum = Mat::<f64>::zeros(d, d);
-    for g in &partials {
-        for j in 0..d {
-            for i in j..d {
-                sum[(i, j)] += g[(i, j)] as f64;
+    // The lower triangle, column by column, as the running sum's layout.
+    let mut acc = vec![0f64; d * (d + 1) / 2];
+    comm.chain(&mut acc, &mut |acc| {
+        for g in &partials {
+            let mut k = 0;
+            for j in 0..d {
+                for i in j..d {
+                    acc[k] += g[(i, j)] as f64;
+                    k += 1;
+                }
             }
         }
-    }
+    })?;
+    let mut sum = Mat::<f64>::zeros(d, d);
+    let mut k = 0;
     for j in 0..d {
-        for i in 0..j {
-            sum[(i, j)] = sum[(j, i)];
+        for i in j..d {
+            sum[(i, j)] = acc[k];
+            sum[(j, i)] = acc[k];
+            k += 1;
         }
     }
-    sum
+    Ok(sum)
 }
 
 /// A row of A without entries carries no information, but when A's rank is

@@ -102,6 +102,7 @@ pub mod embeddings; // 7. U·Σ^p, V·Σ^p with labels
 pub mod similarity; //    queries: nearest, analogy, similarity
 pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod pipeline; // graphs: all stages in one call
+pub mod cluster; // graphs on many machines: the same stages over row shards
 pub mod words; // text: the same stages for sentences (PPMI-SVD word vectors)
 pub mod lsa; // documents: tf-idf → SVD, fold-in
 pub mod foldin; // tools: place nodes and words added after a fit (u = m·V·Σ^(p−1))

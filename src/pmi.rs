@@ -72,7 +72,7 @@ pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Sparse
     let mut values = Vec::with_capacity(graph.adjacency_len());
     for u in 0..n as u32 {
         for (k, &v) in graph.neighbors(u).iter().enumerate() {
-            let m = (weight(u, k) / deg[u as usize]).ln() + log_z_over_b - log_ctx[v as usize];
+            let m = transition_entry(weight(u, k), deg[u as usize], log_z_over_b, log_ctx[v as usize]);
             if m != 0.0 {
                 indices.push(v);
                 values.push(m as f32);
@@ -96,9 +96,27 @@ pub(crate) fn transition_context_logs(graph: &crate::graph::Graph, neg: f64, cds
             col[v as usize] += w.map_or(1.0, |w| w[k] as f64) / deg[u as usize];
         }
     }
-    let smoothed: Vec<f64> = col.iter().map(|&c| if c > 0.0 { c.powf(cds) } else { 0.0 }).collect();
+    let smoothed: Vec<f64> = col.iter().map(|&c| smooth(c, cds)).collect();
     let log_z_over_b = smoothed.iter().sum::<f64>().ln() - neg.ln();
-    (smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect(), log_z_over_b)
+    (smoothed.iter().map(|&s| log_or_zero(s)).collect(), log_z_over_b)
+}
+
+/// A context's smoothed mass (Σ_w P_wc)^α, 0 for no mass. One formula for
+/// the single machine and a cluster's shards.
+pub(crate) fn smooth(col: f64, cds: f64) -> f64 {
+    if col > 0.0 { col.powf(cds) } else { 0.0 }
+}
+
+/// log s, 0 for s = 0 (a node that is no context).
+pub(crate) fn log_or_zero(s: f64) -> f64 {
+    if s > 0.0 { s.ln() } else { 0.0 }
+}
+
+/// The first-order PMI of an edge of weight `w` out of a node of degree
+/// `deg`, into a context with log mass `log_ctx`.
+#[inline]
+pub(crate) fn transition_entry(w: f64, deg: f64, log_z_over_b: f64, log_ctx: f64) -> f64 {
+    (w / deg).ln() + log_z_over_b - log_ctx
 }
 
 #[cfg(test)]

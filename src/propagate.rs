@@ -18,6 +18,7 @@
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
+use crate::cluster::{Comm, Local, Side};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::params::check;
@@ -158,33 +159,51 @@ fn diffusion(graph: &Graph) -> (SparseMatrix, Vec<f32>) {
     let mut values = Vec::with_capacity(g.adjacency_len() + n);
     let mut degree = Vec::with_capacity(n);
     for u in 0..n as u32 {
-        let nbrs = g.neighbors(u);
         let weights = g.neighbor_weights(u);
-        let w = |k: usize| weights.map_or(1.0, |w| w[k]);
-        // The self-loop of I merges with a stored self-loop, if any.
-        let loop_weight = nbrs.binary_search(&u).map_or(0.0, w);
-        let d = 1.0 + g.degrees()[u as usize];
-        let mut placed = false;
-        for (k, &v) in nbrs.iter().enumerate() {
-            if !placed && v >= u {
-                indices.push(u);
-                values.push(((1.0 + loop_weight as f64) / d) as f32);
-                placed = true;
-                if v == u {
-                    continue;
-                }
-            }
-            indices.push(v);
-            values.push((w(k) as f64 / d) as f32);
-        }
-        if !placed {
-            indices.push(u);
-            values.push((1.0 / d) as f32);
-        }
+        let d = diffusion_row(
+            u,
+            g.neighbors(u),
+            |k| weights.map_or(1.0, |w| w[k]),
+            g.degrees()[u as usize],
+            |v, x| {
+                indices.push(v);
+                values.push(x);
+            },
+        );
         indptr.push(indices.len());
-        degree.push(d as f32);
+        degree.push(d);
     }
     (SparseMatrix::from_csr((n, n), indptr, indices, values), degree)
+}
+
+/// Row `u` of S = D̃⁻¹Ã from `u`'s sorted neighbours (weights by
+/// position) and degree: `push(column, value)` in column order; returns
+/// d̃_u. One formula for the single machine and a cluster's shards.
+pub(crate) fn diffusion_row(
+    u: u32,
+    nbrs: &[u32],
+    w: impl Fn(usize) -> f32,
+    degree: f64,
+    mut push: impl FnMut(u32, f32),
+) -> f32 {
+    // The self-loop of I merges with a stored self-loop, if any.
+    let loop_weight = nbrs.binary_search(&u).map_or(0.0, &w);
+    let d = 1.0 + degree;
+    let mut placed = false;
+    for (k, &v) in nbrs.iter().enumerate() {
+        if !placed && v >= u {
+            push(u, ((1.0 + loop_weight as f64) / d) as f32);
+            placed = true;
+            if v == u {
+                continue;
+            }
+        }
+        push(v, (w(k) as f64 / d) as f32);
+    }
+    if !placed {
+        push(u, (1.0 / d) as f32);
+    }
+    d as f32
 }
 
 /// Filter the row-major `n × dim` embedding `emb` of `graph`'s nodes in
@@ -219,21 +238,42 @@ pub(crate) fn propagate_blocked(
         return Ok(());
     }
     let (s, degree) = diffusion(graph);
+    propagate_rows(&s, &degree, emb, dim, config, passes, block, &Local::new(n, n), progress)
+}
+
+/// The filter's passes over the rows `comm` holds: S's own rows (columns
+/// in `comm`'s layout), their degrees and the embedding's own rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn propagate_rows(
+    s: &SparseMatrix,
+    degree: &[f32],
+    emb: &mut [f32],
+    dim: usize,
+    config: &PropagationConfig,
+    passes: usize,
+    block: usize,
+    comm: &dyn Comm,
+    progress: &dyn crate::progress::Progress,
+) -> Result<()> {
+    comm.stage("propagation");
     // The three column-block buffers live for all passes: fresh ones each
     // pass cost the kernel's page zeroing (5 % of a million-node run).
     let w = block.max(1).min(dim);
-    let mut bufs: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; n * w]);
+    let rows = comm.layout(Side::Rows).total();
+    let mut bufs: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; rows * w]);
     for _ in 0..passes {
         crate::progress::check(progress)?;
-        filter(&s, &degree, emb, dim, config, w, &mut bufs);
-        orthonormalize(emb, dim)?;
+        filter(s, degree, emb, dim, config, w, &mut bufs, comm)?;
+        orthonormalize(emb, dim, comm)?;
     }
     Ok(())
 }
 
 /// One pass of the filter without the re-orthonormalization: R ←
 /// Ã·(R − conv), in blocks of [`COLUMN_BLOCK`] columns.
-/// `bufs` holds three n × `block` buffers.
+/// `bufs` holds three buffers of `block` columns with room for the ghost
+/// rows each product reads.
+#[allow(clippy::too_many_arguments)]
 fn filter(
     s: &SparseMatrix,
     degree: &[f32],
@@ -242,40 +282,51 @@ fn filter(
     config: &PropagationConfig,
     block: usize,
     bufs: &mut [Vec<f32>; 3],
-) {
-    let n = degree.len();
+    comm: &dyn Comm,
+) -> Result<()> {
+    let lay = comm.layout(Side::Rows);
     let coef = chebyshev_coefficients(config);
     let keep = (1.0 - config.mu) as f32;
     let w = block.min(dim);
     for c0 in (0..dim).step_by(w) {
         let bw = w.min(dim - c0);
+        let (t, o) = (lay.total() * bw, lay.own_range(bw));
         let [x0, x1, tmp] = bufs;
-        let (mut x0, mut x1, tmp) = (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw]);
+        let (mut x0, mut x1, tmp) = (&mut x0[..t], &mut x1[..t], &mut tmp[..t]);
         // x0 = R's column block; R's place in `emb` then accumulates R − conv.
-        x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
-        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
-        let apply_m = |y: &[f32], out: &mut [f32]| {
-            s.mul_dense_then(y, bw, out, |i, p, o| {
-                let yi = &y[i * bw..(i + 1) * bw];
+        x0[o.clone()].par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(x, r)| x.copy_from_slice(&r[c0..c0 + bw]));
+        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue; y's
+        // ghost rows are fetched first.
+        let apply_m = |y: &mut [f32], out: &mut [f32]| -> Result<()> {
+            comm.halo(Side::Rows, y, bw)?;
+            let yo = &y[o.clone()];
+            s.mul_dense_then(y, bw, &mut out[o.clone()], |i, p, o| {
+                let yi = &yo[i * bw..(i + 1) * bw];
                 o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y - p);
-            })
+            });
+            Ok(())
         };
         // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
-        apply_m(x0, tmp);
-        s.mul_dense_zip(tmp, bw, x1, emb, dim, |i, p, o, r| {
-            let (t, x) = (&tmp[i * bw..(i + 1) * bw], &x0[i * bw..(i + 1) * bw]);
-            for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                *o = 0.5 * (keep * t - p) - x;
-                *r -= coef[0] * x + coef[1] * *o;
-            }
-        });
+        apply_m(x0, tmp)?;
+        comm.halo(Side::Rows, tmp, bw)?;
+        {
+            let (to, xo) = (&tmp[o.clone()], &x0[o.clone()]);
+            s.mul_dense_zip(tmp, bw, &mut x1[o.clone()], emb, dim, |i, p, o, r| {
+                let (t, x) = (&to[i * bw..(i + 1) * bw], &xo[i * bw..(i + 1) * bw]);
+                for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
+                    *o = 0.5 * (keep * t - p) - x;
+                    *r -= coef[0] * x + coef[1] * *o;
+                }
+            });
+        }
         // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written
         // over T_{k−1}; R's block loses c_{k+1}·T_{k+1}.
         for &c in &coef[2..] {
-            apply_m(x1, tmp);
-            let prev = &*x1;
-            s.mul_dense_zip(tmp, bw, x0, emb, dim, |i, p, o, r| {
-                let (t, x) = (&tmp[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
+            apply_m(x1, tmp)?;
+            comm.halo(Side::Rows, tmp, bw)?;
+            let (to, prev) = (&tmp[o.clone()], &x1[o.clone()]);
+            s.mul_dense_zip(tmp, bw, &mut x0[o.clone()], emb, dim, |i, p, o, r| {
+                let (t, x) = (&to[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
                 for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
                     *o = (keep * t - p) - 2.0 * x - *o;
                     *r -= c * *o;
@@ -284,18 +335,25 @@ fn filter(
             std::mem::swap(&mut x0, &mut x1);
         }
         // Ã·(R − conv) = D̃·S·(R − conv), back into R's column block.
-        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
-        s.mul_dense_then(tmp, bw, x0, |i, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p));
-        emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
+        tmp[o.clone()]
+            .par_chunks_mut(bw)
+            .zip(emb.par_chunks(dim))
+            .for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
+        comm.halo(Side::Rows, tmp, bw)?;
+        s.mul_dense_then(tmp, bw, &mut x0[o.clone()], |i, p, o| {
+            o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p)
+        });
+        emb.par_chunks_mut(dim).zip(x0[o.clone()].par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
+    Ok(())
 }
 
 /// Replace X (n × d) by U·Σ^½ of its thin SVD X = U·Σ·Vᵀ with unit rows, as
 /// ProNE does after filtering: U·Σ^½ = X·V·Σ^(−½), with V and Σ² from the
 /// eigendecomposition of the d × d Gram matrix XᵀX (summed in f64 over fixed
 /// blocks of rows: deterministic for any thread count).
-fn orthonormalize(x: &mut [f32], d: usize) -> Result<()> {
-    let gram = crate::factorize::gram(x, d);
+fn orthonormalize(x: &mut [f32], d: usize, comm: &dyn Comm) -> Result<()> {
+    let gram = crate::factorize::gram_in(x, d, comm)?;
     let (vals, vecs) = crate::factorize::small_eigh(gram.as_ref())?;
     let top = (0..d).map(|j| vals[j]).fold(0.0, f64::max);
     // V·Λ^(−¼) (Λ = Σ²), largest first (the eigenvalues come ascending),
@@ -380,7 +438,7 @@ mod tests {
         let (s, d) = diffusion(&g);
         let mut got = r.clone();
         let mut bufs = std::array::from_fn(|_| vec![0f32; 12 * 32]);
-        filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs);
+        filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs, &Local::new(12, 12)).unwrap();
         for j in [0, 31, 32, 39] {
             let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
             let want = dense_filter(&g, &col, &cfg);
@@ -396,7 +454,7 @@ mod tests {
         let (n, d) = (50, 4);
         let x: Vec<f32> = (0..n * d).map(|i| ((i * 31 % 17) as f32 - 8.0) / 8.0 + (i % d) as f32 * 0.1).collect();
         let mut got = x.clone();
-        orthonormalize(&mut got, d).unwrap();
+        orthonormalize(&mut got, d, &Local::new(n, n)).unwrap();
         // Reference: U·Σ^½ from a dense SVD, rows normalized, columns matched up to sign.
         let m = faer::Mat::from_fn(n, d, |i, j| x[i * d + j] as f64);
         let svd = m.thin_svd().unwrap();

@@ -140,6 +140,28 @@ def _edges(edges, directed, weighted):
     return None, src, dst, weights, bool(directed), bool(weighted)
 
 
+def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
+                  walk_length=80, p=1.0, q=1.0, neg=1.0, cds=None, min_pair_count=4, propagation="auto",
+                  mu=0.1, theta=0.5, oversample=20, power_iters=None, eig_weight=0.5, memory_limit=None,
+                  side="left", seed=0, threads=0):
+    """The library's EmbedConfig (as a dict for JSON) from embed_graph's keywords."""
+    if steps_per_edge is not None:
+        budget = {"steps-per-edge": float(steps_per_edge)}
+    elif walks_per_node is not None:
+        budget = {"walks-per-node": {"walks": float(walks_per_node), "length": int(walk_length)}}
+    else:
+        budget = "auto"
+    passes = None if propagation == "auto" else 0 if propagation in ("none", None, False) else int(propagation)
+    return {
+        "estimator": estimator.replace("_", "-"), "window": window, "budget": budget, "p": p, "q": q,
+        "neg": neg, "cds": cds, "min_pair_count": min_pair_count,
+        "propagation": {"passes": passes, "mu": mu, "theta": theta},
+        "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
+                      "eig_weight": eig_weight, "seed": seed, "threads": threads},
+        "memory_limit": _size(memory_limit), "keep_context": side != "left",
+    }
+
+
 def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "auto",
                 steps_per_edge: Optional[float] = None, walks_per_node: Optional[float] = None,
                 walk_length: int = 80, p: float = 1.0, q: float = 1.0, neg: float = 1.0,
@@ -159,32 +181,27 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     :func:`fold_in` needs to place nodes added later.
     """
     path, src, dst, weights, directed, weighted = _edges(edges, directed, weighted)
-    if steps_per_edge is not None:
-        budget = {"steps-per-edge": float(steps_per_edge)}
-    elif walks_per_node is not None:
-        budget = {"walks-per-node": {"walks": float(walks_per_node), "length": int(walk_length)}}
-    else:
-        budget = "auto"
-    passes = None if propagation == "auto" else 0 if propagation in ("none", None, False) else int(propagation)
-    config = {
-        "estimator": estimator.replace("_", "-"), "window": window, "budget": budget, "p": p, "q": q,
-        "neg": neg, "cds": cds, "min_pair_count": min_pair_count,
-        "propagation": {"passes": passes, "mu": mu, "theta": theta},
-        "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
-                      "eig_weight": eig_weight, "seed": seed, "threads": threads},
-        "memory_limit": _size(memory_limit), "keep_context": side != "left",
-    }
+    config = _graph_config(dim=dim, window=window, estimator=estimator, steps_per_edge=steps_per_edge,
+                           walks_per_node=walks_per_node, walk_length=walk_length, p=p, q=q, neg=neg, cds=cds,
+                           min_pair_count=min_pair_count, propagation=propagation, mu=mu, theta=theta,
+                           oversample=oversample, power_iters=power_iters, eig_weight=eig_weight,
+                           memory_limit=memory_limit, side=side, seed=seed, threads=threads)
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,
         save_model=None if save_model is None else os.fspath(save_model))
+    return Embedding(_sides(left, right, side), ids, right=right, report=json.loads(report), config=config)
+
+
+def _sides(left, right, side):
+    """The vectors ``side`` asks for: left, right, both side by side, or their sum."""
     if side == "right":
-        left = right
-    elif side == "both":
-        left = np.hstack([left, right])
-    elif side == "sum":
-        left = left + right
-    return Embedding(left, ids, right=right, report=json.loads(report), config=config)
+        return right
+    if side == "both":
+        return np.hstack([left, right])
+    if side == "sum":
+        return left + right
+    return left
 
 
 def _text_config(min_count, max_vocab, stopwords, min_length, stem, drop_numeric):

@@ -4,6 +4,8 @@
 //! form into label lists; this half runs the library with the GIL released,
 //! polls for Ctrl-C, and hands vectors back as numpy arrays without a copy.
 
+mod cluster;
+
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError, PyValueError,
@@ -479,6 +481,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(pca, m)?)?;
     m.add_class::<Lsa>()?;
+    m.add_function(wrap_pyfunction!(cluster::read_records, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::partition, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::row_block, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::route, m)?)?;
+    m.add_class::<cluster::Labels>()?;
+    m.add_class::<cluster::ClusterShard>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -163,7 +163,31 @@ fn numeric(field: &str) -> bool {
     field.parse::<f64>().is_ok()
 }
 
-pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<Graph> {
+pub(super) fn read<R: BufRead>(reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<Graph> {
+    let r = read_records(reader, format, name)?;
+    let mut graph = Graph::from_edges(r.labels, r.edges, format.weighted, format.directed)?;
+    graph.stats.header = r.header;
+    Ok(graph)
+}
+
+/// An edge list's records before the graph is built: what a cluster's
+/// readers hand on (each reads its files; the owners merge).
+#[derive(Clone, Debug, Default)]
+pub struct EdgeRecords {
+    /// Node labels in order of first appearance.
+    pub labels: Vec<String>,
+    /// (source, target, weight) over indices into `labels`, in file order.
+    pub edges: Vec<(u32, u32, f64)>,
+    /// A first line taken for a header, if any.
+    pub header: Option<String>,
+}
+
+pub(super) fn read_records_path(path: &Path, format: &EdgeListFormat) -> Result<EdgeRecords> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    read_records(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
+}
+
+fn read_records<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<EdgeRecords> {
     let path: Option<PathBuf> = name.map(Path::to_path_buf);
     let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
     let mut ids = Interner::default();
@@ -239,9 +263,7 @@ pub(super) fn read<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Opt
     if ids.labels.len() > u32::MAX as usize {
         return Err(parse_err(lineno, "more than 2^32 - 1 distinct nodes".into()));
     }
-    let mut graph = Graph::from_edges(ids.labels, edges, format.weighted, format.directed)?;
-    graph.stats.header = header;
-    Ok(graph)
+    Ok(EdgeRecords { labels: ids.labels, edges, header })
 }
 
 /// One edge from its fields, or what is wrong with them.

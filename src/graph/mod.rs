@@ -13,7 +13,7 @@ mod alias;
 mod edgelist;
 
 use alias::AliasTable;
-pub use edgelist::{Delimiter, EdgeListFormat};
+pub use edgelist::{Delimiter, EdgeListFormat, EdgeRecords};
 
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -156,6 +156,16 @@ impl Graph {
     /// file and line of a malformed record, [`Error::Empty`] if it has no edge.
     pub fn from_edge_list_path(path: impl AsRef<std::path::Path>, format: &EdgeListFormat) -> Result<Self> {
         edgelist::read_path(path.as_ref(), format)
+    }
+
+    /// Read an edge list file's records without building the graph: labels
+    /// in order of first appearance and the edges as read (see
+    /// [`crate::cluster`], whose readers each take a share of the files).
+    ///
+    /// # Errors
+    /// As [`Graph::from_edge_list_path`].
+    pub fn records_from_path(path: impl AsRef<std::path::Path>, format: &EdgeListFormat) -> Result<EdgeRecords> {
+        edgelist::read_records_path(path.as_ref(), format)
     }
 
     /// Read an edge list from any reader; `name` is used in error messages.

@@ -1,0 +1,125 @@
+//! The graph path on a cluster: the nodes cut into p row shards, one per
+//! worker, and the first-order estimator, the randomized SVD and the
+//! propagation run on every shard at once, talking over a TCP mesh.
+//!
+//! The stages are the single-machine ones, generic over [`Comm`]: a worker
+//! holds its rows of every sparse matrix and of every dense n × l block,
+//! and a product first fetches the *ghost rows* its columns reference from
+//! their owners (a halo exchange, never a broadcast). Reductions — the
+//! Gram matrices, the context normalizer — are the single-machine sums in
+//! the single-machine order: shards are contiguous runs of whole
+//! [`crate::factorize::ROW_BLOCK`]-row blocks, each block's partial is the
+//! one the single machine computes, and the running sum is handed from
+//! rank to rank. So the vectors are byte-identical to one machine's for
+//! any number of workers (same CPU family: the kernels use FMA where the
+//! CPU has it, plain multiply-adds elsewhere).
+//!
+//! Who starts the workers and moves the edges to their owners is not this
+//! module's business: the Python package does it with Dask
+//! (`pmivec.distributed`), and anything else that can run one process per
+//! shard could.
+
+mod mesh;
+mod partition;
+mod shard;
+
+pub use mesh::{Listener, Mesh, MeshStats};
+pub use partition::Partition;
+pub use shard::{Shard, ShardEdges, ShardPlan, ShardResult};
+
+use crate::error::Result;
+
+/// Where a worker's rows of a dense block sit in its buffer: ghost rows
+/// owned by lower ranks, its own rows, ghost rows of higher ranks. Local
+/// row order is global order, so a sparse row's columns stay sorted and
+/// its products sum in the single machine's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowLayout {
+    /// Global index of the first own row.
+    pub first: usize,
+    /// Ghost rows before the own rows.
+    pub below: usize,
+    /// Own rows.
+    pub own: usize,
+    /// Ghost rows after the own rows.
+    pub above: usize,
+}
+
+impl RowLayout {
+    /// All rows of a single machine's block of `rows` rows.
+    pub fn whole(rows: usize) -> Self {
+        RowLayout { first: 0, below: 0, own: rows, above: 0 }
+    }
+    /// Rows of a buffer with ghosts.
+    pub fn total(&self) -> usize {
+        self.below + self.own + self.above
+    }
+    /// The own rows' values in a buffer of `width` values a row.
+    pub fn own_range(&self, width: usize) -> std::ops::Range<usize> {
+        self.below * width..(self.below + self.own) * width
+    }
+}
+
+/// One side of a matrix the SVD factors: its rows (U) or its columns (V).
+/// A single machine's sides differ in size for a rectangular matrix; a
+/// cluster's square matrices share one layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The rows (the side of Q).
+    Rows,
+    /// The columns (the side of Z, Aᵀ·Q).
+    Cols,
+}
+
+/// What the numeric stages need from wherever their rows live: one machine
+/// ([`Local`]) or a shard of a cluster ([`Mesh`]).
+pub trait Comm: Sync {
+    /// The layout of a dense block on `side`.
+    fn layout(&self, side: Side) -> RowLayout;
+    /// Fill the ghost rows of `buf` (laid out as [`Comm::layout`], `width`
+    /// values a row) from their owners.
+    fn halo(&self, side: Side, buf: &mut [f32], width: usize) -> Result<()>;
+    /// [`Comm::halo`] for one `f64` a row.
+    fn halo_f64(&self, side: Side, buf: &mut [f64]) -> Result<()>;
+    /// A sum over all ranks in rank order: `acc` arrives holding the lower
+    /// ranks' running sum (zeros at rank 0), `add` adds this rank's part,
+    /// and every rank gets the total back.
+    fn chain(&self, acc: &mut [f64], add: &mut dyn FnMut(&mut [f64])) -> Result<()>;
+    /// Every rank's own rows of a `width`-wide block, in global order (the
+    /// rare rank-deficient fallback of orthonormalization needs them all).
+    fn all_rows(&self, side: Side, own: &[f32], width: usize) -> Result<Vec<f32>>;
+    /// Name the stage that runs now, for error messages.
+    fn stage(&self, _name: &str) {}
+}
+
+/// A single machine: every row is its own, nothing to exchange.
+pub struct Local {
+    rows: usize,
+    cols: usize,
+}
+
+impl Local {
+    /// A machine holding all of a `rows × cols` matrix's factor rows.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        Local { rows, cols }
+    }
+}
+
+impl Comm for Local {
+    fn layout(&self, side: Side) -> RowLayout {
+        RowLayout::whole(if side == Side::Rows { self.rows } else { self.cols })
+    }
+    fn halo(&self, _: Side, _: &mut [f32], _: usize) -> Result<()> {
+        Ok(())
+    }
+    fn halo_f64(&self, _: Side, _: &mut [f64]) -> Result<()> {
+        Ok(())
+    }
+    fn chain(&self, acc: &mut [f64], add: &mut dyn FnMut(&mut [f64])) -> Result<()> {
+        add(acc);
+        Ok(())
+    }
+    fn all_rows(&self, _: Side, own: &[f32], _: usize) -> Result<Vec<f32>> {
+        Ok(own.to_vec())
+    }
+}
