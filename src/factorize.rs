@@ -348,6 +348,19 @@ pub trait Operator: Sync {
     /// out = Aᵀ·X for X (rows × l) and out (cols × l), row-major; on a
     /// shard as [`Operator::mul`].
     fn mul_t(&self, x: &[f32], l: usize, out: &mut [f32]);
+    /// [`Operator::mul`] where the rows live as `comm` says (a cluster's
+    /// shard fetches X's ghost rows); one machine's is `mul`.
+    fn mul_on(&self, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        let _ = comm;
+        self.mul(x, l, out);
+        Ok(())
+    }
+    /// [`Operator::mul_t`] as [`Operator::mul_on`].
+    fn mul_t_on(&self, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        let _ = comm;
+        self.mul_t(x, l, out);
+        Ok(())
+    }
     /// Whether row `i` is empty (its factor row is then set to zero).
     fn empty_row(&self, _i: usize) -> bool {
         false
@@ -376,6 +389,12 @@ impl Operator for SparseOperator<'_> {
     }
     fn mul_t(&self, x: &[f32], l: usize, out: &mut [f32]) {
         self.at.mul_dense(x, l, out)
+    }
+    fn mul_on(&self, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        comm.product(Side::Cols, self.a, x, l, out)
+    }
+    fn mul_t_on(&self, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        comm.product(Side::Rows, self.at, x, l, out)
     }
     fn empty_row(&self, i: usize) -> bool {
         self.a.row_nnz(i) == 0
@@ -412,26 +431,22 @@ pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig,
     let max = check_rank(a.shape(), k)?;
     let l = (k + config.oversample).min(max);
     let (rl, cl) = (comm.layout(Side::Rows), comm.layout(Side::Cols));
-    let (ro, co) = (rl.own_range(l), cl.own_range(l));
     // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols
-    // × l), each with room for the ghost rows a product reads.
+    // × l), own rows only.
     comm.stage("svd");
-    let mut z = vec![0f32; cl.total() * l];
-    gaussian_rows(&mut z[co.clone()], cl.first, l, config.seed);
-    let mut q = vec![0f32; rl.total() * l];
-    comm.halo(Side::Cols, &mut z, l)?;
-    a.mul(&z, l, &mut q[ro.clone()]);
+    let mut z = vec![0f32; cl.own * l];
+    gaussian_rows(&mut z, cl.first, l, config.seed);
+    let mut q = vec![0f32; rl.own * l];
+    a.mul_on(comm, &z, l, &mut q)?;
     // The last orthonormalization of Q is the exact one (its first pass
     // does what a rough one would).
     let last = |i: usize| if i == config.power_iters { Orth::Exact } else { Orth::Rough };
-    orthonormalize(&mut q[ro.clone()], l, last(0), comm, Side::Rows)?;
+    orthonormalize(&mut q, l, last(0), comm, Side::Rows)?;
     for i in 1..=config.power_iters {
-        comm.halo(Side::Rows, &mut q, l)?;
-        a.mul_t(&q, l, &mut z[co.clone()]);
-        orthonormalize(&mut z[co.clone()], l, Orth::Rough, comm, Side::Cols)?;
-        comm.halo(Side::Cols, &mut z, l)?;
-        a.mul(&z, l, &mut q[ro.clone()]);
-        orthonormalize(&mut q[ro.clone()], l, last(i), comm, Side::Rows)?;
+        a.mul_t_on(comm, &q, l, &mut z)?;
+        orthonormalize(&mut z, l, Orth::Rough, comm, Side::Cols)?;
+        a.mul_on(comm, &z, l, &mut q)?;
+        orthonormalize(&mut q, l, last(i), comm, Side::Rows)?;
     }
     // B = Qᵀ·A (l × cols) = W·S·V_Bᵀ. With Y = Aᵀ·Q = Bᵀ, B·Bᵀ = YᵀY = W·S²·Wᵀ
     // (an l × l eigenproblem), U = Q·W and V = Y·W·S⁻¹: one Gram matrix
@@ -439,29 +454,19 @@ pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig,
     // and two. The Gram is summed in f64, so squaring the spectrum costs
     // nothing that matters for the top k (σ_k/σ_1 ≫ 1e-7).
     let mut y = z;
-    comm.halo(Side::Rows, &mut q, l)?;
-    a.mul_t(&q, l, &mut y[co.clone()]);
-    let (vals, vecs) = small_eigh(gram_in(&y[co.clone()], l, comm)?.as_ref())?;
+    a.mul_t_on(comm, &q, l, &mut y)?;
+    let (vals, vecs) = small_eigh(gram_in(&y, l, comm)?.as_ref())?;
     // Eigenvalues ascending: the k largest, descending, are the top k.
     let s: Vec<f64> = (0..k).map(|j| vals[l - 1 - j].max(0.0).sqrt()).collect();
     let top = s.first().copied().unwrap_or(0.0);
     let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, l - 1 - j)]);
     // Directions with no weight left (rank below k) get zero columns of V.
     let w_inv_s = Mat::<f64>::from_fn(l, k, |i, j| if s[j] > top * 1e-7 { w[(i, j)] / s[j] } else { 0.0 });
-    let mut u = times_small_in_place(own_rows(q, ro), l, w.as_ref());
-    let mut v = times_small_in_place(own_rows(y, co), l, w_inv_s.as_ref());
+    let mut u = times_small_in_place(q, l, w.as_ref());
+    let mut v = times_small_in_place(y, l, w_inv_s.as_ref());
     zero_rows(&mut u, k, |i| a.empty_row(i));
     zero_rows(&mut v, k, |j| a.empty_col(j));
     Ok(Svd { rank: k, u, s, v })
-}
-
-/// A block's own rows (`own`, a range of values), in its own buffer.
-fn own_rows(mut x: Vec<f32>, own: std::ops::Range<usize>) -> Vec<f32> {
-    if own.start > 0 {
-        x.copy_within(own.clone(), 0);
-    }
-    x.truncate(own.len());
-    x
 }
 
 /// Rank-`k` randomized SVD of a symmetric `a` (A = Aᵀ), one-sided: the

@@ -256,23 +256,73 @@ pub(crate) fn propagate_rows(
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     comm.stage("propagation");
-    // The three column-block buffers live for all passes: fresh ones each
-    // pass cost the kernel's page zeroing (5 % of a million-node run).
+    // The column-block buffers live for all passes: fresh ones each pass
+    // cost the kernel's page zeroing (5 % of a million-node run).
     let w = block.max(1).min(dim);
-    let rows = comm.layout(Side::Rows).total();
+    let rows = comm.layout(Side::Rows).own;
     let mut bufs: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; rows * w]);
+    let mut acc = Vec::new();
     for _ in 0..passes {
         crate::progress::check(progress)?;
-        filter(s, degree, emb, dim, config, w, &mut bufs, comm)?;
+        filter(s, degree, emb, dim, config, w, &mut bufs, &mut acc, comm)?;
         orthonormalize(emb, dim, comm)?;
     }
     Ok(())
 }
 
+/// out = S·y, each row then handed to `finish(i, product_row, out_row)`:
+/// one machine's fused kernel, or a shard's streamed product into `acc`
+/// followed by the same epilogue (same numbers, one more buffer).
+fn product_then(
+    s: &SparseMatrix,
+    y: &[f32],
+    bw: usize,
+    out: &mut [f32],
+    comm: &dyn Comm,
+    acc: &mut Vec<f32>,
+    finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
+) -> Result<()> {
+    if comm.is_local() {
+        s.mul_dense_then(y, bw, out, finish);
+        return Ok(());
+    }
+    acc.resize(out.len(), 0.0);
+    comm.product(Side::Rows, s, y, bw, acc)?;
+    out.par_chunks_mut(bw).zip(acc.par_chunks(bw)).enumerate().for_each(|(i, (o, p))| finish(i, p, o));
+    Ok(())
+}
+
+/// [`product_then`] with the embedding's rows beside: `finish(i,
+/// product_row, out_row, emb_row)`.
+#[allow(clippy::too_many_arguments)]
+fn product_zip(
+    s: &SparseMatrix,
+    y: &[f32],
+    bw: usize,
+    out: &mut [f32],
+    emb: &mut [f32],
+    dim: usize,
+    comm: &dyn Comm,
+    acc: &mut Vec<f32>,
+    finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
+) -> Result<()> {
+    if comm.is_local() {
+        s.mul_dense_zip(y, bw, out, emb, dim, finish);
+        return Ok(());
+    }
+    acc.resize(out.len(), 0.0);
+    comm.product(Side::Rows, s, y, bw, acc)?;
+    out.par_chunks_mut(bw)
+        .zip(emb.par_chunks_mut(dim))
+        .zip(acc.par_chunks(bw))
+        .enumerate()
+        .for_each(|(i, ((o, r), p))| finish(i, p, o, r));
+    Ok(())
+}
+
 /// One pass of the filter without the re-orthonormalization: R ←
 /// Ã·(R − conv), in blocks of [`COLUMN_BLOCK`] columns.
-/// `bufs` holds three buffers of `block` columns with room for the ghost
-/// rows each product reads.
+/// `bufs` holds three buffers of `block` columns over the own rows.
 #[allow(clippy::too_many_arguments)]
 fn filter(
     s: &SparseMatrix,
@@ -282,68 +332,56 @@ fn filter(
     config: &PropagationConfig,
     block: usize,
     bufs: &mut [Vec<f32>; 3],
+    acc: &mut Vec<f32>,
     comm: &dyn Comm,
 ) -> Result<()> {
-    let lay = comm.layout(Side::Rows);
+    let n = degree.len();
     let coef = chebyshev_coefficients(config);
     let keep = (1.0 - config.mu) as f32;
     let w = block.min(dim);
     for c0 in (0..dim).step_by(w) {
         let bw = w.min(dim - c0);
-        let (t, o) = (lay.total() * bw, lay.own_range(bw));
         let [x0, x1, tmp] = bufs;
-        let (mut x0, mut x1, tmp) = (&mut x0[..t], &mut x1[..t], &mut tmp[..t]);
+        let (mut x0, mut x1, tmp) = (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw]);
         // x0 = R's column block; R's place in `emb` then accumulates R − conv.
-        x0[o.clone()].par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(x, r)| x.copy_from_slice(&r[c0..c0 + bw]));
-        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue; y's
-        // ghost rows are fetched first.
-        let apply_m = |y: &mut [f32], out: &mut [f32]| -> Result<()> {
-            comm.halo(Side::Rows, y, bw)?;
-            let yo = &y[o.clone()];
-            s.mul_dense_then(y, bw, &mut out[o.clone()], |i, p, o| {
-                let yi = &yo[i * bw..(i + 1) * bw];
+        x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
+        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
+        let apply_m = |y: &[f32], out: &mut [f32], acc: &mut Vec<f32>| {
+            product_then(s, y, bw, out, comm, acc, |i, p, o| {
+                let yi = &y[i * bw..(i + 1) * bw];
                 o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y - p);
-            });
-            Ok(())
+            })
         };
         // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
-        apply_m(x0, tmp)?;
-        comm.halo(Side::Rows, tmp, bw)?;
+        apply_m(x0, tmp, acc)?;
         {
-            let (to, xo) = (&tmp[o.clone()], &x0[o.clone()]);
-            s.mul_dense_zip(tmp, bw, &mut x1[o.clone()], emb, dim, |i, p, o, r| {
-                let (t, x) = (&to[i * bw..(i + 1) * bw], &xo[i * bw..(i + 1) * bw]);
+            let (t, x) = (&*tmp, &*x0);
+            product_zip(s, t, bw, x1, emb, dim, comm, acc, |i, p, o, r| {
+                let (t, x) = (&t[i * bw..(i + 1) * bw], &x[i * bw..(i + 1) * bw]);
                 for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
                     *o = 0.5 * (keep * t - p) - x;
                     *r -= coef[0] * x + coef[1] * *o;
                 }
-            });
+            })?;
         }
         // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written
         // over T_{k−1}; R's block loses c_{k+1}·T_{k+1}.
         for &c in &coef[2..] {
-            apply_m(x1, tmp)?;
-            comm.halo(Side::Rows, tmp, bw)?;
-            let (to, prev) = (&tmp[o.clone()], &x1[o.clone()]);
-            s.mul_dense_zip(tmp, bw, &mut x0[o.clone()], emb, dim, |i, p, o, r| {
-                let (t, x) = (&to[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
+            apply_m(x1, tmp, acc)?;
+            let (t, prev) = (&*tmp, &*x1);
+            product_zip(s, t, bw, x0, emb, dim, comm, acc, |i, p, o, r| {
+                let (t, x) = (&t[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
                 for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
                     *o = (keep * t - p) - 2.0 * x - *o;
                     *r -= c * *o;
                 }
-            });
+            })?;
             std::mem::swap(&mut x0, &mut x1);
         }
         // Ã·(R − conv) = D̃·S·(R − conv), back into R's column block.
-        tmp[o.clone()]
-            .par_chunks_mut(bw)
-            .zip(emb.par_chunks(dim))
-            .for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
-        comm.halo(Side::Rows, tmp, bw)?;
-        s.mul_dense_then(tmp, bw, &mut x0[o.clone()], |i, p, o| {
-            o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p)
-        });
-        emb.par_chunks_mut(dim).zip(x0[o.clone()].par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
+        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
+        product_then(s, tmp, bw, x0, comm, acc, |i, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p))?;
+        emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
     Ok(())
 }
@@ -438,7 +476,7 @@ mod tests {
         let (s, d) = diffusion(&g);
         let mut got = r.clone();
         let mut bufs = std::array::from_fn(|_| vec![0f32; 12 * 32]);
-        filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs, &Local::new(12, 12)).unwrap();
+        filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs, &mut Vec::new(), &Local::new(12, 12)).unwrap();
         for j in [0, 31, 32, 39] {
             let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
             let want = dense_filter(&g, &col, &cfg);

@@ -61,6 +61,12 @@ impl SparseMatrix {
         (&self.indices[r.clone()], &self.values[r])
     }
 
+    /// Where each row's entries start (a cursor per row for
+    /// [`SparseMatrix::mul_dense_range`]).
+    pub fn row_starts(&self) -> Vec<usize> {
+        self.indptr[..self.rows].to_vec()
+    }
+
     /// Number of entries in row `i`.
     #[inline]
     pub fn row_nnz(&self, i: usize) -> usize {
@@ -208,6 +214,89 @@ impl SparseMatrix {
         );
     }
 }
+
+impl SparseMatrix {
+    /// One pass of a product streamed over column ranges: out += A[:,
+    /// c0..c1]·X_c, X_c (rows c0..c1 of X, row-major, `l` wide) arriving
+    /// one range at a time. `next[i]` is where row i's entries in the range
+    /// start, and is moved past them. Passes over increasing ranges that
+    /// cover all columns, from a zeroed `out`, add every entry in the order
+    /// [`SparseMatrix::mul_dense`] does: the same result to the bit, while
+    /// only one range of X is in memory (a cluster's ghost rows).
+    ///
+    /// # Panics
+    /// If `x`, `out` or `next` has the wrong length.
+    #[track_caller]
+    pub fn mul_dense_range(
+        &self,
+        x: &[f32],
+        l: usize,
+        cols: std::ops::Range<usize>,
+        next: &mut [usize],
+        out: &mut [f32],
+    ) {
+        assert_eq!(x.len(), cols.len() * l, "X_c must be (c1 - c0) × l");
+        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        assert_eq!(next.len(), self.rows, "one cursor per row");
+        if l == 0 {
+            return;
+        }
+        let isa = Isa::detect();
+        let (c0, c1) = (cols.start, cols.end);
+        out.par_chunks_mut(l).zip(next.par_iter_mut()).enumerate().with_min_len(256).for_each(|(i, (row, k))| {
+            let end = self.indptr[i + 1];
+            let start = *k;
+            let mut stop = start;
+            while stop < end && (self.indices[stop] as usize) < c1 {
+                stop += 1;
+            }
+            *k = stop;
+            if stop == start {
+                return;
+            }
+            let (cs, vs) = (&self.indices[start..stop], &self.values[start..stop]);
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `isa` was detected on this CPU.
+                Isa::Avx512 => unsafe { range_avx512(row, cs, vs, x, l, c0) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                Isa::Avx2 => unsafe { range_avx2(row, cs, vs, x, l, c0) },
+                Isa::Portable => range_body(row, cs, vs, x, l, c0, false),
+            }
+        });
+    }
+}
+
+/// acc += Σ_k vals[k] · X_c[cols[k] − c0, ..], in [`row_kernel_body`]'s
+/// arithmetic (FMA where `fma`).
+#[inline(always)]
+fn range_body(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize, fma: bool) {
+    for (&c, &v) in cols.iter().zip(vals) {
+        let src = &x[(c as usize - c0) * l..][..l];
+        if fma {
+            for (o, s) in acc.iter_mut().zip(src) {
+                *o = s.mul_add(v, *o);
+            }
+        } else {
+            for (o, s) in acc.iter_mut().zip(src) {
+                *o += v * s;
+            }
+        }
+    }
+}
+
+macro_rules! range_for {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+            range_body(acc, cols, vals, x, l, c0, true)
+        }
+    };
+}
+range_for!(range_avx512, "avx512f,avx2,fma");
+range_for!(range_avx2, "avx2,fma");
 
 /// Rows `first..` of a chunk: the product row into `acc`, then `finish`.
 #[inline(always)]
@@ -462,6 +551,32 @@ mod tests {
         });
         assert_eq!(fused, plain);
         assert!(aux.iter().enumerate().all(|(i, &r)| r == i as f32), "each row's epilogue sees its own index");
+    }
+
+    #[test]
+    fn a_product_streamed_over_column_ranges_equals_the_whole_one_to_the_bit() {
+        let n = 500;
+        let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
+        for i in 0..n {
+            let mut cols: Vec<usize> = (0..9).map(|k| (i * 7 + k * 131 + k * k * 17) % n).collect();
+            cols.sort_unstable();
+            cols.dedup();
+            indices.extend(cols.iter().map(|&j| j as u32));
+            values.extend(cols.iter().map(|&j| ((i * 31 + j) % 19) as f32 / 7.0 - 1.3));
+            indptr.push(indices.len());
+        }
+        let a = SparseMatrix::from_csr((n, n), indptr.clone(), indices, values);
+        let l = 13;
+        let x: Vec<f32> = (0..n * l).map(|i| ((i * 7919) % 1013) as f32 / 97.0 - 5.0).collect();
+        let mut whole = vec![0f32; n * l];
+        a.mul_dense(&x, l, &mut whole);
+        let mut streamed = vec![0f32; n * l];
+        let mut next = indptr[..n].to_vec();
+        for r in [0..37, 37..38, 38..250, 250..251, 251..n] {
+            a.mul_dense_range(&x[r.start * l..r.end * l], l, r, &mut next, &mut streamed);
+        }
+        assert!(streamed == whole);
+        assert!((0..n).all(|i| next[i] == indptr[i + 1]), "every entry was taken once");
     }
 
     #[test]

@@ -63,7 +63,9 @@ def _read(path, weighted, directed, delimiter):
 
 
 def _labels(records):
-    return records[0]
+    # One string, not a list: Dask serializes a list element by element
+    # (a minute for a million labels). Labels hold no newline (lines do not).
+    return "\n".join(records[0])
 
 
 def _block_weights(records, remap, blocks):
@@ -105,8 +107,21 @@ def _run(run, addresses, token, config, timeout):
     shard = _state().get(run)
     if shard is None:
         raise ClusterError(f"run {run}: this worker lost its shard (it restarted?)")
+    from distributed import get_worker
+
+    cfg = json.loads(config)
+    worker = get_worker()
+    if cfg.get("memory_limit") is None:
+        # The worker's own limit, where Dask sets one, rather than 80 % of
+        # a machine that other workers share.
+        limit = getattr(getattr(worker, "memory_manager", None), "memory_limit", None)
+        if limit:
+            cfg["memory_limit"] = int(limit)
+    if not cfg["factorize"].get("threads"):
+        # As many threads as the worker has, not every core of the machine.
+        cfg["factorize"]["threads"] = int(getattr(worker, "nthreads", 0) or getattr(worker.state, "nthreads", 0))
     try:
-        return shard.run(list(addresses), token, config, timeout)
+        return shard.run(list(addresses), token, json.dumps(cfg), timeout)
     finally:
         _state().pop(run, None)
 
@@ -198,7 +213,9 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         raise ValueError(f"side `{side}`: use left, right, both or sum")
     config = _graph_config(estimator="first-order", memory_limit=memory_limit, side=side, **options)
     files = _files(edges)
-    say = (lambda m: print(m, file=sys.stderr, flush=True)) if progress else (lambda m: None)
+    t_start = time.monotonic()
+    say = (lambda m: print(f"{m}  (at {time.monotonic() - t_start:.1f} s)", file=sys.stderr, flush=True)) \
+        if progress else (lambda m: None)
     before = _before_stage or (lambda stage: None)
 
     workers = sorted(client.scheduler_info(**_all_workers(client))["workers"])
@@ -222,7 +239,8 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         merged = _core.Labels()
         remaps = []
         for i, labels in enumerate(_wait(client, labels_of, "read", workers, say)):
-            remaps.append(client.scatter(merged.add(labels), workers=[readers[i]], direct=True))
+            remap = merged.add(labels.split("\n") if labels else [])
+            remaps.append(client.scatter(remap, workers=[readers[i]]))
         del labels_of
         n = len(merged)
         dim = config["factorize"]["dim"]
@@ -255,6 +273,7 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         runs = [_pinned(client, w, "run", run, q, _run, run, addresses, token, json.dumps(config), float(timeout))
                 for q, w in enumerate(workers)]
         results = _wait(client, runs, "factorize", workers, say)
+        say(f"{'gathered':>12}  {time.monotonic() - t0:6.2f} s from the start")
     except BaseException:
         # Free the shards on the workers still there (a dead one would
         # keep client.run waiting for its timeout).

@@ -10,11 +10,16 @@
 
 use super::{Comm, Partition, RowLayout, Side};
 use crate::error::{Error, Result};
+use crate::sparse::SparseMatrix;
 use std::io::{BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Ghost rows of a product are read this many bytes at a time: the memory
+/// a shard's ghosts take, whatever their number.
+pub(super) const CHUNK_BYTES: usize = 32 << 20;
 
 /// First word of a handshake: catches a stray connection and a peer whose
 /// byte order differs.
@@ -313,6 +318,27 @@ impl Mesh {
         })
     }
 
+    /// Frame `seq` to peer q: the own rows it reads, from `own` (rows of
+    /// `row_bytes` bytes).
+    fn send_rows(&self, q: usize, seq: u64, own: &[u8], row_bytes: usize) -> Result<()> {
+        let rows = &self.send[q];
+        let mut w = BufWriter::with_capacity(1 << 20, self.stream(q));
+        w.write_all(bytes(&[seq, (rows.len() * row_bytes) as u64])).map_err(|e| self.io_fail(q, e))?;
+        for &r in rows {
+            let r = r as usize * row_bytes;
+            w.write_all(&own[r..r + row_bytes]).map_err(|e| self.io_fail(q, e))?;
+        }
+        w.flush().map_err(|e| self.io_fail(q, e))
+    }
+
+    fn count_halo(&self, row_bytes: usize) {
+        let mut st = self.stats.lock().unwrap();
+        st.halo_exchanges += 1;
+        st.halo_row_bytes += row_bytes as u64;
+        st.halo_bytes_sent += st.sent_rows * row_bytes as u64;
+        st.halo_bytes_received += st.ghost_rows * row_bytes as u64;
+    }
+
     /// The halo exchange on a buffer of `row_bytes`-byte rows laid out as
     /// [`Mesh::layout`]: own rows out to the peers that read them, ghost
     /// rows in, every peer at once.
@@ -342,18 +368,7 @@ impl Mesh {
         std::thread::scope(|s| {
             let senders: Vec<_> = (0..self.size())
                 .filter(|&q| q != self.rank)
-                .map(|q| {
-                    s.spawn(move || {
-                        let rows = &self.send[q];
-                        let mut w = BufWriter::with_capacity(1 << 20, self.stream(q));
-                        w.write_all(bytes(&[seq, (rows.len() * row_bytes) as u64])).map_err(|e| self.io_fail(q, e))?;
-                        for &r in rows {
-                            let r = r as usize * row_bytes;
-                            w.write_all(&own[r..r + row_bytes]).map_err(|e| self.io_fail(q, e))?;
-                        }
-                        w.flush().map_err(|e| self.io_fail(q, e))
-                    })
-                })
+                .map(|q| s.spawn(move || self.send_rows(q, seq, own, row_bytes)))
                 .collect();
             let receivers: Vec<_> =
                 slots.into_iter().map(|(q, slot)| s.spawn(move || self.recv_into(q, seq, slot))).collect();
@@ -365,11 +380,67 @@ impl Mesh {
             }
             first_err.map_or(Ok(()), Err)
         })?;
-        let mut st = self.stats.lock().unwrap();
-        st.halo_exchanges += 1;
-        st.halo_row_bytes += row_bytes as u64;
-        st.halo_bytes_sent += st.sent_rows * row_bytes as u64;
-        st.halo_bytes_received += st.ghost_rows * row_bytes as u64;
+        self.count_halo(row_bytes);
+        Ok(())
+    }
+}
+
+impl Mesh {
+    /// out = A·X over the own rows, X's ghost rows streamed in from their
+    /// owners a range at a time (in increasing column order, so partial
+    /// sums add the entries as one machine does), while this rank's rows
+    /// stream out to the peers that read them.
+    fn streamed_product(&self, a: &SparseMatrix, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        let lay = self.layout;
+        assert_eq!(a.shape(), (lay.own, lay.total()), "a shard's rows over its layout's columns");
+        assert_eq!((x.len(), out.len()), (lay.own * l, lay.own * l), "own rows in and out");
+        out.fill(0.0);
+        let mut next = a.row_starts();
+        let me = self.rank;
+        let seq = self.next_seq();
+        let row_bytes = l * 4;
+        let chunk_rows = (CHUNK_BYTES / row_bytes.max(1)).max(1);
+        let mut chunk: Vec<f32> = Vec::new();
+        std::thread::scope(|s| {
+            let senders: Vec<_> = (0..self.size())
+                .filter(|&q| q != me)
+                .map(|q| s.spawn(move || self.send_rows(q, seq, bytes(x), row_bytes)))
+                .collect();
+            let mut received = || -> Result<()> {
+                let mut col = 0;
+                for q in 0..self.size() {
+                    if q == me {
+                        a.mul_dense_range(x, l, col..col + lay.own, &mut next, out);
+                        col += lay.own;
+                        continue;
+                    }
+                    let rows = self.recv[q];
+                    let len = self.read_header(q, seq)?;
+                    if len != rows * row_bytes {
+                        return Err(self.fail(q, format!("sent {len} bytes where {} were due", rows * row_bytes)));
+                    }
+                    let mut done = 0;
+                    while done < rows {
+                        let r = chunk_rows.min(rows - done);
+                        chunk.resize(r * l, 0.0);
+                        self.stream(q).read_exact(bytes_mut(&mut chunk)).map_err(|e| self.io_fail(q, e))?;
+                        a.mul_dense_range(&chunk, l, col..col + r, &mut next, out);
+                        col += r;
+                        done += r;
+                    }
+                }
+                Ok(())
+            };
+            let mut result = received();
+            for h in senders {
+                let sent = h.join().expect("a halo thread panicked");
+                if result.is_ok() {
+                    result = sent;
+                }
+            }
+            result
+        })?;
+        self.count_halo(row_bytes);
         Ok(())
     }
 }
@@ -378,8 +449,8 @@ impl Comm for Mesh {
     fn layout(&self, _: Side) -> RowLayout {
         self.layout
     }
-    fn halo(&self, _: Side, buf: &mut [f32], width: usize) -> Result<()> {
-        self.exchange(bytes_mut(buf), width * 4)
+    fn product(&self, _: Side, a: &SparseMatrix, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        self.streamed_product(a, x, l, out)
     }
     fn halo_f64(&self, _: Side, buf: &mut [f64]) -> Result<()> {
         self.exchange(bytes_mut(buf), 8)

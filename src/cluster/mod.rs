@@ -4,8 +4,10 @@
 //!
 //! The stages are the single-machine ones, generic over [`Comm`]: a worker
 //! holds its rows of every sparse matrix and of every dense n × l block,
-//! and a product first fetches the *ghost rows* its columns reference from
-//! their owners (a halo exchange, never a broadcast). Reductions — the
+//! and a product streams in the *ghost rows* its columns reference from
+//! their owners, a range of columns at a time (a halo exchange, never a
+//! broadcast, and never all of it in memory at once: partial sums over
+//! increasing column ranges add every entry in the single machine's order). Reductions — the
 //! Gram matrices, the context normalizer — are the single-machine sums in
 //! the single-machine order: shards are contiguous runs of whole
 //! [`crate::factorize::ROW_BLOCK`]-row blocks, each block's partial is the
@@ -28,6 +30,7 @@ pub use partition::Partition;
 pub use shard::{Shard, ShardEdges, ShardPlan, ShardResult};
 
 use crate::error::Result;
+use crate::sparse::SparseMatrix;
 
 /// Where a worker's rows of a dense block sit in its buffer: ghost rows
 /// owned by lower ranks, its own rows, ghost rows of higher ranks. Local
@@ -74,12 +77,21 @@ pub enum Side {
 /// What the numeric stages need from wherever their rows live: one machine
 /// ([`Local`]) or a shard of a cluster ([`Mesh`]).
 pub trait Comm: Sync {
-    /// The layout of a dense block on `side`.
+    /// The layout of a dense block on `side`: where its own rows sit among
+    /// the columns of a shard's sparse rows.
     fn layout(&self, side: Side) -> RowLayout;
-    /// Fill the ghost rows of `buf` (laid out as [`Comm::layout`], `width`
-    /// values a row) from their owners.
-    fn halo(&self, side: Side, buf: &mut [f32], width: usize) -> Result<()>;
-    /// [`Comm::halo`] for one `f64` a row.
+    /// Whether every row is here (one machine): callers may then use the
+    /// fused single-machine kernels.
+    fn is_local(&self) -> bool {
+        false
+    }
+    /// out = A·X for `a`'s own rows, with X's own rows `x` (`l` wide) and
+    /// its ghost rows (the columns of `a` in [`Comm::layout`] outside the
+    /// own range) streamed from their owners a range at a time: memory for
+    /// the ghosts is one range, whatever their number.
+    fn product(&self, side: Side, a: &SparseMatrix, x: &[f32], l: usize, out: &mut [f32]) -> Result<()>;
+    /// Fill the ghost rows of `buf`, laid out as [`Comm::layout`] with one
+    /// `f64` a row (degrees, context masses).
     fn halo_f64(&self, side: Side, buf: &mut [f64]) -> Result<()>;
     /// A sum over all ranks in rank order: `acc` arrives holding the lower
     /// ranks' running sum (zeros at rank 0), `add` adds this rank's part,
@@ -109,7 +121,11 @@ impl Comm for Local {
     fn layout(&self, side: Side) -> RowLayout {
         RowLayout::whole(if side == Side::Rows { self.rows } else { self.cols })
     }
-    fn halo(&self, _: Side, _: &mut [f32], _: usize) -> Result<()> {
+    fn is_local(&self) -> bool {
+        true
+    }
+    fn product(&self, _: Side, a: &SparseMatrix, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        a.mul_dense(x, l, out);
         Ok(())
     }
     fn halo_f64(&self, _: Side, _: &mut [f64]) -> Result<()> {

@@ -290,21 +290,28 @@ impl Shard {
         let total = own + ghosts as u64;
         let n = self.partition.rows();
         let l = (config.factorize.dim + config.factorize.oversample).min(n) as u64;
-        let nnz = (self.out.targets.len() + self.into.as_ref().map_or(0, |r| r.targets.len())) as u64;
-        // Adjacency, A and Aᵀ (each about the adjacency's entries), S
-        // (plus the diagonal), and three f64 vectors over own + ghost rows.
-        let sparse = self.out.bytes()
-            + self.into.as_ref().map_or(0, Rows::bytes)
-            + 2 * (nnz * 8 + own * 8)
-            + (nnz + own) * 8
-            + total * 8 * 3;
+        let nnz = self.out.targets.len() as u64;
+        let nnz_in = self.into.as_ref().map_or(nnz, |r| r.targets.len() as u64);
+        // The adjacency stays; A and Aᵀ (about its entries each) live
+        // through the SVD, S (plus the diagonal) through propagation; two
+        // f64 vectors over own and ghost rows (degrees, context masses).
+        let adjacency = self.out.bytes() + self.into.as_ref().map_or(0, Rows::bytes);
+        let svd_sparse = (nnz + nnz_in) * 8 + 2 * own * 8;
+        let prop_sparse = if passes > 0 { (nnz + own) * 8 + own * 8 } else { 0 };
+        let vectors = total * 8 * 2;
         let d = config.factorize.dim as u64;
-        // SVD: Q and Z with ghosts; then U, V; propagation: the embedding
-        // and three column blocks with ghosts.
-        let svd = 2 * total * l * 4;
+        // Dense blocks hold own rows only: ghost rows stream through one
+        // chunk. SVD: Q and Z; propagation: the embedding (and the
+        // context side, if kept), three column blocks and the product's
+        // partial sums.
+        let chunk = super::mesh::CHUNK_BYTES as u64;
+        let right = if config.keep_context { own * d * 4 } else { 0 };
+        let svd = 2 * own * l * 4 + chunk;
         let w = (COLUMN_BLOCK as u64).min(d);
-        let prop = if passes > 0 { own * d * 4 * 2 + 3 * total * w * 4 } else { 0 };
-        let dense = svd.max(prop);
+        let prop = if passes > 0 { own * d * 4 + right + 4 * own * w * 4 + chunk } else { 0 };
+        let (sparse, dense) =
+            if svd + svd_sparse >= prop + prop_sparse { (svd_sparse, svd) } else { (prop_sparse, prop) };
+        let sparse = sparse + adjacency + vectors;
         let limit = config.memory_limit.unwrap_or_else(crate::budget::default_memory_limit);
         ShardPlan {
             own_rows: own,
