@@ -281,6 +281,11 @@ impl Embeddings {
         self.metadata.as_ref()
     }
 
+    /// The provenance, moved out.
+    pub(crate) fn take_metadata(&mut self) -> Option<Metadata> {
+        self.metadata.take()
+    }
+
     /// Attach provenance; [`Embeddings::save`] writes it as the sidecar.
     pub fn set_metadata(&mut self, metadata: Metadata) {
         self.metadata = Some(metadata);

@@ -431,12 +431,79 @@ pub fn read_npy(path: &Path) -> Result<Embeddings> {
     Ok(Embeddings::from_matrix(labels, cols, data))
 }
 
+/// The file naming the shards a cluster run wrote into a directory (see
+/// `pmivec.distributed`): `{"format": "pmivec-shards", "rows", "dim",
+/// "parts": [{"file", "rows"}, …]}`, parts in row order, each an npy file
+/// with its `.ids` and sidecar.
+pub const MANIFEST: &str = "manifest.json";
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    format: String,
+    rows: usize,
+    dim: usize,
+    parts: Vec<ManifestPart>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestPart {
+    file: String,
+    rows: usize,
+}
+
+/// All shards of a directory with a [`MANIFEST`], in row order, with the
+/// first part's sidecar as metadata.
+fn load_shards(dir: &Path) -> Result<Embeddings> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(path.clone(), e))?;
+    let bad = |message: String| Error::Parse { path: Some(path.clone()), line: 1, message };
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| bad(format!("not a shard manifest: {e}")))?;
+    if m.format != "pmivec-shards" {
+        return Err(bad(format!("format `{}` is not pmivec-shards", m.format)));
+    }
+    let (mut labels, mut data) = (Vec::with_capacity(m.rows), Vec::with_capacity(m.rows * m.dim));
+    let mut meta = None;
+    for part in &m.parts {
+        if part.file.contains('/') || part.file.contains('\\') || part.file.starts_with('.') {
+            return Err(bad(format!("part `{}` is not a file of the directory", part.file)));
+        }
+        let file = dir.join(&part.file);
+        let mut e = load(&file)?;
+        if e.len() != part.rows || (e.dim() != m.dim && part.rows > 0) {
+            return Err(bad(format!(
+                "part `{}` holds {} × {}, the manifest says {} × {}",
+                part.file,
+                e.len(),
+                e.dim(),
+                part.rows,
+                m.dim
+            )));
+        }
+        meta = meta.or_else(|| e.take_metadata());
+        data.extend(e.matrix(Side::Left));
+        labels.extend(e.labels().iter().cloned());
+    }
+    if labels.len() != m.rows {
+        return Err(bad(format!("the parts hold {} rows, the manifest says {}", labels.len(), m.rows)));
+    }
+    let mut emb = Embeddings::from_matrix(labels, m.dim, data);
+    if let Some(meta) = meta {
+        emb.set_metadata(meta);
+    }
+    Ok(emb)
+}
+
 /// Load embeddings in either format (npy by its magic bytes, else word2vec
-/// text), with the `<path>.json` sidecar as metadata when it parses.
+/// text), with the `<path>.json` sidecar as metadata when it parses; a
+/// directory holding a cluster run's shards ([`MANIFEST`]) as one.
 ///
 /// # Errors
-/// As [`read_word2vec`] and [`read_npy`].
+/// As [`read_word2vec`] and [`read_npy`]; a malformed manifest or a part
+/// that disagrees with it is an [`Error::Parse`] naming the manifest.
 pub fn load(path: &Path) -> Result<Embeddings> {
+    if path.is_dir() && path.join(MANIFEST).is_file() {
+        return load_shards(path);
+    }
     let mut magic = [0u8; 6];
     let is_npy = std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
@@ -489,6 +556,33 @@ mod tests {
             let config: crate::EmbedConfig = back.metadata().unwrap().config().unwrap();
             assert_eq!(config.factorize.dim, 2);
         }
+    }
+
+    #[test]
+    fn a_directory_of_shards_loads_as_one_and_a_wrong_manifest_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = [
+            Embeddings::from_matrix(vec!["a".into(), "b".into()], 2, vec![1.0, 2.0, 3.0, 4.0]),
+            Embeddings::from_matrix(vec![], 2, vec![]),
+            Embeddings::from_matrix(vec!["c".into()], 2, vec![5.0, 6.0]),
+        ];
+        for (q, e) in parts.iter().enumerate() {
+            let meta = Metadata::new(e, Side::Left, Format::Npy, &());
+            save(e, Side::Left, Format::Npy, &dir.path().join(format!("part-{q}.npy")), &meta).unwrap();
+        }
+        let manifest = |rows: usize| {
+            format!(
+                r#"{{"format": "pmivec-shards", "rows": {rows}, "dim": 2, "parts": [{{"file": "part-0.npy", "rows": 2}},
+                {{"file": "part-1.npy", "rows": 0}}, {{"file": "part-2.npy", "rows": 1}}]}}"#
+            )
+        };
+        std::fs::write(dir.path().join(MANIFEST), manifest(3)).unwrap();
+        let all = load(dir.path()).unwrap();
+        assert_eq!(all.labels(), ["a", "b", "c"]);
+        assert_eq!(all.matrix(Side::Left), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        std::fs::write(dir.path().join(MANIFEST), manifest(4)).unwrap();
+        let e = load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("manifest.json") && e.contains("3 rows, the manifest says 4"), "{e}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import Embedding, _core, _graph_config, _sides
 
-__all__ = ["embed_graph", "ClusterError"]
+__all__ = ["embed_graph", "ClusterError", "Shards"]
 
 
 def _state() -> dict:
@@ -103,7 +103,7 @@ def _listen(run):
     return _state()[run].listen(host)
 
 
-def _run(run, addresses, token, config, timeout):
+def _run(run, addresses, token, config, timeout, part=None, labels=None):
     shard = _state().get(run)
     if shard is None:
         raise ClusterError(f"run {run}: this worker lost its shard (it restarted?)")
@@ -121,9 +121,15 @@ def _run(run, addresses, token, config, timeout):
         # As many threads as the worker has, not every core of the machine.
         cfg["factorize"]["threads"] = int(getattr(worker, "nthreads", 0) or getattr(worker.state, "nthreads", 0))
     try:
-        return shard.run(list(addresses), token, json.dumps(cfg), timeout)
+        out = shard.run(list(addresses), token, json.dumps(cfg), timeout)
     finally:
         _state().pop(run, None)
+    if part is None:
+        return out
+    # Written here, in parallel with the other shards; nothing comes back
+    # but the sizes.
+    _core.save(out[0], labels.split("\n") if labels else [], part, "npy", config)
+    return (None, None) + out[2:] + (out[0].shape[0],)
 
 
 def _forget(run, dask_worker=None):
@@ -184,8 +190,8 @@ def _files(edges) -> list:
 
 def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str = "input",
                 weighted: bool = False, directed: bool = False, delimiter: str = "auto",
-                memory_limit=None, timeout: float = 600.0, progress: bool = False,
-                _before_stage=None, **options) -> Embedding:
+                memory_limit=None, timeout: float = 600.0, progress: bool = False, output=None,
+                _before_stage=None, **options):
     """Embed the nodes of the graph in ``edges`` (edge-list files, read by
     the workers, a share each) on the Dask cluster of ``client``, with one
     shard per worker (``partitions`` workers, default all of them).
@@ -199,6 +205,13 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
     ``pmivec.embed_graph`` gives for the concatenated files with
     ``estimator="first-order"``, byte for byte, with ``report["cluster"]``
     holding each shard's rows, ghost rows, bytes moved and plan.
+
+    ``output``: a directory where the workers write their rows in parallel
+    (``part-00000.npy`` + ``.ids`` + sidecar per shard, in row order, and a
+    ``manifest.json`` written last, so a failed run leaves no manifest and
+    no parts); nothing is gathered on the client, and the result is a
+    :class:`Shards` (``.to_dask_array()``, ``.ids``, ``.load()``;
+    ``pmivec.load(directory)`` reads it whole). Node order is the input's.
     """
     if order not in ("input", "id"):
         raise ValueError(f"order `{order}`: use input or id")
@@ -212,6 +225,9 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
     if side not in ("left", "right", "both", "sum"):
         raise ValueError(f"side `{side}`: use left, right, both or sum")
     config = _graph_config(estimator="first-order", memory_limit=memory_limit, side=side, **options)
+    if output is not None and (order != "input" or side != "left"):
+        raise ValueError("output: shards keep the input's node order and the left side (order='input', side='left')")
+    staging = None
     files = _files(edges)
     t_start = time.monotonic()
     say = (lambda m: print(f"{m}  (at {time.monotonic() - t_start:.1f} s)", file=sys.stderr, flush=True)) \
@@ -270,11 +286,24 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         addresses = _wait(client, [_pinned(client, w, "listen", run, q, _listen, run) for q, w in enumerate(workers)],
                           "connect", workers, say)
         before("factorize")
-        runs = [_pinned(client, w, "run", run, q, _run, run, addresses, token, json.dumps(config), float(timeout))
-                for q, w in enumerate(workers)]
+        ids = merged.labels()
+        if output is not None:
+            os.makedirs(output, exist_ok=True)
+            staging = os.path.join(os.path.abspath(output), f".staging-{run}")
+            os.makedirs(staging)
+            extra = [(os.path.join(staging, f"part-{q:05d}.npy"), "\n".join(ids[starts[q]:starts[q + 1]]))
+                     for q in range(p)]
+        else:
+            extra = [() for _ in range(p)]
+        runs = [_pinned(client, w, "run", run, q, _run, run, addresses, token, json.dumps(config), float(timeout),
+                        *extra[q]) for q, w in enumerate(workers)]
         results = _wait(client, runs, "factorize", workers, say)
         say(f"{'gathered':>12}  {time.monotonic() - t0:6.2f} s from the start")
     except BaseException:
+        if staging is not None:
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
         # Free the shards on the workers still there (a dead one would
         # keep client.run waiting for its timeout).
         try:
@@ -283,22 +312,89 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         except Exception:
             pass
         raise
+    report = _report(results, stats, workers, starts, time.monotonic() - t0)
+    if output is not None:
+        return _commit_shards(output, staging, results, n, dim, report)
     left = np.concatenate([r[0] for r in results]) if n else np.zeros((0, dim), np.float32)
     right = np.concatenate([r[1] for r in results]) if results[0][1] is not None else None
-    ids = merged.labels()
     if order == "id":
         ids, perm = _id_order(ids)
         left = left[perm]
         right = right[perm] if right is not None else None
+    return Embedding(_sides(left, right, side), ids, right=right, report=report, config=config)
+
+
+def _report(results, stats, workers, starts, seconds):
+    """Rank 0's report, each stage's time the slowest shard's, and every shard's traffic and plan."""
     reports = [json.loads(r[3]) for r in results]
     report = dict(reports[0])
-    report["stage_seconds"] = [["cluster", time.monotonic() - t0]] + [
+    report["stage_seconds"] = [["cluster", seconds]] + [
         [name, max(r["stage_seconds"][k][1] for r in reports)] for k, (name, _) in enumerate(report["stage_seconds"])]
     report["cluster"] = {
         "workers": workers, "starts": list(starts),
         "shards": [{"graph": s, "mesh": json.loads(r[4]), "plan": json.loads(r[5])} for s, r in zip(stats, results)],
     }
-    return Embedding(_sides(left, right, side), ids, right=right, report=report, config=config)
+    return report
+
+
+def _commit_shards(output, staging, results, n, dim, report):
+    """Move the parts out of staging, then write the manifest (atomically, last)."""
+    parts = []
+    for q, r in enumerate(results):
+        name = f"part-{q:05d}.npy"
+        for suffix in ("", ".ids", ".json"):
+            src = os.path.join(staging, name + suffix)
+            if os.path.exists(src):
+                os.replace(src, os.path.join(output, name + suffix))
+        parts.append({"file": name, "rows": int(r[-1])})
+    os.rmdir(staging)
+    manifest = {"format": "pmivec-shards", "version": 1, "rows": n, "dim": dim, "parts": parts, "report": report}
+    tmp = os.path.join(output, f".manifest-{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(manifest, f)
+    os.replace(tmp, os.path.join(output, "manifest.json"))
+    return Shards(output)
+
+
+class Shards:
+    """Vectors a cluster run left in a directory, one npy file per shard, read without gathering them."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        with open(os.path.join(self.path, "manifest.json")) as f:
+            self.manifest = json.load(f)
+        self.report = self.manifest.get("report", {})
+
+    def __len__(self):
+        return self.manifest["rows"]
+
+    def __repr__(self):
+        return f"Shards({self.path!r}: {len(self)} × {self.manifest['dim']} in {len(self.manifest['parts'])} parts)"
+
+    @property
+    def ids(self) -> list:
+        """Every row's label, in row order."""
+        out = []
+        for part in self.manifest["parts"]:
+            with open(os.path.join(self.path, part["file"] + ".ids")) as f:
+                out.extend(line.rstrip("\n") for line in f)
+        return out
+
+    def to_dask_array(self):
+        """A dask array of the vectors, one chunk per part, each read (memory-mapped) where it is computed."""
+        import dask
+        import dask.array as da
+
+        dim = self.manifest["dim"]
+        blocks = [da.from_delayed(dask.delayed(np.load)(os.path.join(self.path, p["file"]), mmap_mode="r"),
+                                  shape=(p["rows"], dim), dtype=np.float32) for p in self.manifest["parts"]]
+        return da.concatenate(blocks) if blocks else da.zeros((0, dim), dtype=np.float32)
+
+    def load(self) -> Embedding:
+        """All of it as one :class:`pmivec.Embedding` (as ``pmivec.load(directory)``)."""
+        from . import load
+
+        return load(self.path)
 
 
 def _id_order(ids):

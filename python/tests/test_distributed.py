@@ -133,3 +133,24 @@ def test_an_unreachable_scheduler_is_an_error_within_seconds(tmp_path):
     assert "cannot reach the scheduler" in r.stderr
     assert time.monotonic() - t < 30
     assert not (tmp_path / "o.npy").exists()
+
+
+def test_shards_written_by_the_workers_read_back_whole_and_as_a_dask_array(client, tmp_path):
+    one = pmivec.embed_graph(BLOGCATALOG, dim=8, estimator="first-order")
+    out = tmp_path / "shards"
+    shards = pd.embed_graph(split(BLOGCATALOG, 2, tmp_path), client, 3, dim=8, output=out)
+    assert isinstance(shards, pd.Shards) and len(shards) == len(one)
+    assert sorted(os.listdir(out))[-1] == "part-00002.npy.json" and "manifest.json" in os.listdir(out)
+    back = pmivec.load(out)
+    assert back.ids == one.ids == shards.ids
+    assert back.vectors.tobytes() == one.vectors.tobytes()
+    arr = shards.to_dask_array()
+    assert arr.shape == one.vectors.shape and len(arr.chunks[0]) == 3
+    assert np.asarray(arr.compute()).tobytes() == one.vectors.tobytes()
+
+
+def test_a_failed_run_leaves_no_shards_behind(client, tmp_path):
+    out = tmp_path / "shards"
+    with pytest.raises(pd.ClusterError):
+        pd.embed_graph([BLOGCATALOG], client, 2, dim=8, memory_limit="64KiB", output=out)
+    assert os.listdir(out) == []
