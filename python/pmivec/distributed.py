@@ -59,7 +59,27 @@ class ClusterError(RuntimeError):
 # --- what the workers run ------------------------------------------------
 
 def _read(path, weighted, directed, delimiter):
+    if not isinstance(path, str):  # a partition of a dask DataFrame
+        return _read_frame(path, weighted, directed)
     return _core.read_records(path, weighted=weighted, directed=directed, delimiter=delimiter)
+
+
+def _read_frame(frame, weighted, directed):
+    """A pandas partition's (src, dst[, weight]) rows, labelled as pmivec.embed_graph labels an array and read
+    through the same reader, so ids and checks are the single machine's."""
+    from . import _edges
+
+    part, table = frame
+    _, src, dst, weights, _, _ = _edges(frame_array(table, weighted), directed, weighted)
+    lines = [f"{a}\t{b}" if weights is None else f"{a}\t{b}\t{w!r}" for a, b, w in
+             zip(src, dst, weights if weights is not None else src)]
+    return _core.read_records(text="\n".join(lines) + "\n", name=f"<partition {part}>", weighted=weighted,
+                              directed=directed)
+
+
+def frame_array(table, weighted):
+    cols = table.columns[:3] if weighted else table.columns[:2]
+    return table[list(cols)].to_numpy(dtype=object)
 
 
 def _labels(records):
@@ -176,16 +196,21 @@ def _all_workers(client):
         return {}
 
 
-def _files(edges) -> list:
+def _files(client, edges) -> list:
+    """Edge-list paths, or a dask DataFrame's partitions as (index, future) pairs (read where they are)."""
     if isinstance(edges, (str, os.PathLike)):
         edges = [edges]
     if hasattr(edges, "to_delayed"):
-        raise TypeError("edges: a dask DataFrame is not read yet; write it with `df.to_csv('dir/part-*.tsv', "
-                        "sep='\\t', header=False, index=False)` and pass the files")
+        parts = client.compute(edges.to_delayed())
+        return [_pair(client, i, f) for i, f in enumerate(parts)]
     files = [os.path.abspath(os.fspath(f)) for f in edges]
     if not files:
         raise ValueError("edges: no files given")
     return files
+
+
+def _pair(client, i, future):
+    return client.submit(lambda table, i=i: (i, table), future, pure=False)
 
 
 def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str = "input",
@@ -193,8 +218,10 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
                 memory_limit=None, timeout: float = 600.0, progress: bool = False, output=None,
                 _before_stage=None, **options):
     """Embed the nodes of the graph in ``edges`` (edge-list files, read by
-    the workers, a share each) on the Dask cluster of ``client``, with one
-    shard per worker (``partitions`` workers, default all of them).
+    the workers, a share each, or a dask DataFrame whose first columns are
+    source, target and, when ``weighted``, weight) on the Dask cluster of
+    ``client``, with one shard per worker (``partitions`` workers, default
+    all of them).
 
     ``options`` are :func:`pmivec.embed_graph`'s (``dim``, ``seed``,
     ``propagation``, ``oversample``, …); the estimator is the first-order
@@ -228,7 +255,7 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
     if output is not None and (order != "input" or side != "left"):
         raise ValueError("output: shards keep the input's node order and the left side (order='input', side='left')")
     staging = None
-    files = _files(edges)
+    files = _files(client, edges)
     t_start = time.monotonic()
     say = (lambda m: print(f"{m}  (at {time.monotonic() - t_start:.1f} s)", file=sys.stderr, flush=True)) \
         if progress else (lambda m: None)

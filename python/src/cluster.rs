@@ -21,29 +21,38 @@ fn json<T: serde::Serialize>(x: &T) -> PyResult<String> {
     serde_json::to_string(x).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
-/// Read one edge-list file's records: (labels in first-appearance order,
-/// sources, targets, weights, header or None), through the CLI's reader.
+type Records<'py> =
+    (Vec<String>, Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>, Option<String>);
+
+/// Read one edge list's records — a file at `path`, or `text` (tab
+/// separated, named `name` in errors) — through the CLI's reader: (labels
+/// in first-appearance order, sources, targets, weights, header or None).
 #[pyfunction]
-#[pyo3(signature = (path, *, weighted=false, directed=false, delimiter="auto"))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (path=None, *, text=None, name="<edges>", weighted=false, directed=false, delimiter="auto"))]
 pub fn read_records<'py>(
     py: Python<'py>,
-    path: std::path::PathBuf,
+    path: Option<std::path::PathBuf>,
+    text: Option<String>,
+    name: &str,
     weighted: bool,
     directed: bool,
     delimiter: &str,
-) -> PyResult<(
-    Vec<String>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<f64>>,
-    Option<String>,
-)> {
+) -> PyResult<Records<'py>> {
     let format = pmivec::EdgeListFormat::default()
         .weighted(weighted)
         .directed(directed)
         .delimiter(crate::parse_delimiter(delimiter)?);
-    let r = py.detach(|| pmivec::Graph::records_from_path(&path, &format)).map_err(to_py_err)?;
+    let r = py
+        .detach(|| match (&path, &text) {
+            (Some(p), None) => pmivec::Graph::records_from_path(p, &format),
+            (None, Some(t)) => pmivec::Graph::records_from_reader(
+                t.as_bytes(),
+                &format.clone().delimiter(pmivec::Delimiter::Tab),
+                Some(std::path::Path::new(name)),
+            ),
+            _ => Err(pmivec::Error::InvalidConfig { param: "edges", reason: "give a path or a text".into() }),
+        })
+        .map_err(to_py_err)?;
     let (mut s, mut d, mut w) = (Vec::with_capacity(r.edges.len()), Vec::with_capacity(r.edges.len()), Vec::new());
     w.reserve(r.edges.len());
     for (a, b, x) in r.edges {

@@ -154,3 +154,16 @@ def test_a_failed_run_leaves_no_shards_behind(client, tmp_path):
     with pytest.raises(pd.ClusterError):
         pd.embed_graph([BLOGCATALOG], client, 2, dim=8, memory_limit="64KiB", output=out)
     assert os.listdir(out) == []
+
+
+def test_a_dask_dataframe_of_edges_gives_the_vectors_of_its_array(client):
+    dd = pytest.importorskip("dask.dataframe", reason="dask.dataframe (pandas) is not installed")
+    import pandas
+
+    e = np.loadtxt(BLOGCATALOG, dtype=np.int64)
+    w = (np.arange(len(e)) % 3 + 1).astype(np.float64)
+    frame = dd.from_pandas(pandas.DataFrame({"src": e[:, 0], "dst": e[:, 1], "weight": w}), npartitions=4)
+    one = pmivec.embed_graph(np.column_stack([e, w]).astype(object), dim=8, estimator="first-order", weighted=True)
+    emb = pd.embed_graph(frame, client, 2, dim=8, weighted=True)
+    assert emb.ids == one.ids
+    assert emb.vectors.tobytes() == one.vectors.tobytes()

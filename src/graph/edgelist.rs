@@ -187,7 +187,11 @@ pub(super) fn read_records_path(path: &Path, format: &EdgeListFormat) -> Result<
     read_records(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
 }
 
-fn read_records<R: BufRead>(mut reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<EdgeRecords> {
+pub(super) fn read_records<R: BufRead>(
+    mut reader: R,
+    format: &EdgeListFormat,
+    name: Option<&Path>,
+) -> Result<EdgeRecords> {
     let path: Option<PathBuf> = name.map(Path::to_path_buf);
     let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
     let mut ids = Interner::default();

@@ -168,6 +168,19 @@ impl Graph {
         edgelist::read_records_path(path.as_ref(), format)
     }
 
+    /// [`Graph::records_from_path`] from any reader; `name` is used in
+    /// error messages.
+    ///
+    /// # Errors
+    /// As [`Graph::from_edge_list_reader`].
+    pub fn records_from_reader<R: std::io::BufRead>(
+        reader: R,
+        format: &EdgeListFormat,
+        name: Option<&std::path::Path>,
+    ) -> Result<EdgeRecords> {
+        edgelist::read_records(reader, format, name)
+    }
+
     /// Read an edge list from any reader; `name` is used in error messages.
     pub fn from_edge_list_reader<R: std::io::BufRead>(
         reader: R,
