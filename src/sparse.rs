@@ -243,29 +243,69 @@ impl SparseMatrix {
         }
         let isa = Isa::detect();
         let (c0, c1) = (cols.start, cols.end);
-        out.par_chunks_mut(l).zip(next.par_iter_mut()).enumerate().with_min_len(256).for_each(|(i, (row, k))| {
+        // This row's entries in the range: from its cursor to the first
+        // column ≥ c1.
+        let span = |i: usize, k: usize| {
             let end = self.indptr[i + 1];
-            let start = *k;
-            let mut stop = start;
+            let mut stop = k;
             while stop < end && (self.indices[stop] as usize) < c1 {
                 stop += 1;
             }
-            *k = stop;
-            if stop == start {
-                return;
-            }
-            let (cs, vs) = (&self.indices[start..stop], &self.values[start..stop]);
-            match isa {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `isa` was detected on this CPU.
-                Isa::Avx512 => unsafe { range_avx512(row, cs, vs, x, l, c0) },
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: as above.
-                Isa::Avx2 => unsafe { range_avx2(row, cs, vs, x, l, c0) },
-                Isa::Portable => range_body(row, cs, vs, x, l, c0, false),
-            }
-        });
+            stop
+        };
+        // Rows in chunks, so that the X rows of a row a few ahead can be
+        // asked for while this one is summed (as the whole product does).
+        out.par_chunks_mut(CHUNK_ROWS * l).zip(next.par_chunks_mut(CHUNK_ROWS)).enumerate().for_each(
+            |(c, (rows, ks))| {
+                let first = c * CHUNK_ROWS;
+                let mut stops = [0usize; CHUNK_ROWS];
+                for (j, &k) in ks.iter().enumerate() {
+                    stops[j] = span(first + j, k);
+                }
+                for (j, row) in rows.chunks_exact_mut(l).enumerate() {
+                    if let Some(&ahead) = ks.get(j + PREFETCH_ROWS) {
+                        let cs = &self.indices[ahead..stops[j + PREFETCH_ROWS]];
+                        if cs.len() <= PREFETCH_MAX_ROW {
+                            prefetch_range(x, l, c0, cs);
+                        }
+                    }
+                    let (start, stop) = (ks[j], stops[j]);
+                    ks[j] = stop;
+                    if stop == start {
+                        continue;
+                    }
+                    let (cs, vs) = (&self.indices[start..stop], &self.values[start..stop]);
+                    match isa {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: `isa` was detected on this CPU.
+                        Isa::Avx512 => unsafe { range_avx512(row, cs, vs, x, l, c0) },
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: as above.
+                        Isa::Avx2 => unsafe { range_avx2(row, cs, vs, x, l, c0) },
+                        Isa::Portable => range_body(row, cs, vs, x, l, c0, false),
+                    }
+                }
+            },
+        );
     }
+}
+
+/// Hint the cache to fetch the rows X_c[c − c0] of a range's columns `cols`.
+#[inline(always)]
+fn prefetch_range(x: &[f32], l: usize, c0: usize, cols: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for &c in cols {
+        let start = (c as usize - c0) * l;
+        for off in (0..l).step_by(16) {
+            // SAFETY: prefetching is a hint; the address is inside `x`.
+            unsafe {
+                use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                _mm_prefetch::<_MM_HINT_T0>(x.as_ptr().add(start + off) as *const i8);
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (x, l, c0, cols);
 }
 
 /// acc += Σ_k vals[k] · X_c[cols[k] − c0, ..], in [`row_kernel_body`]'s
