@@ -167,3 +167,22 @@ def test_a_dask_dataframe_of_edges_gives_the_vectors_of_its_array(client):
     emb = pd.embed_graph(frame, client, 2, dim=8, weighted=True)
     assert emb.ids == one.ids
     assert emb.vectors.tobytes() == one.vectors.tobytes()
+
+
+def test_a_worker_killed_inside_the_numeric_stages_fails_its_peers_cleanly():
+    import threading
+
+    with local_cluster(2) as cluster, distributed.Client(cluster) as c:
+        pids = c.run(os.getpid)
+        victim = pids[sorted(pids)[1]]
+
+        def kill_soon(stage):
+            if stage == "factorize":  # the ranks are connected and computing a second later
+                threading.Timer(1.0, os.kill, (victim, 9)).start()
+
+        t = time.monotonic()
+        with pytest.raises(pd.ClusterError, match="factorize failed") as e:
+            pd.embed_graph([BLOGCATALOG], c, 2, dim=32, propagation=60, timeout=20, _before_stage=kill_soon)
+        assert time.monotonic() - t < 30
+        # Either the peer saw the connection close, or the client saw the worker leave first.
+        assert "closed the connection" in str(e.value) or "left the cluster" in str(e.value), str(e.value)
