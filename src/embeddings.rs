@@ -127,6 +127,19 @@ pub struct Embeddings {
     singular_values: Vec<f64>,
 }
 
+/// The rows of [`RowOrder::Id`]: by numeric value when every label is an
+/// unsigned integer, else by text (stable: equal keys keep their order).
+/// One rule for the CLI, the library and a cluster's output.
+pub fn id_order(labels: &[String]) -> Vec<usize> {
+    let numeric: Option<Vec<u64>> = labels.iter().map(|l| l.parse::<u64>().ok()).collect();
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    match numeric {
+        Some(ids) => order.sort_by_key(|&i| ids[i]),
+        None => order.sort_by(|&a, &b| labels[a].cmp(&labels[b])),
+    }
+    order
+}
+
 impl Embeddings {
     /// Left = U·Σ^p and right = V·Σ^p of a square SVD whose rows and columns
     /// are both indexed by `labels` (weighed in place, no copy).
@@ -145,12 +158,7 @@ impl Embeddings {
     /// Put the rows in [`RowOrder::Id`] order (both sides, the labels and
     /// the lookup follow).
     pub fn sort_by_id(&mut self) {
-        let numeric: Option<Vec<u64>> = self.labels.iter().map(|l| l.parse::<u64>().ok()).collect();
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        match numeric {
-            Some(ids) => order.sort_by_key(|&i| ids[i]),
-            None => order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b])),
-        }
+        let order = id_order(&self.labels);
         let d = self.dim;
         let gather =
             |m: &[f32]| -> Vec<f32> { order.iter().flat_map(|&i| m[i * d..(i + 1) * d].iter().copied()).collect() };

@@ -107,6 +107,12 @@ pub fn partition(rows: usize, block_weights: Vec<u64>, parts: usize) -> PyResult
     Ok(Partition::balanced(rows, &block_weights, parts).map_err(to_py_err)?.starts().to_vec())
 }
 
+/// The row order of `--order id` for these labels (the CLI's rule).
+#[pyfunction]
+pub fn id_order(py: Python<'_>, labels: Vec<String>) -> Bound<'_, PyArray1<u64>> {
+    PyArray1::from_vec(py, pmivec::embeddings::id_order(&labels).into_iter().map(|i| i as u64).collect())
+}
+
 /// The rows per block the partition counts in.
 #[pyfunction]
 pub fn row_block() -> usize {

@@ -484,6 +484,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::read_records, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::partition, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::row_block, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::id_order, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::route, m)?)?;
     m.add_class::<cluster::Labels>()?;
     m.add_class::<cluster::ClusterShard>()?;
