@@ -167,6 +167,7 @@ def _wait(client, futures, stage, workers, say):
     """Wait for `futures`; a raised task or a worker that left is a ClusterError naming the stage."""
     t = time.monotonic()
     last_check = 0.0
+    missing: set = set()
     while True:
         for f in futures:
             if f.status == "error":
@@ -177,23 +178,23 @@ def _wait(client, futures, stage, workers, say):
             break
         if time.monotonic() - last_check > 0.5:
             last_check = time.monotonic()
-            alive = set(client.scheduler_info(**_all_workers(client))["workers"])
+            alive = _alive(client)
             gone = [w for w in workers if w not in alive]
-            if gone:
-                raise ClusterError(f"{stage} failed: worker {gone[0]} left the cluster")
+            if gone and missing.intersection(gone):
+                raise ClusterError(f"{stage} failed: worker {sorted(missing.intersection(gone))[0]} left the cluster")
+            missing = set(gone)  # gone twice in a row, half a second apart, before it counts
         time.sleep(0.01)
     say(f"{stage:>12}  {time.monotonic() - t:6.2f} s")
     return client.gather(list(futures))
 
 
-def _all_workers(client):
-    """scheduler_info's argument for every worker (newer Dask lists only the first few by default)."""
-    import inspect
-
+def _alive(client) -> set:
+    """The workers the scheduler knows now, asked directly: ``scheduler_info()`` returns a cached identity
+    that the client's periodic refresh may have replaced with one listing no workers."""
     try:
-        return {"n_workers": -1} if "n_workers" in inspect.signature(client.scheduler_info).parameters else {}
-    except (TypeError, ValueError):
-        return {}
+        return set(client.sync(client.scheduler.identity, n_workers=-1)["workers"])
+    except TypeError:  # a Dask whose identity takes no n_workers
+        return set(client.sync(client.scheduler.identity)["workers"])
 
 
 def _files(client, edges) -> list:
@@ -261,7 +262,7 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         if progress else (lambda m: None)
     before = _before_stage or (lambda stage: None)
 
-    workers = sorted(client.scheduler_info(**_all_workers(client))["workers"])
+    workers = sorted(_alive(client))
     if not workers:
         raise ClusterError("the cluster has no workers")
     p = len(workers) if partitions is None else int(partitions)
@@ -334,7 +335,7 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
         # Free the shards on the workers still there (a dead one would
         # keep client.run waiting for its timeout).
         try:
-            alive = set(client.scheduler_info(**_all_workers(client))["workers"])
+            alive = _alive(client)
             client.run(_forget, run, workers=[w for w in workers if w in alive])
         except Exception:
             pass
