@@ -132,7 +132,7 @@ impl SparseMatrix {
             let w = width.min(l - c0);
             out.par_chunks_mut(l).with_min_len(64).enumerate().for_each(|(i, row)| {
                 if i + PREFETCH_ROWS < self.rows {
-                    prefetch_rows(x, l, c0, w, self.row(i + PREFETCH_ROWS).0);
+                    prefetch_rows(x, l, 0, c0, w, self.row(i + PREFETCH_ROWS).0);
                 }
                 let (cols, vals) = self.row(i);
                 kernel(&mut row[c0..c0 + w], cols, vals, x, l, c0);
@@ -264,10 +264,7 @@ impl SparseMatrix {
                 }
                 for (j, row) in rows.chunks_exact_mut(l).enumerate() {
                     if let Some(&ahead) = ks.get(j + PREFETCH_ROWS) {
-                        let cs = &self.indices[ahead..stops[j + PREFETCH_ROWS]];
-                        if cs.len() <= PREFETCH_MAX_ROW {
-                            prefetch_range(x, l, c0, cs);
-                        }
+                        prefetch_rows(x, l, c0, 0, l, &self.indices[ahead..stops[j + PREFETCH_ROWS]]);
                     }
                     let (start, stop) = (ks[j], stops[j]);
                     ks[j] = stop;
@@ -288,24 +285,6 @@ impl SparseMatrix {
             },
         );
     }
-}
-
-/// Hint the cache to fetch the rows X_c[c − c0] of a range's columns `cols`.
-#[inline(always)]
-fn prefetch_range(x: &[f32], l: usize, c0: usize, cols: &[u32]) {
-    #[cfg(target_arch = "x86_64")]
-    for &c in cols {
-        let start = (c as usize - c0) * l;
-        for off in (0..l).step_by(16) {
-            // SAFETY: prefetching is a hint; the address is inside `x`.
-            unsafe {
-                use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-                _mm_prefetch::<_MM_HINT_T0>(x.as_ptr().add(start + off) as *const i8);
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (x, l, c0, cols);
 }
 
 /// acc += Σ_k vals[k] · X_c[cols[k] − c0, ..], in [`row_kernel_body`]'s
@@ -354,7 +333,7 @@ fn chunk_then<A>(
     for (k, (row, aux)) in chunk.into_iter().enumerate() {
         let i = first + k;
         if i + PREFETCH_ROWS < a.rows {
-            prefetch_rows(x, l, 0, l, a.row(i + PREFETCH_ROWS).0);
+            prefetch_rows(x, l, 0, 0, l, a.row(i + PREFETCH_ROWS).0);
         }
         let (cols, vals) = a.row(i);
         row_kernel_body(acc, cols, vals, x, l, 0, fma);
@@ -421,15 +400,16 @@ const PREFETCH_ROWS: usize = 4;
 /// they save (measured 28 % of a PPMI product with ~540 entries a row).
 const PREFETCH_MAX_ROW: usize = 32;
 
-/// Hint the cache to fetch X[c, c0..c0 + w] for every column c in `cols`.
+/// Hint the cache to fetch X[c − row0, c0..c0 + w] for every column c in
+/// `cols` (`row0`: the first row of X a streamed range holds).
 #[inline(always)]
-fn prefetch_rows(x: &[f32], l: usize, c0: usize, w: usize, cols: &[u32]) {
+fn prefetch_rows(x: &[f32], l: usize, row0: usize, c0: usize, w: usize, cols: &[u32]) {
     if cols.len() > PREFETCH_MAX_ROW {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     for &c in cols {
-        let start = c as usize * l + c0;
+        let start = (c as usize - row0) * l + c0;
         for off in (0..w).step_by(16) {
             // SAFETY: prefetching is a hint; the address is inside `x`.
             unsafe {
@@ -439,7 +419,7 @@ fn prefetch_rows(x: &[f32], l: usize, c0: usize, w: usize, cols: &[u32]) {
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (x, l, c0, w, cols);
+    let _ = (x, l, row0, c0, w, cols);
 }
 
 /// The transpose of CSR arrays with `cols` columns, by a counting sort
