@@ -179,29 +179,16 @@ fn merge(
         list.push((r, c, if weighted { w } else { 1.0 }));
     }
     list.sort_by_key(|&(a, b, _)| (a, b));
+    let (merged, duplicates) = crate::graph::merge_sorted(list, weighted, &count);
+    stats.duplicate_edges += duplicates;
+    stats.self_loops += merged.iter().filter(|e| e.0 == e.1 && count(e.0, e.1)).count() as u64;
     let mut offsets = vec![0usize; own + 1];
-    let (mut targets, mut wts) = (Vec::with_capacity(list.len()), Vec::with_capacity(list.len()));
-    let mut sums: Vec<f64> = Vec::with_capacity(list.len());
-    let mut last: Option<(u32, u32)> = None;
-    for (a, b, w) in list {
-        if last == Some((a, b)) {
-            if count(a, b) {
-                stats.duplicate_edges += 1;
-            }
-            if weighted {
-                *sums.last_mut().unwrap() += w;
-            }
-            continue;
-        }
-        last = Some((a, b));
-        if a == b && count(a, b) {
-            stats.self_loops += 1;
-        }
+    let (mut targets, mut wts) = (Vec::with_capacity(merged.len()), Vec::with_capacity(merged.len()));
+    for &(a, b, w) in &merged {
         offsets[a as usize - first + 1] += 1;
         targets.push(b);
-        sums.push(w);
+        wts.push(w as f32);
     }
-    wts.extend(sums.iter().map(|&w| w as f32));
     for i in 0..own {
         offsets[i + 1] += offsets[i];
     }

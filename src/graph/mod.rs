@@ -34,6 +34,31 @@ pub struct GraphStats {
     pub header: Option<String>,
 }
 
+/// Merge runs of the same (a, b) in a sorted edge list, as graphs merge
+/// duplicates (summing weights when `weighted`, else keeping one), and
+/// count the merged records for which `count(a, b)` holds. One rule for
+/// [`Graph::from_edges`] and a cluster's shards.
+pub(crate) fn merge_sorted(
+    list: Vec<(u32, u32, f64)>,
+    weighted: bool,
+    count: impl Fn(u32, u32) -> bool,
+) -> (Vec<(u32, u32, f64)>, u64) {
+    let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(list.len());
+    let mut duplicates = 0;
+    for (a, b, w) in list {
+        match merged.last_mut() {
+            Some(last) if last.0 == a && last.1 == b => {
+                duplicates += count(a, b) as u64;
+                if weighted {
+                    last.2 += w;
+                }
+            }
+            _ => merged.push((a, b, w)),
+        }
+    }
+    (merged, duplicates)
+}
+
 /// A graph in compressed sparse row form.
 ///
 /// For a directed graph row `u` holds `u`'s out-neighbours; for an undirected
@@ -91,18 +116,8 @@ impl Graph {
             list.push((a, b, w));
         }
         list.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
-        let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(list.len());
-        for (a, b, w) in list {
-            match merged.last_mut() {
-                Some(last) if last.0 == a && last.1 == b => {
-                    stats.duplicate_edges += 1;
-                    if weighted {
-                        last.2 += w;
-                    }
-                }
-                _ => merged.push((a, b, w)),
-            }
-        }
+        let (merged, duplicates) = merge_sorted(list, weighted, |_, _| true);
+        stats.duplicate_edges = duplicates;
         stats.self_loops = merged.iter().filter(|e| e.0 == e.1).count() as u64;
 
         // Counting sort into rows; undirected non-loop edges go both ways.
