@@ -32,10 +32,11 @@ pub use shard::{Shard, ShardEdges, ShardPlan, ShardResult};
 use crate::error::Result;
 use crate::sparse::SparseMatrix;
 
-/// Where a worker's rows of a dense block sit in its buffer: ghost rows
-/// owned by lower ranks, its own rows, ghost rows of higher ranks. Local
-/// row order is global order, so a sparse row's columns stay sorted and
-/// its products sum in the single machine's order.
+/// A shard's local columns: ghost rows owned by lower ranks, its own rows,
+/// ghost rows of higher ranks, in global order, so a sparse row's columns
+/// stay sorted and its products sum in the single machine's order. Dense
+/// blocks hold the own rows only (ghosts stream through a chunk); the
+/// `f64` vectors of degrees and context masses hold all of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RowLayout {
     /// Global index of the first own row.
@@ -53,13 +54,9 @@ impl RowLayout {
     pub fn whole(rows: usize) -> Self {
         RowLayout { first: 0, below: 0, own: rows, above: 0 }
     }
-    /// Rows of a buffer with ghosts.
+    /// Local columns: own and ghost rows.
     pub fn total(&self) -> usize {
         self.below + self.own + self.above
-    }
-    /// The own rows' values in a buffer of `width` values a row.
-    pub fn own_range(&self, width: usize) -> std::ops::Range<usize> {
-        self.below * width..(self.below + self.own) * width
     }
 }
 
