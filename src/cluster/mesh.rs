@@ -125,15 +125,11 @@ impl Mesh {
             let stream = loop {
                 match TcpStream::connect(address) {
                     Ok(s) => break s,
-                    Err(e) if Instant::now() < deadline => {
-                        let _ = e;
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
+                    Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
                     Err(e) => return Err(fail(format!("worker {q} at {address} unreachable: {e}"))),
                 }
             };
-            let mut hello = [0u64; 3];
-            hello.copy_from_slice(&[MAGIC, token, rank as u64]);
+            let hello = [MAGIC, token, rank as u64];
             (&stream).write_all(bytes(&hello)).map_err(|e| fail(format!("worker {q} at {address}: {e}")))?;
             peers[q] = Some(stream);
         }

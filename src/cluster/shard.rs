@@ -167,16 +167,9 @@ fn merge(
         if !(first..first + own).contains(&(r as usize)) {
             return Err(Error::invalid("edges", format!("row {r} is not owned by this shard")));
         }
-        if !w.is_finite() || w < 0.0 {
-            return Err(Error::invalid(
-                "edges",
-                format!("edge ({r}, {c}) has weight {w}; weights must be finite and >= 0"),
-            ));
+        if let Some(w) = crate::graph::edge_weight(r, c, w, weighted)? {
+            list.push((r, c, w));
         }
-        if w == 0.0 {
-            continue;
-        }
-        list.push((r, c, if weighted { w } else { 1.0 }));
     }
     list.sort_by_key(|&(a, b, _)| (a, b));
     let (merged, duplicates) = crate::graph::merge_sorted(list, weighted, &count);
@@ -386,12 +379,16 @@ impl Shard {
                 message: "another shard's estimate is over its memory limit (its error says which)".into(),
             });
         }
-        crate::pipeline::with_threads(config.factorize.threads, || self.run(mesh, config, passes, plan, progress))?
+        crate::pipeline::with_threads(config.factorize.threads, || {
+            self.run(mesh, &ghosts, config, passes, plan, progress)
+        })?
     }
 
+    /// The stages, `ghosts` the global ids the mesh's halo was planned for.
     fn run(
         &self,
         mesh: &Mesh,
+        ghosts: &[u32],
         config: &EmbedConfig,
         passes: usize,
         plan: ShardPlan,
@@ -409,7 +406,6 @@ impl Shard {
         };
         // Global → local column: ghosts below, own rows, ghosts above, in
         // global order.
-        let ghosts = self.ghosts();
         let local = |g: u32| -> u32 {
             let g = g as usize;
             if g >= first && g < first + own {

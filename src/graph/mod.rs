@@ -34,6 +34,21 @@ pub struct GraphStats {
     pub header: Option<String>,
 }
 
+/// The weight an edge (u, v) of weight `w` is stored with: `None` for 0
+/// (its nodes stay, the edge does not), 1 when the graph is unweighted.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a negative or non-finite weight.
+pub(crate) fn edge_weight(u: u32, v: u32, w: f64, weighted: bool) -> Result<Option<f64>> {
+    if !w.is_finite() || w < 0.0 {
+        return Err(Error::invalid(
+            "edges",
+            format!("edge ({u}, {v}) has weight {w}; weights must be finite and >= 0"),
+        ));
+    }
+    Ok((w != 0.0).then_some(if weighted { w } else { 1.0 }))
+}
+
 /// Merge runs of the same (a, b) in a sorted edge list, as graphs merge
 /// duplicates (summing weights when `weighted`, else keeping one), and
 /// count the merged records for which `count(a, b)` holds. One rule for
@@ -101,17 +116,10 @@ impl Graph {
             if u as usize >= n || v as usize >= n {
                 return Err(Error::invalid("edges", format!("edge ({u}, {v}) names a node >= {n}")));
             }
-            if !w.is_finite() || w < 0.0 {
-                return Err(Error::invalid(
-                    "edges",
-                    format!("edge ({u}, {v}) has weight {w}; weights must be finite and >= 0"),
-                ));
-            }
-            if w == 0.0 {
+            let Some(w) = edge_weight(u, v, w, weighted)? else {
                 stats.zero_weight_edges += 1;
                 continue;
-            }
-            let w = if weighted { w } else { 1.0 };
+            };
             let (a, b) = if directed || u <= v { (u, v) } else { (v, u) };
             list.push((a, b, w));
         }
