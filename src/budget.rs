@@ -35,6 +35,8 @@ pub struct Plan {
     /// Columns propagated together: [`COLUMN_BLOCK`], halved while the
     /// propagation stage would not fit.
     pub column_block: usize,
+    /// Whether the dense blocks are stored as `f16` ([`crate::precision`]).
+    pub half: bool,
 }
 
 /// The default memory limit: 80 % of physical memory (8 GiB if unknown).
@@ -120,14 +122,16 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
         format!("{reason}; {budget_words}")
     };
     let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
-    let mut column_block = COLUMN_BLOCK;
-    let mut memory = estimate_memory(graph, config, estimator, steps, column_block, model);
+    let half = config.factorize.precision.half_for(graph.node_count());
+    // As many columns per block as 64 f32 ones take (f16: 128, all of d).
+    let mut column_block = if half { 2 * COLUMN_BLOCK } else { COLUMN_BLOCK };
+    let mut memory = estimate_memory(graph, config, estimator, steps, column_block, half, model);
     while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
         column_block /= 2;
-        memory = estimate_memory(graph, config, estimator, steps, column_block, model);
+        memory = estimate_memory(graph, config, estimator, steps, column_block, half, model);
     }
     let peak_bytes = memory.iter().map(|m| m.1).max().unwrap_or(0);
-    let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block };
+    let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block, half };
     if peak_bytes > memory_limit {
         return Err(Error::OverMemory {
             needed: peak_bytes,
@@ -155,8 +159,11 @@ fn estimate_memory(
     estimator: Estimator,
     steps: f64,
     column_block: usize,
+    half: bool,
     model: bool,
 ) -> Vec<(String, u64)> {
+    // Bytes per value of the dense blocks.
+    let e = if half { 2.0 } else { 4.0 };
     let n = graph.node_count() as f64;
     let adj = graph.adjacency_len() as f64;
     let d = config.factorize.dim as f64;
@@ -181,14 +188,19 @@ fn estimate_memory(
     // PMI: the counts and the PMI matrix; SVD: the matrix (and its
     // transpose unless symmetric) and two n × l f32 blocks.
     let pmi = 2.0 * matrix;
-    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + 2.0 * n * l * 4.0;
-    // Both sides leave the SVD; the right one may be dropped before propagation.
-    let embeddings = 2.0 * n * d * 4.0;
-    let kept = if config.keep_context { embeddings } else { embeddings / 2.0 };
+    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + 2.0 * n * l * e;
+    // U leaves the SVD in Q's block; V (f32) only when kept or modelled.
+    let right = if config.keep_context || model { n * d * 4.0 } else { 0.0 };
+    let embeddings = n * l * e + right;
+    let kept = n * d * e + if config.keep_context { n * d * 4.0 } else { 0.0 };
     let propagation = if config.propagation.passes_for(graph.is_directed(), config.factorize.dim) > 0 {
-        kept + (adj + n) * entry + 3.0 * n * (column_block as f64).min(d) * 4.0
+        let diffusion = (adj + n) * entry;
+        let filter = 3.0 * n * (column_block as f64).min(d) * e;
+        // f16: the last pass writes f32 rows beside the f16 block, once the filter's buffers are freed.
+        let last = if half { n * d * 4.0 } else { 0.0 };
+        kept + diffusion + filter.max(last)
     } else {
-        kept
+        kept + if half { n * d * 4.0 } else { 0.0 }
     };
     // A fold-in model holds V and the raw left vectors from the SVD on, and
     // at the end the known edges (12 bytes each) and a copy of the labels.

@@ -36,6 +36,13 @@ pub struct FactorizeConfig {
     pub seed: u64,
     /// Worker threads; 0 = all cores. Does not change the output.
     pub threads: usize,
+    /// Storage of the SVD's and the propagation's dense blocks: `f32`, or
+    /// half-width `f16` with `f32` sums ([`crate::precision`]). Default
+    /// auto: `f16` from [`crate::precision::HALF_FROM_ROWS`] rows on, where
+    /// it halves the memory of a run beside the graph and measured the
+    /// same quality (see the README's scale table). Results are `f32`
+    /// either way.
+    pub precision: crate::precision::Precision,
 }
 
 /// Rows up to which [`FactorizeConfig::power_iters`] = `None` means 8.
@@ -43,7 +50,15 @@ pub const SMALL_MATRIX: usize = 100_000;
 
 impl Default for FactorizeConfig {
     fn default() -> Self {
-        FactorizeConfig { dim: 128, oversample: 20, power_iters: None, eig_weight: 0.5, seed: 0, threads: 0 }
+        FactorizeConfig {
+            dim: 128,
+            oversample: 20,
+            power_iters: None,
+            eig_weight: 0.5,
+            seed: 0,
+            threads: 0,
+            precision: Default::default(),
+        }
     }
 }
 
@@ -213,6 +228,8 @@ setters!(FactorizeConfig {
     seed: u64,
     /// Set [`FactorizeConfig::threads`].
     threads: usize,
+    /// Set [`FactorizeConfig::precision`].
+    precision: crate::precision::Precision,
 });
 
 impl EmbedConfig {

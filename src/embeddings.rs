@@ -140,6 +140,31 @@ pub fn id_order(labels: &[String]) -> Vec<usize> {
     order
 }
 
+/// Row `j` of `m` (`dim` values a row) becomes old row `order[j]`, in
+/// place: each cycle of the permutation moves through one spare row, so a
+/// ten-million-row matrix is reordered without a second copy of it.
+fn permute_rows(m: &mut [f32], dim: usize, order: &[usize]) {
+    let mut done = vec![false; order.len()];
+    let mut spare = vec![0f32; dim];
+    for start in 0..order.len() {
+        if done[start] || order[start] == start {
+            continue;
+        }
+        spare.copy_from_slice(&m[start * dim..(start + 1) * dim]);
+        let mut j = start;
+        loop {
+            done[j] = true;
+            let k = order[j];
+            if k == start {
+                m[j * dim..(j + 1) * dim].copy_from_slice(&spare);
+                break;
+            }
+            m.copy_within(k * dim..(k + 1) * dim, j * dim);
+            j = k;
+        }
+    }
+}
+
 impl Embeddings {
     /// Left = U·Σ^p and right = V·Σ^p of a square SVD whose rows and columns
     /// are both indexed by `labels` (weighed in place, no copy).
@@ -159,12 +184,9 @@ impl Embeddings {
     /// the lookup follow).
     pub fn sort_by_id(&mut self) {
         let order = id_order(&self.labels);
-        let d = self.dim;
-        let gather =
-            |m: &[f32]| -> Vec<f32> { order.iter().flat_map(|&i| m[i * d..(i + 1) * d].iter().copied()).collect() };
-        self.left = gather(&self.left);
-        if let Some(r) = self.right.take() {
-            self.right = Some(gather(&r));
+        permute_rows(&mut self.left, self.dim, &order);
+        if let Some(r) = self.right.as_mut() {
+            permute_rows(r, self.dim, &order);
         }
         self.labels = order.iter().map(|&i| std::mem::take(&mut self.labels[i])).collect();
         self.lookup = OnceLock::new();
@@ -179,6 +201,31 @@ impl Embeddings {
     /// [`crate::propagate::propagate`].
     pub fn left_mut(&mut self) -> &mut [f32] {
         &mut self.left
+    }
+
+    /// Both sides and the singular values, as the graph path assembles them
+    /// (`right` row-major like `left`, when kept).
+    pub(crate) fn from_parts(
+        labels: Vec<String>,
+        dim: usize,
+        left: Vec<f32>,
+        right: Option<Vec<f32>>,
+        singular_values: Vec<f64>,
+    ) -> Self {
+        debug_assert_eq!(left.len(), labels.len() * dim);
+        Embeddings { labels, dim, left, right, singular_values, lookup: OnceLock::new(), metadata: None }
+    }
+
+    /// Take the left side out (for a stage that replaces it; put it back
+    /// with [`Embeddings::set_left`]).
+    pub(crate) fn take_left(&mut self) -> Vec<f32> {
+        std::mem::take(&mut self.left)
+    }
+
+    /// Put a left side of the same shape back.
+    pub(crate) fn set_left(&mut self, left: Vec<f32>) {
+        assert_eq!(left.len(), self.labels.len() * self.dim, "the left side must be labels × dim");
+        self.left = left;
     }
 
     /// Single-sided embeddings from a row-major `labels.len() × dim` matrix.
@@ -297,5 +344,20 @@ impl Embeddings {
     /// Attach provenance; [`Embeddings::save`] writes it as the sidecar.
     pub fn set_metadata(&mut self, metadata: Metadata) {
         self.metadata = Some(metadata);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_permute_in_place_as_a_gather_would() {
+        let (n, d) = (11, 3);
+        let m: Vec<f32> = (0..n * d).map(|v| v as f32).collect();
+        for order in [vec![3, 0, 1, 2, 4, 10, 9, 8, 7, 6, 5], (0..n).rev().collect(), (0..n).collect()] {
+            let want: Vec<f32> = order.iter().flat_map(|&i| m[i * d..(i + 1) * d].iter().copied()).collect();
+            let mut got = m.clone();
+            super::permute_rows(&mut got, d, &order);
+            assert_eq!(got, want, "{order:?}");
+        }
     }
 }

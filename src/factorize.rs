@@ -8,9 +8,10 @@
 //! the l × l matrix Qᵀ·A·Q — half the products, no transposed copy, and at
 //! most two n × l blocks alive at once.
 //!
-//! Memory and time are in the n × l dense blocks, so they are `f32` (the
-//! products are memory-bound); the Gram matrices, Cholesky factors and the
-//! small SVD are `f64`. Orthonormalization is CholeskyQR (Yamamoto et al.
+//! Memory and time are in the n × l dense blocks, so they are `f32` or
+//! half-width `f16` ([`crate::precision`]: the products are memory-bound),
+//! summed in `f32`; the Gram matrices, Cholesky factors and the small SVD
+//! are `f64`. Orthonormalization is CholeskyQR (Yamamoto et al.
 //! 2015): Q = Y·R⁻¹ with R from the Cholesky factor of YᵀY, repeated when Y
 //! is ill-conditioned; both products are GEMMs over fixed blocks of rows,
 //! summed in a fixed order. Dense work runs with explicit sequential `Par`
@@ -19,10 +20,12 @@
 
 use crate::cluster::{Comm, Local, Side};
 use crate::error::{Error, Result};
+use crate::precision::Elem;
 use crate::seed;
 use crate::sparse::SparseMatrix;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::{Accum, Mat, MatRef, Par};
+use half::f16;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -93,7 +96,7 @@ impl Svd {
 
     /// s_j^p per column, 0 where s_j = 0.
     fn scale(&self, p: f64) -> Vec<f32> {
-        self.s.iter().map(|&s| if s > 0.0 { s.powf(p) as f32 } else { 0.0 }).collect()
+        sigma_powers(&self.s, p)
     }
 
     /// `side` (U or V) with column j scaled by s_j^p: U·Σ^p, V·Σ^p, and
@@ -127,12 +130,7 @@ pub enum Factor {
 /// Scale every row of a row-major matrix to unit length (zero rows stay
 /// zero): cosine geometry, as queries, classifiers and ProNE's output use it.
 pub fn normalize_rows(x: &mut [f32], dim: usize) {
-    x.par_chunks_mut(dim.max(1)).for_each(|row| {
-        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            row.iter_mut().for_each(|v| *v /= norm);
-        }
-    });
+    crate::precision::normalize_rows(x, dim)
 }
 
 /// Rows per block of the dense kernels: fixed, so sums do not depend on the
@@ -144,14 +142,15 @@ const BLOCK: usize = ROW_BLOCK;
 /// YᵀX over row-major blocks with `l` and `m` columns, each block's product
 /// in `f32` (a GEMM on cache-resident rows) and the blocks summed in `f64`
 /// in order.
-pub(crate) fn cross(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
+pub(crate) fn cross<T: Elem>(y: &[T], l: usize, x: &[T], m: usize) -> Mat<f64> {
     let partials: Vec<Mat<f32>> = y
         .par_chunks(BLOCK * l)
         .zip(x.par_chunks(BLOCK * m))
         .map(|(cy, cx)| {
             let rows = cy.len() / l;
-            let my = MatRef::from_row_major_slice(cy, rows, l);
-            let mx = MatRef::from_row_major_slice(cx, rows, m);
+            let (mut sy, mut sx) = (Vec::new(), Vec::new());
+            let my = MatRef::from_row_major_slice(T::view(cy, &mut sy), rows, l);
+            let mx = MatRef::from_row_major_slice(T::view(cx, &mut sx), rows, m);
             let mut g = Mat::<f32>::zeros(l, m);
             faer::linalg::matmul::matmul(g.as_mut(), Accum::Replace, my.transpose(), mx, 1.0, Par::Seq);
             g
@@ -173,27 +172,30 @@ pub(crate) fn cross(y: &[f32], l: usize, x: &[f32], m: usize) -> Mat<f64> {
 /// written back over the first m columns of its own rows (blocks never
 /// overlap, so they run in parallel). No second rows × m matrix is
 /// allocated; see [`compact`] to drop the stale columns.
-pub(crate) fn apply_in_place(y: &mut [f32], l: usize, t: MatRef<'_, f64>) {
+pub(crate) fn apply_in_place<T: Elem>(y: &mut [T], l: usize, t: MatRef<'_, f64>) {
     let m = t.ncols();
     assert!(m <= l && t.nrows() == l);
     let t32 = Mat::<f32>::from_fn(l, m, |i, j| t[(i, j)] as f32);
-    y.par_chunks_mut(BLOCK * l).for_each_init(Vec::new, |out, cy| {
-        let r = cy.len() / l;
-        // A row-major product block, so writing it back is a copy of
-        // contiguous rows (column-major, it was a strided scalar loop).
-        out.resize(r * m, 0f32);
-        let src = MatRef::from_row_major_slice(cy, r, l);
-        let dst = faer::MatMut::from_row_major_slice_mut(out, r, m);
-        faer::linalg::matmul::matmul(dst, Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
-        for (i, row) in out.chunks_exact(m.max(1)).enumerate() {
-            cy[i * l..i * l + m].copy_from_slice(row);
-        }
-    });
+    y.par_chunks_mut(BLOCK * l).for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(out, scratch), cy| {
+            let r = cy.len() / l;
+            // A row-major product block, so writing it back is a copy of
+            // contiguous rows (column-major, it was a strided scalar loop).
+            out.resize(r * m, 0f32);
+            let src = MatRef::from_row_major_slice(T::view(cy, scratch), r, l);
+            let dst = faer::MatMut::from_row_major_slice_mut(out, r, m);
+            faer::linalg::matmul::matmul(dst, Accum::Replace, src, t32.as_ref(), 1.0, Par::Seq);
+            for (i, row) in out.chunks_exact(m.max(1)).enumerate() {
+                T::store_any(row, &mut cy[i * l..i * l + m]);
+            }
+        },
+    );
 }
 
 /// Keep the first m of every row's l values: rows move from stride l to m
 /// and the buffer shrinks.
-fn compact(mut y: Vec<f32>, l: usize, m: usize) -> Vec<f32> {
+fn compact<T: Elem>(mut y: Vec<T>, l: usize, m: usize) -> Vec<T> {
     let rows = y.len() / l.max(1);
     for i in 1..rows {
         y.copy_within(i * l..i * l + m, i * m);
@@ -204,7 +206,7 @@ fn compact(mut y: Vec<f32>, l: usize, m: usize) -> Vec<f32> {
 }
 
 /// Y·T (T: l × k) in Y's buffer, as a rows × k matrix.
-fn times_small_in_place(mut y: Vec<f32>, l: usize, t: MatRef<'_, f64>) -> Vec<f32> {
+fn times_small_in_place<T: Elem>(mut y: Vec<T>, l: usize, t: MatRef<'_, f64>) -> Vec<T> {
     apply_in_place(&mut y, l, t);
     compact(y, l, t.ncols())
 }
@@ -264,7 +266,7 @@ enum Orth {
 /// CholeskyQR, see [`Orth`]. Y whose Gram matrix is singular to working
 /// precision (rank below l: small or disconnected inputs) goes through a
 /// Householder QR instead.
-fn orthonormalize(y: &mut [f32], l: usize, want: Orth, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
+fn orthonormalize<T: Store>(y: &mut [T], l: usize, want: Orth, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
     let mut r = Mat::<f64>::identity(l, l);
     for pass in 0..3 {
         if want == Orth::Rough && pass == 1 {
@@ -289,17 +291,19 @@ fn orthonormalize(y: &mut [f32], l: usize, want: Orth, comm: &dyn Comm, side: Si
 /// sketches (zero columns of Q where Y has no rank left). On a cluster
 /// every rank factors the whole (small: rank-deficient) block the same way
 /// and keeps its own rows.
-fn householder(y: &mut [f32], l: usize, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
-    let all = comm.all_rows(side, y, l)?;
+fn householder<T: Store>(y: &mut [T], l: usize, comm: &dyn Comm, side: Side) -> Result<Mat<f64>> {
+    let all = T::all_rows(comm, side, y, l)?;
     let rows = all.len() / l.max(1);
     let first = comm.layout(side).first;
     let m = Mat::<f64>::from_fn(rows, l, |i, j| all[i * l + j] as f64);
     let qr = m.qr();
     let q = qr.compute_thin_Q();
+    let mut row = vec![0f32; l];
     for i in 0..y.len() / l.max(1) {
-        for j in 0..l {
-            y[i * l + j] = q[(first + i, j)] as f32;
+        for (j, r) in row.iter_mut().enumerate() {
+            *r = q[(first + i, j)] as f32;
         }
+        T::store_any(&row, &mut y[i * l..(i + 1) * l]);
     }
     Ok(qr.thin_R().to_owned())
 }
@@ -309,21 +313,20 @@ fn householder(y: &mut [f32], l: usize, comm: &dyn Comm, side: Side) -> Result<M
 const SKETCH_BLOCK: usize = 1024;
 
 /// Gaussian rows × l block, drawn per fixed block of rows.
-fn gaussian(rows: usize, l: usize, seed: u64) -> Vec<f32> {
-    let mut out = vec![0f32; rows * l];
+fn gaussian<T: Elem>(rows: usize, l: usize, seed: u64) -> Vec<T> {
+    let mut out = crate::precision::zeroed_block::<T>(rows * l);
     gaussian_rows(&mut out, 0, l, seed);
     out
 }
 
 /// Rows `first..` of the Gaussian block of [`gaussian`] into `out`
 /// (`first` a multiple of [`SKETCH_BLOCK`]): the rows a shard owns.
-fn gaussian_rows(out: &mut [f32], first: usize, l: usize, seed: u64) {
+fn gaussian_rows<T: Elem>(out: &mut [T], first: usize, l: usize, seed: u64) {
     assert!(out.is_empty() || first.is_multiple_of(SKETCH_BLOCK), "a shard starts on a sketch block");
     out.par_chunks_mut(SKETCH_BLOCK * l.max(1)).enumerate().for_each(|(b, chunk)| {
         let mut rng = seed::rng(seed, seed::Stream::Sketch, (first / SKETCH_BLOCK + b) as u64);
-        for x in chunk {
-            *x = StandardNormal.sample(&mut rng);
-        }
+        let draws: Vec<f32> = (0..chunk.len()).map(|_| StandardNormal.sample(&mut rng)).collect();
+        T::store_any(&draws, chunk);
     });
 }
 
@@ -361,6 +364,19 @@ pub trait Operator: Sync {
         self.mul_t(x, l, out);
         Ok(())
     }
+    /// [`Operator::mul`] on half-width blocks (one machine). By default
+    /// through `f32` copies; a sparse matrix reads the `f16` rows directly.
+    fn mul_half(&self, x: &[f16], l: usize, out: &mut [f16]) {
+        let mut o = vec![0f32; out.len()];
+        self.mul(&crate::precision::to_f32(x), l, &mut o);
+        f16::store(&o, out);
+    }
+    /// [`Operator::mul_t`] on half-width blocks, as [`Operator::mul_half`].
+    fn mul_t_half(&self, x: &[f16], l: usize, out: &mut [f16]) {
+        let mut o = vec![0f32; out.len()];
+        self.mul_t(&crate::precision::to_f32(x), l, &mut o);
+        f16::store(&o, out);
+    }
     /// Whether row `i` is empty (its factor row is then set to zero).
     fn empty_row(&self, _i: usize) -> bool {
         false
@@ -396,12 +412,87 @@ impl Operator for SparseOperator<'_> {
     fn mul_t_on(&self, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
         comm.product(Side::Rows, self.at, x, l, out)
     }
+    fn mul_half(&self, x: &[f16], l: usize, out: &mut [f16]) {
+        self.a.mul_dense(x, l, out)
+    }
+    fn mul_t_half(&self, x: &[f16], l: usize, out: &mut [f16]) {
+        self.at.mul_dense(x, l, out)
+    }
     fn empty_row(&self, i: usize) -> bool {
         self.a.row_nnz(i) == 0
     }
     fn empty_col(&self, j: usize) -> bool {
         self.at.row_nnz(j) == 0
     }
+}
+
+/// How the SVD moves a block of its storage type: `f32` blocks on one
+/// machine or a cluster's shard, `f16` blocks on one machine.
+pub(crate) trait Store: Elem {
+    /// out = A·X.
+    fn mul(op: &impl Operator, comm: &dyn Comm, x: &[Self], l: usize, out: &mut [Self]) -> Result<()>;
+    /// out = Aᵀ·X.
+    fn mul_t(op: &impl Operator, comm: &dyn Comm, x: &[Self], l: usize, out: &mut [Self]) -> Result<()>;
+    /// Every row of the block, in `f32` (the Householder fallback).
+    fn all_rows(comm: &dyn Comm, side: Side, own: &[Self], l: usize) -> Result<Vec<f32>>;
+}
+
+impl Store for f32 {
+    fn mul(op: &impl Operator, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        op.mul_on(comm, x, l, out)
+    }
+    fn mul_t(op: &impl Operator, comm: &dyn Comm, x: &[f32], l: usize, out: &mut [f32]) -> Result<()> {
+        op.mul_t_on(comm, x, l, out)
+    }
+    fn all_rows(comm: &dyn Comm, side: Side, own: &[f32], l: usize) -> Result<Vec<f32>> {
+        comm.all_rows(side, own, l)
+    }
+}
+
+/// A cluster's shards exchange `f32` rows only.
+fn local_only(comm: &dyn Comm) -> Result<()> {
+    if comm.is_local() {
+        Ok(())
+    } else {
+        Err(Error::invalid("precision", "a cluster's shards store f32 blocks"))
+    }
+}
+
+impl Store for f16 {
+    fn mul(op: &impl Operator, comm: &dyn Comm, x: &[f16], l: usize, out: &mut [f16]) -> Result<()> {
+        local_only(comm)?;
+        op.mul_half(x, l, out);
+        Ok(())
+    }
+    fn mul_t(op: &impl Operator, comm: &dyn Comm, x: &[f16], l: usize, out: &mut [f16]) -> Result<()> {
+        local_only(comm)?;
+        op.mul_t_half(x, l, out);
+        Ok(())
+    }
+    fn all_rows(comm: &dyn Comm, _: Side, own: &[f16], _: usize) -> Result<Vec<f32>> {
+        local_only(comm)?;
+        Ok(crate::precision::to_f32(own))
+    }
+}
+
+/// The factors of a truncated SVD in the blocks' storage: U (rows × k), s
+/// and, when asked for, V (cols × k).
+pub(crate) struct Factors<T> {
+    pub(crate) u: Vec<T>,
+    pub(crate) s: Vec<f64>,
+    pub(crate) v: Option<Vec<T>>,
+}
+
+impl<T: Elem> Factors<T> {
+    /// As an [`Svd`] in `f32`.
+    pub(crate) fn into_svd(self, k: usize) -> Svd {
+        Svd { rank: k, u: T::into_f32(self.u), s: self.s, v: self.v.map(T::into_f32).unwrap_or_default() }
+    }
+}
+
+/// s_j^p per column, 0 where s_j = 0: the weights of U·Σ^p.
+pub(crate) fn sigma_powers(s: &[f64], p: f64) -> Vec<f32> {
+    s.iter().map(|&s| if s > 0.0 { s.powf(p) as f32 } else { 0.0 }).collect()
 }
 
 /// Rank-`k` randomized SVD of `a`.
@@ -428,24 +519,36 @@ pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Res
 /// one machine, or a shard's rows on a cluster, where U and V come back
 /// as the own rows. Same result either way, to the bit.
 pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig, comm: &dyn Comm) -> Result<Svd> {
+    Ok(svd_blocks::<f32>(a, k, config, comm, true)?.into_svd(k))
+}
+
+/// [`randomized_svd_in`] with blocks stored as `T`, and V only when
+/// `want_v` (without it, its block is freed before U is formed).
+pub(crate) fn svd_blocks<T: Store>(
+    a: &impl Operator,
+    k: usize,
+    config: &SvdConfig,
+    comm: &dyn Comm,
+    want_v: bool,
+) -> Result<Factors<T>> {
     let max = check_rank(a.shape(), k)?;
     let l = (k + config.oversample).min(max);
     let (rl, cl) = (comm.layout(Side::Rows), comm.layout(Side::Cols));
     // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols
     // × l), own rows only.
     comm.stage("svd");
-    let mut z = vec![0f32; cl.own * l];
+    let mut z = crate::precision::zeroed_block::<T>(cl.own * l);
     gaussian_rows(&mut z, cl.first, l, config.seed);
-    let mut q = vec![0f32; rl.own * l];
-    a.mul_on(comm, &z, l, &mut q)?;
+    let mut q = crate::precision::zeroed_block::<T>(rl.own * l);
+    T::mul(a, comm, &z, l, &mut q)?;
     // The last orthonormalization of Q is the exact one (its first pass
     // does what a rough one would).
     let last = |i: usize| if i == config.power_iters { Orth::Exact } else { Orth::Rough };
     orthonormalize(&mut q, l, last(0), comm, Side::Rows)?;
     for i in 1..=config.power_iters {
-        a.mul_t_on(comm, &q, l, &mut z)?;
+        T::mul_t(a, comm, &q, l, &mut z)?;
         orthonormalize(&mut z, l, Orth::Rough, comm, Side::Cols)?;
-        a.mul_on(comm, &z, l, &mut q)?;
+        T::mul(a, comm, &z, l, &mut q)?;
         orthonormalize(&mut q, l, last(i), comm, Side::Rows)?;
     }
     // B = Qᵀ·A (l × cols) = W·S·V_Bᵀ. With Y = Aᵀ·Q = Bᵀ, B·Bᵀ = YᵀY = W·S²·Wᵀ
@@ -454,7 +557,7 @@ pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig,
     // and two. The Gram is summed in f64, so squaring the spectrum costs
     // nothing that matters for the top k (σ_k/σ_1 ≫ 1e-7).
     let mut y = z;
-    a.mul_t_on(comm, &q, l, &mut y)?;
+    T::mul_t(a, comm, &q, l, &mut y)?;
     let (vals, vecs) = small_eigh(gram_in(&y, l, comm)?.as_ref())?;
     // Eigenvalues ascending: the k largest, descending, are the top k.
     let s: Vec<f64> = (0..k).map(|j| vals[l - 1 - j].max(0.0).sqrt()).collect();
@@ -462,11 +565,14 @@ pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig,
     let w = Mat::<f64>::from_fn(l, k, |i, j| vecs[(i, l - 1 - j)]);
     // Directions with no weight left (rank below k) get zero columns of V.
     let w_inv_s = Mat::<f64>::from_fn(l, k, |i, j| if s[j] > top * 1e-7 { w[(i, j)] / s[j] } else { 0.0 });
+    let v = want_v.then(|| {
+        let mut v = times_small_in_place(y, l, w_inv_s.as_ref());
+        zero_rows(&mut v, k, |j| a.empty_col(j));
+        v
+    });
     let mut u = times_small_in_place(q, l, w.as_ref());
-    let mut v = times_small_in_place(y, l, w_inv_s.as_ref());
     zero_rows(&mut u, k, |i| a.empty_row(i));
-    zero_rows(&mut v, k, |j| a.empty_col(j));
-    Ok(Svd { rank: k, u, s, v })
+    Ok(Factors { u, s, v })
 }
 
 /// Rank-`k` randomized SVD of a symmetric `a` (A = Aᵀ), one-sided: the
@@ -477,6 +583,17 @@ pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig,
 /// # Errors
 /// As [`randomized_svd`]; a matrix that is not square is refused.
 pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<Svd> {
+    Ok(symmetric_blocks::<f32>(a, k, config, true)?.into_svd(k))
+}
+
+/// [`randomized_svd_symmetric`] with blocks stored as `T`, V = U·sign(λ)
+/// only when `want_v`.
+pub(crate) fn symmetric_blocks<T: Store>(
+    a: &SparseMatrix,
+    k: usize,
+    config: &SvdConfig,
+    want_v: bool,
+) -> Result<Factors<T>> {
     let max = check_rank(a.shape(), k)?;
     let (n, cols) = a.shape();
     if n != cols {
@@ -488,8 +605,8 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     // product per iteration where the two-sided path applies AᵀA: twice the
     // iterations give the same convergence (|λ_{l+1}/λ_k|^(2q)) at the same
     // number of products.
-    let mut y = gaussian(n, l, config.seed);
-    let mut q = vec![0f32; n * l];
+    let mut y = gaussian::<T>(n, l, config.seed);
+    let mut q = crate::precision::zeroed_block::<T>(n * l);
     a.mul_dense(&y, l, &mut q);
     let local = Local::new(n, n);
     orthonormalize(&mut q, l, Orth::Rough, &local, Side::Rows)?;
@@ -517,10 +634,19 @@ pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) 
     let mut u = times_small_in_place(q, l, w.as_ref());
     zero_rows(&mut u, k, |i| a.row_nnz(i) == 0);
     let s: Vec<f64> = order[..k].iter().map(|&i| vals[i].abs()).collect();
-    let sign: Vec<f32> = order[..k].iter().map(|&i| if vals[i] < 0.0 { -1.0 } else { 1.0 }).collect();
-    let mut v = u.clone();
-    v.par_chunks_mut(k).for_each(|row| row.iter_mut().zip(&sign).for_each(|(x, s)| *x *= s));
-    Ok(Svd { rank: k, u, s, v })
+    let v = want_v.then(|| {
+        let mut v = u.clone();
+        // A sign flip is exact in either storage.
+        let negative: Vec<bool> = order[..k].iter().map(|&i| vals[i] < 0.0).collect();
+        let mut row = vec![0f32; k];
+        for r in v.chunks_mut(k) {
+            T::load_any(r, &mut row);
+            row.iter_mut().zip(&negative).filter(|(_, n)| **n).for_each(|(x, _)| *x = -*x);
+            T::store_any(&row, r);
+        }
+        v
+    });
+    Ok(Factors { u, s, v })
 }
 
 /// Thin SVD of a small dense matrix (U, s, V), for other modules.
@@ -574,14 +700,31 @@ pub(crate) fn gram(x: &[f32], d: usize) -> Mat<f64> {
 }
 
 /// [`gram`] of the own rows `x` of a block whose rows live where `comm`
-/// says: the blocks' partials summed in global block order.
-pub(crate) fn gram_in(x: &[f32], d: usize, comm: &dyn Comm) -> Result<Mat<f64>> {
+/// says (stored as `T`): the blocks' partials summed in global block order.
+pub(crate) fn gram_in<T: Elem>(x: &[T], d: usize, comm: &dyn Comm) -> Result<Mat<f64>> {
+    gram_scaled_in(x, d, None, comm)
+}
+
+/// [`gram_in`] of diag(scale)·X (row i times scale[i]) without forming it.
+pub(crate) fn gram_scaled_in<T: Elem>(x: &[T], d: usize, scale: Option<&[f32]>, comm: &dyn Comm) -> Result<Mat<f64>> {
     use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     let partials: Vec<Mat<f32>> = x
         .par_chunks(BLOCK * d.max(1))
-        .map(|cx| {
+        .enumerate()
+        .map(|(b, cx)| {
             let rows = cx.len() / d;
-            let mx = MatRef::from_row_major_slice(cx, rows, d);
+            let mut scratch = Vec::new();
+            let block = match scale {
+                None => T::view(cx, &mut scratch),
+                Some(w) => {
+                    scratch.resize(cx.len(), 0.0);
+                    T::load_any(cx, &mut scratch);
+                    let w = &w[b * BLOCK..b * BLOCK + rows];
+                    scratch.chunks_exact_mut(d).zip(w).for_each(|(r, w)| r.iter_mut().for_each(|v| *v *= w));
+                    &scratch
+                }
+            };
+            let mx = MatRef::from_row_major_slice(block, rows, d);
             let mut g = Mat::<f32>::zeros(d, d);
             let rect = BlockStructure::Rectangular;
             matmul(
@@ -627,10 +770,10 @@ pub(crate) fn gram_in(x: &[f32], d: usize, comm: &dyn Comm) -> Result<Mat<f64>> 
 /// below k the SVD may give it a component along an arbitrary null-space
 /// direction: set its factor row to zero (an isolated node, a never-seen
 /// context).
-fn zero_rows(factor: &mut [f32], k: usize, empty: impl Fn(usize) -> bool + Sync) {
+fn zero_rows<T: Elem>(factor: &mut [T], k: usize, empty: impl Fn(usize) -> bool + Sync) {
     factor.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
         if empty(i) {
-            row.fill(0.0);
+            row.fill(T::default());
         }
     });
 }
@@ -665,6 +808,83 @@ mod tests {
         assert!(randomized_svd(&a, 4, &SvdConfig::default()).is_err());
     }
 
+    /// A 400 × 300 sparse matrix with a decaying spectrum.
+    fn decaying(seed: usize) -> SparseMatrix {
+        let (rows, cols) = (400, 300);
+        let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
+        for i in 0..rows {
+            let mut cs: Vec<usize> = (0..12).map(|k| (i * 37 + k * k * 53 + k * 11 + seed) % cols).collect();
+            cs.sort_unstable();
+            cs.dedup();
+            for &c in &cs {
+                indices.push(c as u32);
+                values.push((1.0 + ((i / 40) == (c / 30)) as u8 as f32 * 4.0) * (((i * 31 + c * 17) % 23) as f32 / 23.0 + 0.2));
+            }
+            indptr.push(indices.len());
+        }
+        SparseMatrix::from_csr((rows, cols), indptr, indices, values)
+    }
+
+    #[test]
+    fn half_width_blocks_give_the_dense_svd_to_their_precision() {
+        let a = decaying(3);
+        let k = 8;
+        let exact = dense_svd(&a, k).unwrap();
+        let cfg = SvdConfig { oversample: 20, power_iters: 6, seed: 7 };
+        let at = a.transpose();
+        let op = SparseOperator { a: &a, at: &at, shape: a.shape() };
+        let local = Local::new(400, 300);
+        let full = svd_blocks::<f32>(&op, k, &cfg, &local, true).unwrap();
+        let half = svd_blocks::<f16>(&op, k, &cfg, &local, true).unwrap();
+        // The leading values converge; every value of the f16 run is the f32 run's to f16 precision.
+        assert!((full.s[0] - exact.s[0]).abs() < 1e-4 * exact.s[0], "{:?} vs {:?}", full.s, exact.s);
+        for j in 0..k {
+            let (f, h) = (full.s[j], half.s[j]);
+            assert!((h - f).abs() < 2e-3 * f, "σ_{j}: f16 {h} vs f32 {f}, exact {:?}", exact.s);
+        }
+        // The leading singular vectors agree up to sign.
+        let (u, v) = (half.u, half.v.unwrap());
+        for j in 0..1 {
+            let dot = |f: &[f16], e: &[f32], rows: usize| -> f64 {
+                (0..rows).map(|i| f[i * k + j].to_f64() * e[i * k + j] as f64).sum::<f64>().abs()
+            };
+            assert!(dot(&u, exact.u(), 400) > 0.999, "u_{j}");
+            assert!(dot(&v, exact.v(), 300) > 0.999, "v_{j}");
+        }
+        // Without V, U is the same.
+        let no_v = svd_blocks::<f16>(&op, k, &cfg, &local, false).unwrap();
+        assert!(no_v.v.is_none() && no_v.u == u);
+    }
+
+    #[test]
+    fn the_symmetric_path_on_half_width_blocks_matches_the_dense_eigenvalues() {
+        let a = decaying(5);
+        let at = a.transpose();
+        // AᵀA as a sparse symmetric matrix (300 × 300).
+        let d = a.to_dense();
+        let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
+        for i in 0..300 {
+            for j in 0..300 {
+                let v: f64 = (0..400).map(|r| d[r * 300 + i] * d[r * 300 + j]).sum();
+                if v != 0.0 {
+                    indices.push(j as u32);
+                    values.push(v as f32);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        let m = SparseMatrix::from_csr((300, 300), indptr, indices, values);
+        drop(at);
+        let exact = dense_svd(&m, 6).unwrap();
+        let cfg = SvdConfig { oversample: 20, power_iters: 4, seed: 1 };
+        let half = symmetric_blocks::<f16>(&m, 6, &cfg, true).unwrap();
+        let full = symmetric_blocks::<f32>(&m, 6, &cfg, true).unwrap();
+        assert!((full.s[0] - exact.s[0]).abs() < 1e-4 * exact.s[0], "{:?} vs {:?}", full.s, exact.s);
+        for j in 0..6 {
+            assert!((half.s[j] - full.s[j]).abs() < 2e-3 * full.s[j], "λ_{j}: {} vs {}", half.s[j], full.s[j]);
+        }
+    }
+
     #[test]
     fn the_lower_triangle_gram_equals_the_full_cross_product() {
         // 5000 rows: three fixed blocks, the last one partial.
@@ -697,3 +917,4 @@ mod tests {
         assert!(cholesky(&Mat::<f64>::zeros(2, 2)).is_none());
     }
 }
+

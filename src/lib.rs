@@ -90,6 +90,7 @@ pub mod budget; // the plan: which matrix, how many steps, how much memory
 pub mod progress; // the progress hook (the library never prints)
 pub mod seed; // where seeds become randomness: (seed, stream, index) → draws
 pub mod sparse; // the sparse matrix every stage shares, and its parallel products
+pub mod precision; // how dense blocks are stored: f32, or f16 with f32 sums
 pub mod graph; // 1. edge list → CSR graph
 pub mod text; // 1'. text → tokens → vocabulary → sentences
 pub mod walk; // 2. random walks (DeepWalk, node2vec), seeded per walk

@@ -5,16 +5,19 @@
 use crate::budget::{Plan, plan_for};
 use crate::config::{EmbedConfig, Estimator, FactorizeConfig};
 use crate::cooccur::{CountConfig, count_graph};
-use crate::embeddings::{Embeddings, normalize_rows};
+use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{randomized_svd, randomized_svd_symmetric};
+use crate::cluster::Local;
+use crate::factorize::{Factors, SparseOperator, Store, svd_blocks, symmetric_blocks};
 use crate::foldin::Model;
 use crate::graph::Graph;
 use crate::pmi::{pmi, transition_pmi};
 use crate::progress::Progress;
-use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_blocked};
+use crate::precision::Elem;
+use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_stored};
 use crate::sparse::SparseMatrix;
 use crate::walk::WalkKind;
+use half::f16;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -95,41 +98,62 @@ pub(crate) fn factorize_square(
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
+    let svd = if config.precision.half_for(m.shape().0) {
+        svd_stored::<f16>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
+    } else {
+        svd_stored::<f32>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
+    };
+    Ok(Embeddings::from_svd(labels, svd, config.eig_weight))
+}
+
+/// The rank-d SVD of `m` on blocks stored as `T` (V only when `want_v`),
+/// timed in `report`.
+fn svd_stored<T: Store>(
+    m: &SparseMatrix,
+    symmetric: bool,
+    want_v: bool,
+    config: &FactorizeConfig,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<Factors<T>> {
     report.pmi_nonzeros = m.nnz() as u64;
     let svd_config = config.svd(m.shape().0);
     report.power_iters = svd_config.power_iters;
     progress.start("svd", 0);
     let svd = report.time("svd", || {
         if symmetric {
-            randomized_svd_symmetric(m, config.dim, &svd_config)
+            symmetric_blocks::<T>(m, config.dim, &svd_config, want_v)
         } else {
-            randomized_svd(m, config.dim, &svd_config)
+            let at = m.transpose();
+            let (rows, cols) = m.shape();
+            let op = SparseOperator { a: m, at: &at, shape: (rows, cols) };
+            svd_blocks::<T>(&op, config.dim, &svd_config, &Local::new(rows, cols), want_v)
         }
     });
     progress.finish();
-    Ok(Embeddings::from_svd(labels, svd?, config.eig_weight))
+    svd
 }
 
-/// Filter the left (node) side of `emb` by spectral propagation over
-/// `graph`, rows unit-normalized first as ProNE feeds it.
-fn propagate_left(
+/// Filter the left (node) side `left` (stored as `T`) by spectral
+/// propagation over `graph`, rows unit-normalized first as ProNE feeds it;
+/// the result in `f32`.
+fn propagate_left<T: Elem>(
     graph: &Graph,
-    emb: &mut Embeddings,
+    mut left: Vec<T>,
+    dim: usize,
     config: &PropagationConfig,
     column_block: usize,
     report: &mut Report,
     progress: &dyn Progress,
-) -> Result<()> {
-    let passes = config.passes_for(graph.is_directed(), emb.dim());
+) -> Result<Vec<f32>> {
+    let passes = config.passes_for(graph.is_directed(), dim);
     if passes == 0 {
-        return Ok(());
+        return Ok(T::into_f32(left));
     }
     progress.start("propagation", 0);
-    let dim = emb.dim();
     let out = report.time("propagation", || {
-        let left = emb.left_mut();
-        normalize_rows(left, dim);
-        propagate_blocked(graph, left, dim, config, column_block, progress)
+        crate::precision::normalize_rows(&mut left, dim);
+        propagate_stored(graph, left, dim, config, column_block, progress)
     });
     progress.finish();
     report.propagation_passes = passes;
@@ -186,38 +210,59 @@ fn run(
         let (m, symmetric) = first_stage(graph, config, &plan, &mut report, progress);
         crate::progress::check(progress)?;
         non_empty(&m)?;
-        let mut emb =
-            factorize_square(graph.labels().to_vec(), &m, symmetric, &config.factorize, &mut report, progress)?;
-        drop(m);
-        crate::progress::check(progress)?;
-        // For a model: V = (V·Σ^p)·Σ^(−p) and the raw left side, before
-        // propagation changes it.
-        let pieces = want_model.then(|| {
-            let v = crate::foldin::unweighted_right(&emb, config.factorize.eig_weight);
-            (v, emb.matrix(crate::Side::Left))
-        });
-        if !config.keep_context {
-            emb.drop_right();
-        }
-        propagate_left(graph, &mut emb, &config.propagation, plan.column_block, &mut report, progress)?;
-        let model = match pieces {
-            Some((v, raw)) => {
-                let propagated = report.propagation_passes > 0;
-                let left = propagated.then(|| emb.matrix(crate::Side::Left));
-                Some(Model::new(
-                    graph,
-                    config,
-                    plan.estimator,
-                    v,
-                    emb.singular_values().to_vec(),
-                    &raw,
-                    left.as_deref(),
-                )?)
-            }
-            None => None,
+        let (emb, model) = if plan.half {
+            embed_stored::<f16>(graph, config, &plan, m, symmetric, want_model, &mut report, progress)?
+        } else {
+            embed_stored::<f32>(graph, config, &plan, m, symmetric, want_model, &mut report, progress)?
         };
         Ok((emb, report, model))
     })?
+}
+
+/// The SVD of the first-stage matrix `m` and the propagation, on blocks
+/// stored as `T`; the vectors come out in `f32`. The right side is formed
+/// only when kept or needed by a model, and `m` is freed before U is.
+#[allow(clippy::too_many_arguments)]
+fn embed_stored<T: Store>(
+    graph: &Graph,
+    config: &EmbedConfig,
+    plan: &Plan,
+    m: SparseMatrix,
+    symmetric: bool,
+    want_model: bool,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Option<Model>)> {
+    let fc = &config.factorize;
+    let Factors { u: mut left, s, v } =
+        svd_stored::<T>(&m, symmetric, want_model || config.keep_context, fc, report, progress)?;
+    drop(m);
+    crate::progress::check(progress)?;
+    let weights = crate::factorize::sigma_powers(&s, fc.eig_weight);
+    crate::precision::scale_columns(&mut left, &weights);
+    let right = v.map(|v| {
+        let mut v = T::into_f32(v);
+        crate::precision::scale_columns(&mut v, &weights);
+        v
+    });
+    // For a model: V = (V·Σ^p)·Σ^(−p) and the raw left side, before
+    // propagation changes it.
+    let pieces = match (&right, want_model) {
+        (Some(r), true) => {
+            Some((crate::foldin::unweighted(r.clone(), &s, fc.eig_weight), crate::precision::to_f32(&left)))
+        }
+        _ => None,
+    };
+    let right = if config.keep_context { right } else { None };
+    let left = propagate_left(graph, left, fc.dim, &config.propagation, plan.column_block, report, progress)?;
+    let model = match pieces {
+        Some((v, raw)) => {
+            let propagated = report.propagation_passes > 0;
+            Some(Model::new(graph, config, plan.estimator, v, s.clone(), &raw, propagated.then_some(&left[..]))?)
+        }
+        None => None,
+    };
+    Ok((Embeddings::from_parts(graph.labels().to_vec(), fc.dim, left, right, s), model))
 }
 
 /// The first-stage matrix of the plan, and whether it is symmetric.
@@ -293,7 +338,9 @@ pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress)
         if !config.keep_context {
             emb.drop_right();
         }
-        propagate_left(graph, &mut emb, &config.propagation, COLUMN_BLOCK, &mut report, progress)?;
+        let left = emb.take_left();
+        let dim = emb.dim();
+        emb.set_left(propagate_left(graph, left, dim, &config.propagation, COLUMN_BLOCK, &mut report, progress)?);
         Ok((emb, report))
     })?
 }

@@ -22,6 +22,7 @@ use crate::cluster::{Comm, Local, Side};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::params::check;
+use crate::precision::Elem;
 use crate::sparse::SparseMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -230,54 +231,98 @@ pub(crate) fn propagate_blocked(
     block: usize,
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
+    let Some((s, degree, passes)) = prepare(graph, emb.len(), dim, config)? else { return Ok(()) };
+    let n = graph.node_count();
+    propagate_rows(&s, &degree, emb, dim, config, passes, block, &Local::new(n, n), progress, None)
+}
+
+/// The diffusion matrix, degrees and passes, or `None` when there is
+/// nothing to filter.
+fn prepare(
+    graph: &Graph,
+    len: usize,
+    dim: usize,
+    config: &PropagationConfig,
+) -> Result<Option<(SparseMatrix, Vec<f32>, usize)>> {
     config.validate()?;
     let n = graph.node_count();
-    assert_eq!(emb.len(), n * dim, "the embedding must be nodes × dim");
+    assert_eq!(len, n * dim, "the embedding must be nodes × dim");
     let passes = config.passes_for(graph.is_directed(), dim);
     if passes == 0 || n == 0 || dim == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let (s, degree) = diffusion(graph);
-    propagate_rows(&s, &degree, emb, dim, config, passes, block, &Local::new(n, n), progress)
+    Ok(Some((s, degree, passes)))
+}
+
+/// [`propagate_blocked`] on a block stored as `T`, the result in `f32`:
+/// a half-width block's last pass writes `f32` rows (allocated once the
+/// filter's buffers are freed), so the output keeps full precision.
+pub(crate) fn propagate_stored<T: Elem>(
+    graph: &Graph,
+    mut emb: Vec<T>,
+    dim: usize,
+    config: &PropagationConfig,
+    block: usize,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<f32>> {
+    let Some((s, degree, passes)) = prepare(graph, emb.len(), dim, config)? else { return Ok(T::into_f32(emb)) };
+    let n = graph.node_count();
+    let local = Local::new(n, n);
+    if T::as_f32(&emb).is_some() {
+        propagate_rows(&s, &degree, &mut emb, dim, config, passes, block, &local, progress, None)?;
+        return Ok(T::into_f32(emb));
+    }
+    let mut out = Vec::new();
+    propagate_rows(&s, &degree, &mut emb, dim, config, passes, block, &local, progress, Some(&mut out))?;
+    Ok(out)
 }
 
 /// The filter's passes over the rows `comm` holds: S's own rows (columns
-/// in `comm`'s layout), their degrees and the embedding's own rows.
+/// in `comm`'s layout), their degrees and the embedding's own rows (and,
+/// with `out`, the last pass's result there, as [`propagate_stored`]).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn propagate_rows(
+pub(crate) fn propagate_rows<T: Elem>(
     s: &SparseMatrix,
     degree: &[f32],
-    emb: &mut [f32],
+    emb: &mut [T],
     dim: usize,
     config: &PropagationConfig,
     passes: usize,
     block: usize,
     comm: &dyn Comm,
     progress: &dyn crate::progress::Progress,
+    mut out: Option<&mut Vec<f32>>,
 ) -> Result<()> {
     comm.stage("propagation");
     // The column-block buffers live for all passes: fresh ones each pass
     // cost the kernel's page zeroing (5 % of a million-node run).
     let w = block.max(1).min(dim);
     let rows = comm.layout(Side::Rows).own;
-    let mut bufs: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; rows * w]);
+    let mut bufs: [Vec<T>; 3] = std::array::from_fn(|_| crate::precision::zeroed_block(rows * w));
     let mut acc = Vec::new();
-    for _ in 0..passes {
+    for pass in 0..passes {
         crate::progress::check(progress)?;
         filter(s, degree, emb, dim, config, w, &mut bufs, &mut acc, comm)?;
-        orthonormalize(emb, dim, comm)?;
+        if pass + 1 == passes {
+            bufs = Default::default();
+            acc = Vec::new();
+        }
+        let last = if pass + 1 == passes { out.as_deref_mut() } else { None };
+        orthonormalize(emb, dim, Some(degree), comm, last)?;
     }
+    drop(acc);
     Ok(())
 }
 
 /// out = S·y, each row then handed to `finish(i, product_row, out_row)`:
 /// one machine's fused kernel, or a shard's streamed product into `acc`
 /// followed by the same epilogue (same numbers, one more buffer).
-fn product_then(
+fn product_then<T: Elem>(
     s: &SparseMatrix,
-    y: &[f32],
+    y: &[T],
     bw: usize,
-    out: &mut [f32],
+    out: &mut [T],
     comm: &dyn Comm,
     acc: &mut Vec<f32>,
     finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
@@ -287,20 +332,33 @@ fn product_then(
         return Ok(());
     }
     acc.resize(out.len(), 0.0);
-    comm.product(Side::Rows, s, y, bw, acc)?;
+    comm.product(Side::Rows, s, shard_rows(y)?, bw, acc)?;
+    let out = shard_rows_mut(out)?;
     out.par_chunks_mut(bw).zip(acc.par_chunks(bw)).enumerate().for_each(|(i, (o, p))| finish(i, p, o));
     Ok(())
+}
+
+const SHARDS_F32: &str = "a cluster's shards store f32 blocks";
+
+/// A shard's block as the `f32` rows the mesh exchanges.
+fn shard_rows<T: Elem>(y: &[T]) -> Result<&[f32]> {
+    T::as_f32(y).ok_or_else(|| crate::Error::invalid("precision", SHARDS_F32))
+}
+
+/// [`shard_rows`], mutable.
+fn shard_rows_mut<T: Elem>(y: &mut [T]) -> Result<&mut [f32]> {
+    T::as_f32_mut(y).ok_or_else(|| crate::Error::invalid("precision", SHARDS_F32))
 }
 
 /// [`product_then`] with the embedding's rows beside: `finish(i,
 /// product_row, out_row, emb_row)`.
 #[allow(clippy::too_many_arguments)]
-fn product_zip(
+fn product_zip<T: Elem>(
     s: &SparseMatrix,
-    y: &[f32],
+    y: &[T],
     bw: usize,
-    out: &mut [f32],
-    emb: &mut [f32],
+    out: &mut [T],
+    emb: &mut [T],
     dim: usize,
     comm: &dyn Comm,
     acc: &mut Vec<f32>,
@@ -311,7 +369,8 @@ fn product_zip(
         return Ok(());
     }
     acc.resize(out.len(), 0.0);
-    comm.product(Side::Rows, s, y, bw, acc)?;
+    comm.product(Side::Rows, s, shard_rows(y)?, bw, acc)?;
+    let (out, emb) = (shard_rows_mut(out)?, shard_rows_mut(emb)?);
     out.par_chunks_mut(bw)
         .zip(emb.par_chunks_mut(dim))
         .zip(acc.par_chunks(bw))
@@ -321,17 +380,20 @@ fn product_zip(
 }
 
 /// One pass of the filter without the re-orthonormalization: R ←
-/// Ã·(R − conv), in blocks of [`COLUMN_BLOCK`] columns.
-/// `bufs` holds three buffers of `block` columns over the own rows.
+/// S·(R − conv), in blocks of [`COLUMN_BLOCK`] columns. (Ã·(R − conv) =
+/// D̃·S·(R − conv) is what ProNE orthonormalizes; the row scale D̃ enters
+/// only the Gram matrix, see [`orthonormalize`], so no stored value grows
+/// with a hub's degree.) `bufs` holds three buffers of `block` columns
+/// over the own rows.
 #[allow(clippy::too_many_arguments)]
-fn filter(
+fn filter<T: Elem>(
     s: &SparseMatrix,
     degree: &[f32],
-    emb: &mut [f32],
+    emb: &mut [T],
     dim: usize,
     config: &PropagationConfig,
     block: usize,
-    bufs: &mut [Vec<f32>; 3],
+    bufs: &mut [Vec<T>; 3],
     acc: &mut Vec<f32>,
     comm: &dyn Comm,
 ) -> Result<()> {
@@ -346,20 +408,21 @@ fn filter(
         // x0 = R's column block; R's place in `emb` then accumulates R − conv.
         x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
         // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
-        let apply_m = |y: &[f32], out: &mut [f32], acc: &mut Vec<f32>| {
-            product_then(s, y, bw, out, comm, acc, |i, p, o| {
+        let apply_m = |y: &[T], out: &mut [T], acc: &mut Vec<f32>| {
+            product_then(s, y, bw, out, comm, acc, #[inline(always)] |i, p, o| {
                 let yi = &y[i * bw..(i + 1) * bw];
-                o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y - p);
+                o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y.get() - p);
             })
         };
         // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
         apply_m(x0, tmp, acc)?;
         {
             let (t, x) = (&*tmp, &*x0);
-            product_zip(s, t, bw, x1, emb, dim, comm, acc, |i, p, o, r| {
+            product_zip(s, t, bw, x1, emb, dim, comm, acc, #[inline(always)] |i, p, o, r| {
                 let (t, x) = (&t[i * bw..(i + 1) * bw], &x[i * bw..(i + 1) * bw]);
                 for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                    *o = 0.5 * (keep * t - p) - x;
+                    let x = x.get();
+                    *o = 0.5 * (keep * t.get() - p) - x;
                     *r -= coef[0] * x + coef[1] * *o;
                 }
             })?;
@@ -369,29 +432,37 @@ fn filter(
         for &c in &coef[2..] {
             apply_m(x1, tmp, acc)?;
             let (t, prev) = (&*tmp, &*x1);
-            product_zip(s, t, bw, x0, emb, dim, comm, acc, |i, p, o, r| {
+            product_zip(s, t, bw, x0, emb, dim, comm, acc, #[inline(always)] |i, p, o, r| {
                 let (t, x) = (&t[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
                 for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                    *o = (keep * t - p) - 2.0 * x - *o;
+                    *o = (keep * t.get() - p) - 2.0 * x.get() - *o;
                     *r -= c * *o;
                 }
             })?;
             std::mem::swap(&mut x0, &mut x1);
         }
-        // Ã·(R − conv) = D̃·S·(R − conv), back into R's column block.
+        // S·(R − conv), back into R's column block.
         tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
-        product_then(s, tmp, bw, x0, comm, acc, |i, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o = degree[i] * p))?;
+        product_then(s, tmp, bw, x0, comm, acc, #[inline(always)] |_, p, o| o.copy_from_slice(p))?;
         emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
     Ok(())
 }
 
-/// Replace X (n × d) by U·Σ^½ of its thin SVD X = U·Σ·Vᵀ with unit rows, as
-/// ProNE does after filtering: U·Σ^½ = X·V·Σ^(−½), with V and Σ² from the
-/// eigendecomposition of the d × d Gram matrix XᵀX (summed in f64 over fixed
-/// blocks of rows: deterministic for any thread count).
-fn orthonormalize(x: &mut [f32], d: usize, comm: &dyn Comm) -> Result<()> {
-    let gram = crate::factorize::gram_in(x, d, comm)?;
+/// Replace X (n × d) by U·Σ^½ of the thin SVD of diag(scale)·X = U·Σ·Vᵀ
+/// with unit rows, as ProNE does after filtering: U·Σ^½ = D·X·V·Σ^(−½),
+/// whose rows normalized are those of X·V·Σ^(−½) — the row scale only
+/// enters V and Σ, from the eigendecomposition of the d × d Gram matrix
+/// XᵀD²X (summed in f64 over fixed blocks of rows: deterministic for any
+/// thread count). With `out`, the result goes there in `f32`.
+fn orthonormalize<T: Elem>(
+    x: &mut [T],
+    d: usize,
+    scale: Option<&[f32]>,
+    comm: &dyn Comm,
+    out: Option<&mut Vec<f32>>,
+) -> Result<()> {
+    let gram = crate::factorize::gram_scaled_in(x, d, scale, comm)?;
     let (vals, vecs) = crate::factorize::small_eigh(gram.as_ref())?;
     let top = (0..d).map(|j| vals[j]).fold(0.0, f64::max);
     // V·Λ^(−¼) (Λ = Σ²), largest first (the eigenvalues come ascending),
@@ -400,14 +471,24 @@ fn orthonormalize(x: &mut [f32], d: usize, comm: &dyn Comm) -> Result<()> {
         let j = d - 1 - c;
         if vals[j] > top * 1e-12 { vecs[(i, j)] * vals[j].powf(-0.25) } else { 0.0 }
     });
-    crate::factorize::apply_in_place(x, d, t.as_ref());
-    crate::factorize::normalize_rows(x, d);
+    match out {
+        None => {
+            crate::factorize::apply_in_place(x, d, t.as_ref());
+            crate::precision::normalize_rows(x, d);
+        }
+        Some(out) => {
+            *out = crate::precision::to_f32(x);
+            crate::factorize::apply_in_place(out.as_mut_slice(), d, t.as_ref());
+            crate::factorize::normalize_rows(out, d);
+        }
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::f16;
 
     #[test]
     fn bessel_values_match_tables() {
@@ -477,14 +558,39 @@ mod tests {
         let mut got = r.clone();
         let mut bufs = std::array::from_fn(|_| vec![0f32; 12 * 32]);
         filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+        // Half-width blocks: the same series within f16 rounding.
+        let mut half: Vec<f16> = crate::precision::from_f32(&r);
+        let mut bufs16 = std::array::from_fn(|_| vec![f16::ZERO; 12 * 32]);
+        filter(&s, &d, &mut half, dim, &cfg, 32, &mut bufs16, &mut Vec::new(), &Local::new(12, 12)).unwrap();
         for j in [0, 31, 32, 39] {
             let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
             let want = dense_filter(&g, &col, &cfg);
             for i in 0..12 {
-                let (a, b) = (got[i * dim + j] as f64, want[i]);
+                // The filter leaves out Ã's row scale D̃ (the Gram matrix takes it).
+                let (a, b) = (d[i] as f64 * got[i * dim + j] as f64, want[i]);
                 assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "({i}, {j}): {a} vs {b}");
+                let h = d[i] as f64 * half[i * dim + j].to_f64();
+                assert!((h - b).abs() < 5e-3 * (1.0 + b.abs()), "f16 ({i}, {j}): {h} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn a_row_scale_enters_only_the_gram_matrix() {
+        // Orthonormalizing diag(w)·X, or X with w given as its row scale, is
+        // the same U·Σ^½ with unit rows.
+        let (n, d) = (300, 5);
+        let x: Vec<f32> = (0..n * d).map(|i| ((i * 7919 % 211) as f32 / 105.0 - 1.0) + (i % d) as f32 * 0.2).collect();
+        let w: Vec<f32> = (0..n).map(|i| 1.0 + (i % 13) as f32).collect();
+        let mut scaled: Vec<f32> = x.iter().enumerate().map(|(k, v)| v * w[k / d]).collect();
+        orthonormalize(&mut scaled, d, None, &Local::new(n, n), None).unwrap();
+        let mut got = x.clone();
+        orthonormalize(&mut got, d, Some(&w), &Local::new(n, n), None).unwrap();
+        assert!(got.iter().zip(&scaled).all(|(a, b)| (a - b).abs() < 1e-4), "in place");
+        let mut half: Vec<f16> = crate::precision::from_f32(&x);
+        let mut out = Vec::new();
+        orthonormalize(&mut half, d, Some(&w), &Local::new(n, n), Some(&mut out)).unwrap();
+        assert!(out.iter().zip(&scaled).all(|(a, b)| (a - b).abs() < 3e-3), "from f16 into f32");
     }
 
     #[test]
@@ -492,7 +598,7 @@ mod tests {
         let (n, d) = (50, 4);
         let x: Vec<f32> = (0..n * d).map(|i| ((i * 31 % 17) as f32 - 8.0) / 8.0 + (i % d) as f32 * 0.1).collect();
         let mut got = x.clone();
-        orthonormalize(&mut got, d, &Local::new(n, n)).unwrap();
+        orthonormalize(&mut got, d, None, &Local::new(n, n), None).unwrap();
         // Reference: U·Σ^½ from a dense SVD, rows normalized, columns matched up to sign.
         let m = faer::Mat::from_fn(n, d, |i, j| x[i * d + j] as f64);
         let svd = m.thin_svd().unwrap();

@@ -7,6 +7,7 @@
 //! count. Dense blocks are `f32` (half the memory traffic of `f64`; the
 //! products are memory-bound), accumulated with FMA where the CPU has it.
 
+use crate::precision::Elem;
 use rayon::prelude::*;
 
 /// A sparse matrix in compressed sparse row form: `u32` column indices,
@@ -111,7 +112,8 @@ impl SparseMatrix {
         out
     }
 
-    /// out = A·X for row-major X (cols × l) and out (rows × l).
+    /// out = A·X for row-major X (cols × l) and out (rows × l), stored as
+    /// `f32` or `f16` ([`crate::precision`]), each row summed in `f32`.
     ///
     /// X is read in column blocks that fit the last-level cache when it is
     /// large (measured: no gain while X fits, as whole rows prefetch well;
@@ -120,43 +122,51 @@ impl SparseMatrix {
     /// # Panics
     /// If `x` or `out` has the wrong length.
     #[track_caller]
-    pub fn mul_dense(&self, x: &[f32], l: usize, out: &mut [f32]) {
+    pub fn mul_dense<T: Elem>(&self, x: &[T], l: usize, out: &mut [T]) {
         assert_eq!(x.len(), self.cols * l, "X must be cols × l");
         assert_eq!(out.len(), self.rows * l, "out must be rows × l");
         if l == 0 {
             return;
         }
-        let kernel = row_kernel_for_cpu();
-        let width = block_width(self.cols, l, self.nnz() as f64 / self.rows.max(1) as f64);
+        let kernel = row_kernel_for_cpu::<T>();
+        let width = block_width(self.cols, l, T::BYTES, self.nnz() as f64 / self.rows.max(1) as f64);
         for c0 in (0..l).step_by(width) {
             let w = width.min(l - c0);
-            out.par_chunks_mut(l).with_min_len(64).enumerate().for_each(|(i, row)| {
-                if i + PREFETCH_ROWS < self.rows {
-                    prefetch_rows(x, l, 0, c0, w, self.row(i + PREFETCH_ROWS).0);
-                }
-                let (cols, vals) = self.row(i);
-                kernel(&mut row[c0..c0 + w], cols, vals, x, l, c0);
-            });
+            out.par_chunks_mut(l).with_min_len(64).enumerate().for_each_init(
+                || vec![0f32; w],
+                |acc, (i, row)| {
+                    if i + PREFETCH_ROWS < self.rows {
+                        prefetch_rows(x, l, 0, c0, w, self.row(i + PREFETCH_ROWS).0);
+                    }
+                    let (cols, vals) = self.row(i);
+                    let acc = &mut acc[..w];
+                    kernel(acc, cols, vals, x, l, c0);
+                    T::store_any(acc, &mut row[c0..c0 + w]);
+                },
+            );
         }
     }
 
     /// Like [`SparseMatrix::mul_dense`] without column blocks, handing each
     /// product row to `finish(i, product_row, out_row)`: a fused epilogue
     /// (scale, add, combine with other blocks' row i) that saves a pass over
-    /// `out`. `out` may hold data `finish` reads (its row i only).
+    /// `out`. `out` may hold data `finish` reads (its row i only); the
+    /// epilogue sees it in `f32` (an `f16` row widened before and rounded
+    /// after, next to the kernel).
     ///
     /// # Panics
     /// If `x` or `out` has the wrong length.
     #[track_caller]
-    pub fn mul_dense_then(
+    pub fn mul_dense_then<T: Elem>(
         &self,
-        x: &[f32],
+        x: &[T],
         l: usize,
-        out: &mut [f32],
+        out: &mut [T],
         finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
     ) {
         assert_eq!(out.len(), self.rows * l, "out must be rows × l");
-        self.rows_then(x, l, out.par_chunks_mut(l.max(1)).map(|o| (o, ())), |i, p, o, ()| finish(i, p, o));
+        let rows = out.par_chunks_mut(l.max(1)).map(|o| (o, &mut [][..]));
+        self.rows_then(x, l, rows, #[inline(always)] |i, p, o, _| finish(i, p, o));
     }
 
     /// [`SparseMatrix::mul_dense_then`] with a second row-major buffer
@@ -166,12 +176,12 @@ impl SparseMatrix {
     /// # Panics
     /// If `x`, `out` or `aux` has the wrong length.
     #[track_caller]
-    pub fn mul_dense_zip(
+    pub fn mul_dense_zip<T: Elem>(
         &self,
-        x: &[f32],
+        x: &[T],
         l: usize,
-        out: &mut [f32],
-        aux: &mut [f32],
+        out: &mut [T],
+        aux: &mut [T],
         aux_width: usize,
         finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
     ) {
@@ -181,12 +191,12 @@ impl SparseMatrix {
         self.rows_then(x, l, rows, finish);
     }
 
-    fn rows_then<'a, A: Send>(
+    fn rows_then<'a, T: Elem>(
         &self,
-        x: &[f32],
+        x: &[T],
         l: usize,
-        rows: impl IndexedParallelIterator<Item = (&'a mut [f32], A)>,
-        finish: impl Fn(usize, &[f32], &mut [f32], A) + Sync,
+        rows: impl IndexedParallelIterator<Item = (&'a mut [T], &'a mut [T])>,
+        finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
     ) {
         assert_eq!(x.len(), self.cols * l, "X must be cols × l");
         if l == 0 {
@@ -198,17 +208,17 @@ impl SparseMatrix {
         // vectorized as wide as it is (called row by row through rayon it
         // stayed 4-wide: a third of the propagation's time on M).
         rows.chunks(CHUNK_ROWS).enumerate().for_each_init(
-            || vec![0f32; l],
-            |acc, (c, chunk)| {
+            || [vec![0f32; l], Vec::new(), Vec::new()],
+            |scratch, (c, chunk)| {
                 let first = c * CHUNK_ROWS;
                 match isa {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `isa` was detected on this CPU.
-                    Isa::Avx512 => unsafe { chunk_avx512(self, x, l, first, chunk, acc, &finish) },
+                    Isa::Avx512 => unsafe { chunk_avx512(self, x, l, first, chunk, scratch, &finish) },
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: as above.
-                    Isa::Avx2 => unsafe { chunk_avx2(self, x, l, first, chunk, acc, &finish) },
-                    Isa::Portable => chunk_then(self, x, l, first, chunk, acc, false, &finish),
+                    Isa::Avx2 => unsafe { chunk_avx2(self, x, l, first, chunk, scratch, &finish) },
+                    Isa::Portable => chunk_then(self, x, l, first, chunk, scratch, false, &finish),
                 }
             },
         );
@@ -317,19 +327,22 @@ macro_rules! range_for {
 range_for!(range_avx512, "avx512f,avx2,fma");
 range_for!(range_avx2, "avx2,fma");
 
-/// Rows `first..` of a chunk: the product row into `acc`, then `finish`.
+/// Rows `first..` of a chunk: the product row into `scratch[0]`, then
+/// `finish` on the output and aux rows in `f32` (widened into the other
+/// two scratch rows when stored as `f16`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn chunk_then<A>(
+fn chunk_then<T: Elem>(
     a: &SparseMatrix,
-    x: &[f32],
+    x: &[T],
     l: usize,
     first: usize,
-    chunk: Vec<(&mut [f32], A)>,
-    acc: &mut [f32],
+    chunk: Vec<(&mut [T], &mut [T])>,
+    scratch: &mut [Vec<f32>; 3],
     fma: bool,
-    finish: &impl Fn(usize, &[f32], &mut [f32], A),
+    finish: &impl Fn(usize, &[f32], &mut [f32], &mut [f32]),
 ) {
+    let [acc, so, sa] = scratch;
     for (k, (row, aux)) in chunk.into_iter().enumerate() {
         let i = first + k;
         if i + PREFETCH_ROWS < a.rows {
@@ -337,7 +350,7 @@ fn chunk_then<A>(
         }
         let (cols, vals) = a.row(i);
         row_kernel_body(acc, cols, vals, x, l, 0, fma);
-        finish(i, acc, row, aux);
+        crate::precision::with_f32(row, aux, so, sa, #[inline(always)] |o, r| finish(i, acc, o, r));
     }
 }
 
@@ -346,16 +359,16 @@ macro_rules! chunk_for {
     ($name:ident, $features:literal) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $features)]
-        fn $name<A>(
+        fn $name<T: Elem>(
             a: &SparseMatrix,
-            x: &[f32],
+            x: &[T],
             l: usize,
             first: usize,
-            chunk: Vec<(&mut [f32], A)>,
-            acc: &mut [f32],
-            finish: &impl Fn(usize, &[f32], &mut [f32], A),
+            chunk: Vec<(&mut [T], &mut [T])>,
+            scratch: &mut [Vec<f32>; 3],
+            finish: &impl Fn(usize, &[f32], &mut [f32], &mut [f32]),
         ) {
-            chunk_then(a, x, l, first, chunk, acc, true, finish)
+            chunk_then(a, x, l, first, chunk, scratch, true, finish)
         }
     };
 }
@@ -403,14 +416,14 @@ const PREFETCH_MAX_ROW: usize = 32;
 /// Hint the cache to fetch X[c − row0, c0..c0 + w] for every column c in
 /// `cols` (`row0`: the first row of X a streamed range holds).
 #[inline(always)]
-fn prefetch_rows(x: &[f32], l: usize, row0: usize, c0: usize, w: usize, cols: &[u32]) {
+fn prefetch_rows<T: Elem>(x: &[T], l: usize, row0: usize, c0: usize, w: usize, cols: &[u32]) {
     if cols.len() > PREFETCH_MAX_ROW {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     for &c in cols {
         let start = (c as usize - row0) * l + c0;
-        for off in (0..w).step_by(16) {
+        for off in (0..w).step_by(64 / T::BYTES) {
             // SAFETY: prefetching is a hint; the address is inside `x`.
             unsafe {
                 use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -460,53 +473,54 @@ pub(crate) fn transpose_csr<T: Copy + Default>(
 /// neighbours) share little: there a block only cuts each random read to a
 /// cache line and multiplies the passes, measured 3× slower on a
 /// million-node graph with ~5 entries a row (1.2 s against 0.4 s at l = 148).
-fn block_width(cols: usize, l: usize, mean_row: f64) -> usize {
+fn block_width(cols: usize, l: usize, bytes: usize, mean_row: f64) -> usize {
     const BUDGET: usize = 16 << 20;
     if mean_row <= PREFETCH_MAX_ROW as f64 {
         return l;
     }
-    let fit = BUDGET / (4 * cols.max(1));
+    let fit = BUDGET / (bytes * cols.max(1));
     if fit >= l { l } else { (fit / 8 * 8).max(16).min(l) }
 }
 
-type RowKernel = fn(&mut [f32], &[u32], &[f32], &[f32], usize, usize);
+type RowKernel<T> = fn(&mut [f32], &[u32], &[f32], &[T], usize, usize);
 
-/// acc = Σ_k vals[k] · X[cols[k], c0..c0 + acc.len()], X row-major with `l` columns.
+/// acc = Σ_k vals[k] · X[cols[k], c0..c0 + acc.len()], X row-major with `l`
+/// columns, summed in `f32` whatever X's storage.
 #[inline(always)]
-fn row_kernel_body(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize, fma: bool) {
+fn row_kernel_body<T: Elem>(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[T], l: usize, c0: usize, fma: bool) {
     let w = acc.len();
     acc.fill(0.0);
     for (&c, &v) in cols.iter().zip(vals) {
         let src = &x[c as usize * l + c0..][..w];
         if fma {
             for (o, s) in acc.iter_mut().zip(src) {
-                *o = s.mul_add(v, *o);
+                *o = s.get().mul_add(v, *o);
             }
         } else {
             for (o, s) in acc.iter_mut().zip(src) {
-                *o += v * s;
+                *o += v * s.get();
             }
         }
     }
 }
 
-fn row_kernel_portable(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+fn row_kernel_portable<T: Elem>(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[T], l: usize, c0: usize) {
     row_kernel_body(acc, cols, vals, x, l, c0, false)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn row_kernel_avx2_fma(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+fn row_kernel_avx2_fma<T: Elem>(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[T], l: usize, c0: usize) {
     row_kernel_body(acc, cols, vals, x, l, c0, true)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn row_kernel_avx512(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[f32], l: usize, c0: usize) {
+fn row_kernel_avx512<T: Elem>(acc: &mut [f32], cols: &[u32], vals: &[f32], x: &[T], l: usize, c0: usize) {
     row_kernel_body(acc, cols, vals, x, l, c0, true)
 }
 
-fn row_kernel_for_cpu() -> RowKernel {
+fn row_kernel_for_cpu<T: Elem>() -> RowKernel<T> {
     match Isa::detect() {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the CPU has the features the function is compiled for.
@@ -514,7 +528,7 @@ fn row_kernel_for_cpu() -> RowKernel {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
         Isa::Avx2 => |acc, cols, vals, x, l, c0| unsafe { row_kernel_avx2_fma(acc, cols, vals, x, l, c0) },
-        Isa::Portable => row_kernel_portable,
+        Isa::Portable => row_kernel_portable::<T>,
     }
 }
 
@@ -541,7 +555,7 @@ mod tests {
             }
         }
         let mut fused = vec![1f32; 6];
-        a.mul_dense_then(&x, 2, &mut fused, |_, p, o| o.iter_mut().zip(p).for_each(|(o, p)| *o += 2.0 * p));
+        a.mul_dense_then(&x, 2, &mut fused, |_, p, o: &mut [f32]| o.iter_mut().zip(p).for_each(|(o, p)| *o += 2.0 * p));
         assert!(fused.iter().zip(&out).all(|(f, o)| *f == 1.0 + 2.0 * o));
     }
 
@@ -574,6 +588,35 @@ mod tests {
     }
 
     #[test]
+    fn half_width_products_sum_in_single_precision() {
+        use half::f16;
+        let n = 300;
+        let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
+        for i in 0..n {
+            let mut cols = vec![(i * 7) % n, (i * 13 + 1) % n, (i * 31 + 5) % n, (i * 3 + 2) % n];
+            cols.sort_unstable();
+            cols.dedup();
+            indices.extend(cols.iter().map(|&j| j as u32));
+            values.extend(cols.iter().map(|&j| (i + j) as f32 / 100.0 - 1.5));
+            indptr.push(indices.len());
+        }
+        let a = SparseMatrix::from_csr((n, n), indptr, indices, values);
+        for l in [1, 24, 37] {
+            let x16: Vec<f16> = (0..n * l).map(|i| f16::from_f32(((i * 7919) % 101) as f32 / 13.0 - 3.0)).collect();
+            let x32: Vec<f32> = x16.iter().map(|h| h.to_f32()).collect();
+            let mut want = vec![0f32; n * l];
+            a.mul_dense(&x32, l, &mut want);
+            // The same f32 sums, rounded once to f16 at the end.
+            let mut got = vec![f16::ZERO; n * l];
+            a.mul_dense(&x16, l, &mut got);
+            assert!(got.iter().zip(&want).all(|(g, w)| *g == f16::from_f32(*w)), "l = {l}");
+            let mut fused = vec![f16::ZERO; n * l];
+            a.mul_dense_then(&x16, l, &mut fused, |_, p, o| o.copy_from_slice(p));
+            assert_eq!(fused, got, "l = {l}");
+        }
+    }
+
+    #[test]
     fn a_product_streamed_over_column_ranges_equals_the_whole_one_to_the_bit() {
         let n = 500;
         let (mut indptr, mut indices, mut values) = (vec![0], vec![], vec![]);
@@ -603,9 +646,9 @@ mod tests {
     fn only_long_rows_are_read_in_column_blocks() {
         // A million columns at l = 148 do not fit the cache: long rows share
         // X's rows and take blocks; a sparse graph's short rows do not.
-        assert_eq!(block_width(1_000_000, 148, 5.0), 148);
-        assert!(block_width(1_000_000, 148, 500.0) < 148);
-        assert_eq!(block_width(1000, 148, 500.0), 148, "X fits the cache");
+        assert_eq!(block_width(1_000_000, 148, 4, 5.0), 148);
+        assert!(block_width(1_000_000, 148, 4, 500.0) < 148);
+        assert_eq!(block_width(1000, 148, 4, 500.0), 148, "X fits the cache");
     }
 
     #[test]

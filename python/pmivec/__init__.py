@@ -143,7 +143,7 @@ def _edges(edges, directed, weighted):
 def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
                   walk_length=80, p=1.0, q=1.0, neg=1.0, cds=None, min_pair_count=4, propagation="auto",
                   mu=0.1, theta=0.5, oversample=20, power_iters=None, eig_weight=0.5, memory_limit=None,
-                  side="left", seed=0, threads=0):
+                  side="left", seed=0, threads=0, precision="auto"):
     """The library's EmbedConfig (as a dict for JSON) from embed_graph's keywords."""
     if steps_per_edge is not None:
         budget = {"steps-per-edge": float(steps_per_edge)}
@@ -157,7 +157,7 @@ def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, w
         "neg": neg, "cds": cds, "min_pair_count": min_pair_count,
         "propagation": {"passes": passes, "mu": mu, "theta": theta},
         "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
-                      "eig_weight": eig_weight, "seed": seed, "threads": threads},
+                      "eig_weight": eig_weight, "seed": seed, "threads": threads, "precision": precision},
         "memory_limit": _size(memory_limit), "keep_context": side != "left",
     }
 
@@ -170,7 +170,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 power_iters: Optional[int] = None, eig_weight: float = 0.5, memory_limit=None,
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
-                progress: bool = False, save_model=None) -> Embedding:
+                precision: str = "auto", progress: bool = False, save_model=None) -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
     ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
@@ -178,14 +178,17 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     scipy.sparse adjacency matrix, or a networkx graph. ``propagation`` is
     "auto", "none" or a number of passes; ``side="both"`` also keeps the
     context vectors as ``.right``. ``save_model``: a path where to keep what
-    :func:`fold_in` needs to place nodes added later.
+    :func:`fold_in` needs to place nodes added later. ``precision``: how
+    the dense blocks are stored, "f32", "f16" (half the memory, f32 sums)
+    or "auto" (f16 from 200,000 nodes); the vectors are float32 either way.
     """
     path, src, dst, weights, directed, weighted = _edges(edges, directed, weighted)
     config = _graph_config(dim=dim, window=window, estimator=estimator, steps_per_edge=steps_per_edge,
                            walks_per_node=walks_per_node, walk_length=walk_length, p=p, q=q, neg=neg, cds=cds,
                            min_pair_count=min_pair_count, propagation=propagation, mu=mu, theta=theta,
                            oversample=oversample, power_iters=power_iters, eig_weight=eig_weight,
-                           memory_limit=memory_limit, side=side, seed=seed, threads=threads)
+                           memory_limit=memory_limit, side=side, seed=seed, threads=threads,
+                           precision=precision)
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,

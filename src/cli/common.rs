@@ -64,6 +64,27 @@ pub struct FactorizeArgs {
     /// Worker threads (0 = all cores); the output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Storage of the dense blocks: f32, or half-width f16 with f32 sums [default: auto: f16 from 200,000 rows].
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
+}
+
+/// `--precision`.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum PrecisionArg {
+    Auto,
+    F32,
+    F16,
+}
+
+impl From<PrecisionArg> for pmivec::precision::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::Auto => Self::Auto,
+            PrecisionArg::F32 => Self::F32,
+            PrecisionArg::F16 => Self::F16,
+        }
+    }
 }
 
 impl FactorizeArgs {
@@ -86,6 +107,7 @@ impl FactorizeArgs {
         base.eig_weight = self.eig_weight.unwrap_or(base.eig_weight);
         base.oversample = self.oversample.unwrap_or(base.oversample);
         base.power_iters = self.power_iters.or(base.power_iters);
+        base.precision = self.precision.map_or(base.precision, Into::into);
         base.seed = self.seed;
         base.threads = self.threads;
         base

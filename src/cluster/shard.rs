@@ -316,10 +316,11 @@ impl Shard {
     /// Run the graph path on this shard, every rank of `mesh` at once: the
     /// first-order matrix, the randomized SVD and the propagation, as
     /// [`crate::embed`] runs them with the first-order estimator — the
-    /// same vectors to the bit.
+    /// same vectors to the bit as with precision `f32` (a cluster stores no
+    /// `f16` blocks, see [`crate::precision`]).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for an estimator other than first-order or
+    /// [`Error::InvalidConfig`] for precision `f16`, an estimator other than first-order or
     /// auto (walks would cross shards at every step; run them on one
     /// machine), propagation on a directed graph, or a parameter out of
     /// range; [`Error::RankTooLarge`]; [`Error::OverMemory`] when this
@@ -332,6 +333,13 @@ impl Shard {
                 "estimator",
                 "a cluster runs the first-order estimator: windows need walks that cross shards at every step \
                  (run them on one machine)",
+            ));
+        }
+        if config.factorize.precision == crate::precision::Precision::F16 {
+            return Err(Error::invalid(
+                "precision",
+                "a cluster's shards exchange f32 blocks (auto means f32 there): its vectors equal one machine's \
+                 with precision f32",
             ));
         }
         let n = self.partition.rows();
@@ -502,7 +510,7 @@ impl Shard {
             }
             let s = SparseMatrix::from_csr((own, cols), indptr, indices, values);
             crate::embeddings::normalize_rows(&mut left, dim);
-            propagate_rows(&s, &d, &mut left, dim, &config.propagation, passes, plan.column_block, mesh, progress)?;
+            propagate_rows(&s, &d, &mut left, dim, &config.propagation, passes, plan.column_block, mesh, progress, None)?;
             report.stage_seconds.push(("propagation".into(), t.elapsed().as_secs_f64()));
             report.propagation_passes = passes;
             progress.finish();

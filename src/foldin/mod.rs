@@ -85,10 +85,14 @@ fn projection_scale(singular_values: &[f64], p: f64) -> Vec<f32> {
 
 /// V = (V·Σ^p)·Σ^(−p), row-major.
 pub(crate) fn unweighted_right(emb: &Embeddings, p: f64) -> Vec<f32> {
-    let k = emb.dim();
-    let inv: Vec<f32> = emb.singular_values().iter().map(|&s| if s > 0.0 { s.powf(-p) as f32 } else { 0.0 }).collect();
-    let mut v = emb.matrix(crate::Side::Right);
-    v.par_chunks_mut(k).for_each(|r| r.iter_mut().zip(&inv).for_each(|(x, s)| *x *= s));
+    unweighted(emb.matrix(crate::Side::Right), emb.singular_values(), p)
+}
+
+/// V·Σ^p (row-major, k = s.len() columns) back to V.
+pub(crate) fn unweighted(mut v: Vec<f32>, s: &[f64], p: f64) -> Vec<f32> {
+    let k = s.len();
+    let inv: Vec<f32> = s.iter().map(|&s| if s > 0.0 { s.powf(-p) as f32 } else { 0.0 }).collect();
+    v.par_chunks_mut(k.max(1)).for_each(|r| r.iter_mut().zip(&inv).for_each(|(x, s)| *x *= s));
     v
 }
 
