@@ -2,7 +2,7 @@
 each, bound to 127.0.0.1) and report what the README's cluster figures
 quote: wall time, each worker's peak resident memory, ghost rows and bytes
 moved per shard. Optionally check the vectors against a file written by
-`pmivec embed --estimator first-order --format npy`.
+`pmivec embed --estimator first-order --precision f32 --format npy`.
 
     python examples/cluster.py EDGES... --workers 2 [--dim 128] [--out o.npy] [--against single.npy]
 

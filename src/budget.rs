@@ -192,15 +192,14 @@ fn estimate_memory(
     // U leaves the SVD in Q's block; V (f32) only when kept or modelled.
     let right = if config.keep_context || model { n * d * 4.0 } else { 0.0 };
     let embeddings = n * l * e + right;
-    let kept = n * d * e + if config.keep_context { n * d * 4.0 } else { 0.0 };
+    let context = if config.keep_context { n * d * 4.0 } else { 0.0 };
     let propagation = if config.propagation.passes_for(graph.is_directed(), config.factorize.dim) > 0 {
         let diffusion = (adj + n) * entry;
-        let filter = 3.0 * n * (column_block as f64).min(d) * e;
-        // f16: the last pass writes f32 rows beside the f16 block, once the filter's buffers are freed.
-        let last = if half { n * d * 4.0 } else { 0.0 };
-        kept + diffusion + filter.max(last)
+        let filter = n * d * e + 3.0 * n * (column_block as f64).min(d) * e;
+        // The f32 result, widened from the f16 block as that block is released.
+        context + diffusion + filter.max(n * d * 4.0)
     } else {
-        kept + if half { n * d * 4.0 } else { 0.0 }
+        context + n * d * 4.0
     };
     // A fold-in model holds V and the raw left vectors from the SVD on, and
     // at the end the known edges (12 bytes each) and a copy of the labels.

@@ -308,6 +308,43 @@ fn advise_huge(start: usize, bytes: usize) {
     let _ = (start, bytes, HUGE);
 }
 
+/// `x` widened to `f32`, the pages of `x` already read handed back to the
+/// system as it goes (`x` reads as zeros after): the peak is the `f32`
+/// result, not the result beside the whole `f16` block. For the last
+/// step of a half-width run, whose output is twice its block.
+pub fn widen_releasing<T: Elem>(x: &mut [T]) -> Vec<f32> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 16 << 20; // values per step
+    let mut out: Vec<f32> = Vec::with_capacity(x.len());
+    advise_huge(out.as_mut_ptr() as usize, x.len() * 4);
+    for part in x.chunks_mut(CHUNK) {
+        let start = out.len();
+        out.resize(start + part.len(), 0.0);
+        out[start..].par_chunks_mut(1 << 16).zip(part.par_chunks(1 << 16)).for_each(|(o, s)| T::load_any(s, o));
+        release(part);
+    }
+    out
+}
+
+/// Return the whole pages inside `x` to the system (Linux; a no-op
+/// elsewhere). The memory stays mapped and reads as zeros.
+fn release<T: Elem>(x: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = x.as_mut_ptr() as usize;
+        let (a, e) = ((start + PAGE - 1) & !(PAGE - 1), (start + x.len() * T::BYTES) & !(PAGE - 1));
+        if e > a {
+            // SAFETY: the range lies inside `x`, borrowed mutably; after
+            // MADV_DONTNEED private anonymous pages read as zeros, a valid
+            // value of every `Elem` (both are plain bits).
+            unsafe { libc::madvise(a as *mut libc::c_void, e - a, libc::MADV_DONTNEED) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = x;
+}
+
 /// Rows per task of the row-wise helpers.
 const ROWS: usize = 256;
 
@@ -369,6 +406,15 @@ mod tests {
         assert!(h.iter().zip(&x).all(|(h, x)| *h == f16::from_f32(*x)));
         let back = to_f32(&h);
         assert!(back.iter().zip(&x).all(|(b, x)| (b - x).abs() <= x.abs() * 4.9e-4 + 1e-7));
+    }
+
+    #[test]
+    fn widening_while_releasing_gives_the_widened_block() {
+        let x: Vec<f32> = (0..(40 << 20) + 77).map(|i| ((i % 1999) as f32 - 999.0) / 64.0).collect();
+        let mut h: Vec<f16> = from_f32(&x);
+        let want = to_f32(&h);
+        assert!(widen_releasing(&mut h) == want);
+        assert!(h[4096..1 << 20].iter().all(|v| v.to_bits() == 0), "read pages are handed back");
     }
 
     #[test]

@@ -477,7 +477,7 @@ fn orthonormalize<T: Elem>(
             crate::precision::normalize_rows(x, d);
         }
         Some(out) => {
-            *out = crate::precision::to_f32(x);
+            *out = crate::precision::widen_releasing(x);
             crate::factorize::apply_in_place(out.as_mut_slice(), d, t.as_ref());
             crate::factorize::normalize_rows(out, d);
         }

@@ -42,3 +42,27 @@ fn word_vectors_are_bit_identical_with_one_and_two_threads() {
     };
     assert_eq!(bits(&run(1)), bits(&run(2)));
 }
+
+#[test]
+fn half_width_blocks_are_deterministic_and_agree_with_single_precision() {
+    use pmivec::precision::Precision;
+    let g = random_graph(3000, 15000, 5);
+    let cfg = EmbedConfig::default().dim(16).estimator(Estimator::FirstOrder).seed(7);
+    let half = |threads| {
+        let mut c = cfg.clone().threads(threads);
+        c.factorize.precision = Precision::F16;
+        embed(&g, &c, &NoProgress).unwrap().0.matrix(Side::Left)
+    };
+    let (one, three) = (half(1), half(3));
+    assert_eq!(bits(&one), bits(&three), "f16 blocks: 1 and 3 threads differ");
+    let mut c = cfg.clone();
+    c.factorize.precision = Precision::F32;
+    let full = embed(&g, &c, &NoProgress).unwrap().0.matrix(Side::Left);
+    assert_ne!(bits(&one), bits(&full), "the storage must be used");
+    // The same geometry: dot products of node pairs agree to f16's precision.
+    let d = 16;
+    let dot = |m: &[f32], i: usize, j: usize| -> f64 { (0..d).map(|k| (m[i * d + k] * m[j * d + k]) as f64).sum() };
+    let n = g.node_count();
+    let err: f64 = (0..2000).map(|t| (t * 7919 % n, t * 104729 % n)).map(|(i, j)| (dot(&one, i, j) - dot(&full, i, j)).abs()).sum::<f64>() / 2000.0;
+    assert!(err < 0.005, "mean |Δ cos| = {err}");
+}

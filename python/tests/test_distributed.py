@@ -103,6 +103,11 @@ def test_windows_and_exact_are_refused_on_a_cluster(client):
         pd.embed_graph([KARATE], client, exact=True)
 
 
+def test_half_width_blocks_are_refused_on_a_cluster(client):
+    with pytest.raises(pd.ClusterError, match="f32"):
+        pd.embed_graph([KARATE], client, 2, dim=8, precision="f16")
+
+
 def test_a_bad_line_names_the_file_and_line(client, tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("1\t2\n2\t3\n3\n")

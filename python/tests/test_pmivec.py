@@ -22,7 +22,8 @@ def karate_edges():
 
 
 @pytest.mark.skipif(not CLI.exists(), reason=f"the CLI is not built at {CLI} (cargo build --release)")
-@pytest.mark.parametrize("options", [[], ["--estimator", "first-order"], ["--p", "0.5", "--q", "2"], ["--exact"]])
+@pytest.mark.parametrize("options", [[], ["--estimator", "first-order"], ["--p", "0.5", "--q", "2"], ["--exact"],
+                                     ["--precision", "f16"]])
 def test_vectors_are_bit_identical_to_the_cli(tmp_path, options):
     out = tmp_path / "k.txt"
     subprocess.run([str(CLI), "embed", str(KARATE), "-o", str(out), "--dim", "8", "--seed", "3", "-q", *options],
@@ -35,6 +36,8 @@ def test_vectors_are_bit_identical_to_the_cli(tmp_path, options):
         kwargs.update(p=0.5, q=2.0)
     if "--exact" in options:
         kwargs["exact"] = True
+    if "--precision" in options:
+        kwargs["precision"] = "f16"
     py = pmivec.embed_graph(KARATE, **kwargs)
     assert py.ids == cli.ids
     assert py.vectors.dtype == np.float32
