@@ -451,11 +451,7 @@ impl Store for f32 {
 
 /// A cluster's shards exchange `f32` rows only.
 fn local_only(comm: &dyn Comm) -> Result<()> {
-    if comm.is_local() {
-        Ok(())
-    } else {
-        Err(Error::invalid("precision", "a cluster's shards store f32 blocks"))
-    }
+    if comm.is_local() { Ok(()) } else { Err(Error::invalid("precision", "a cluster's shards store f32 blocks")) }
 }
 
 impl Store for f16 {
@@ -818,7 +814,9 @@ mod tests {
             cs.dedup();
             for &c in &cs {
                 indices.push(c as u32);
-                values.push((1.0 + ((i / 40) == (c / 30)) as u8 as f32 * 4.0) * (((i * 31 + c * 17) % 23) as f32 / 23.0 + 0.2));
+                values.push(
+                    (1.0 + ((i / 40) == (c / 30)) as u8 as f32 * 4.0) * (((i * 31 + c * 17) % 23) as f32 / 23.0 + 0.2),
+                );
             }
             indptr.push(indices.len());
         }
@@ -917,4 +915,3 @@ mod tests {
         assert!(cholesky(&Mat::<f64>::zeros(2, 2)).is_none());
     }
 }
-

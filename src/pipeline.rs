@@ -3,17 +3,17 @@
 //! matrix → SVD → weighted factors as [`Embeddings`].
 
 use crate::budget::{Plan, plan_for};
+use crate::cluster::Local;
 use crate::config::{EmbedConfig, Estimator, FactorizeConfig};
 use crate::cooccur::{CountConfig, count_graph};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::cluster::Local;
 use crate::factorize::{Factors, SparseOperator, Store, svd_blocks, symmetric_blocks};
 use crate::foldin::Model;
 use crate::graph::Graph;
 use crate::pmi::{pmi, transition_pmi};
-use crate::progress::Progress;
 use crate::precision::Elem;
+use crate::progress::Progress;
 use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_stored};
 use crate::sparse::SparseMatrix;
 use crate::walk::WalkKind;

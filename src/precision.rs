@@ -388,7 +388,12 @@ mod tests {
             let a = f16::from_bits(bits).to_f32();
             let b = f16::from_bits(bits + 1).to_f32();
             let mid = (a as f64 + b as f64) / 2.0;
-            probes.extend([a, mid as f32, f32::from_bits((mid as f32).to_bits() + 1), f32::from_bits((mid as f32).to_bits() - 1)]);
+            probes.extend([
+                a,
+                mid as f32,
+                f32::from_bits((mid as f32).to_bits() + 1),
+                f32::from_bits((mid as f32).to_bits() - 1),
+            ]);
         }
         for &p in &probes {
             for v in [p, -p] {

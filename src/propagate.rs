@@ -409,41 +409,81 @@ fn filter<T: Elem>(
         x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
         // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
         let apply_m = |y: &[T], out: &mut [T], acc: &mut Vec<f32>| {
-            product_then(s, y, bw, out, comm, acc, #[inline(always)] |i, p, o| {
-                let yi = &y[i * bw..(i + 1) * bw];
-                o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y.get() - p);
-            })
+            product_then(
+                s,
+                y,
+                bw,
+                out,
+                comm,
+                acc,
+                #[inline(always)]
+                |i, p, o| {
+                    let yi = &y[i * bw..(i + 1) * bw];
+                    o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y.get() - p);
+                },
+            )
         };
         // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
         apply_m(x0, tmp, acc)?;
         {
             let (t, x) = (&*tmp, &*x0);
-            product_zip(s, t, bw, x1, emb, dim, comm, acc, #[inline(always)] |i, p, o, r| {
-                let (t, x) = (&t[i * bw..(i + 1) * bw], &x[i * bw..(i + 1) * bw]);
-                for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                    let x = x.get();
-                    *o = 0.5 * (keep * t.get() - p) - x;
-                    *r -= coef[0] * x + coef[1] * *o;
-                }
-            })?;
+            product_zip(
+                s,
+                t,
+                bw,
+                x1,
+                emb,
+                dim,
+                comm,
+                acc,
+                #[inline(always)]
+                |i, p, o, r| {
+                    let (t, x) = (&t[i * bw..(i + 1) * bw], &x[i * bw..(i + 1) * bw]);
+                    for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
+                        let x = x.get();
+                        *o = 0.5 * (keep * t.get() - p) - x;
+                        *r -= coef[0] * x + coef[1] * *o;
+                    }
+                },
+            )?;
         }
         // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written
         // over T_{k−1}; R's block loses c_{k+1}·T_{k+1}.
         for &c in &coef[2..] {
             apply_m(x1, tmp, acc)?;
             let (t, prev) = (&*tmp, &*x1);
-            product_zip(s, t, bw, x0, emb, dim, comm, acc, #[inline(always)] |i, p, o, r| {
-                let (t, x) = (&t[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
-                for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                    *o = (keep * t.get() - p) - 2.0 * x.get() - *o;
-                    *r -= c * *o;
-                }
-            })?;
+            product_zip(
+                s,
+                t,
+                bw,
+                x0,
+                emb,
+                dim,
+                comm,
+                acc,
+                #[inline(always)]
+                |i, p, o, r| {
+                    let (t, x) = (&t[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
+                    for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
+                        *o = (keep * t.get() - p) - 2.0 * x.get() - *o;
+                        *r -= c * *o;
+                    }
+                },
+            )?;
             std::mem::swap(&mut x0, &mut x1);
         }
         // S·(R − conv), back into R's column block.
         tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
-        product_then(s, tmp, bw, x0, comm, acc, #[inline(always)] |_, p, o| o.copy_from_slice(p))?;
+        product_then(
+            s,
+            tmp,
+            bw,
+            x0,
+            comm,
+            acc,
+            #[inline(always)]
+            |_, p, o| o.copy_from_slice(p),
+        )?;
         emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
     Ok(())

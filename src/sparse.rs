@@ -166,7 +166,13 @@ impl SparseMatrix {
     ) {
         assert_eq!(out.len(), self.rows * l, "out must be rows × l");
         let rows = out.par_chunks_mut(l.max(1)).map(|o| (o, &mut [][..]));
-        self.rows_then(x, l, rows, #[inline(always)] |i, p, o, _| finish(i, p, o));
+        self.rows_then(
+            x,
+            l,
+            rows,
+            #[inline(always)]
+            |i, p, o, _| finish(i, p, o),
+        );
     }
 
     /// [`SparseMatrix::mul_dense_then`] with a second row-major buffer
@@ -350,7 +356,14 @@ fn chunk_then<T: Elem>(
         }
         let (cols, vals) = a.row(i);
         row_kernel_body(acc, cols, vals, x, l, 0, fma);
-        crate::precision::with_f32(row, aux, so, sa, #[inline(always)] |o, r| finish(i, acc, o, r));
+        crate::precision::with_f32(
+            row,
+            aux,
+            so,
+            sa,
+            #[inline(always)]
+            |o, r| finish(i, acc, o, r),
+        );
     }
 }
 

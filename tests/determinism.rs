@@ -63,6 +63,10 @@ fn half_width_blocks_are_deterministic_and_agree_with_single_precision() {
     let d = 16;
     let dot = |m: &[f32], i: usize, j: usize| -> f64 { (0..d).map(|k| (m[i * d + k] * m[j * d + k]) as f64).sum() };
     let n = g.node_count();
-    let err: f64 = (0..2000).map(|t| (t * 7919 % n, t * 104729 % n)).map(|(i, j)| (dot(&one, i, j) - dot(&full, i, j)).abs()).sum::<f64>() / 2000.0;
+    let err: f64 = (0..2000)
+        .map(|t| (t * 7919 % n, t * 104729 % n))
+        .map(|(i, j)| (dot(&one, i, j) - dot(&full, i, j)).abs())
+        .sum::<f64>()
+        / 2000.0;
     assert!(err < 0.005, "mean |Δ cos| = {err}");
 }

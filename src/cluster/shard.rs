@@ -510,7 +510,18 @@ impl Shard {
             }
             let s = SparseMatrix::from_csr((own, cols), indptr, indices, values);
             crate::embeddings::normalize_rows(&mut left, dim);
-            propagate_rows(&s, &d, &mut left, dim, &config.propagation, passes, plan.column_block, mesh, progress, None)?;
+            propagate_rows(
+                &s,
+                &d,
+                &mut left,
+                dim,
+                &config.propagation,
+                passes,
+                plan.column_block,
+                mesh,
+                progress,
+                None,
+            )?;
             report.stage_seconds.push(("propagation".into(), t.elapsed().as_secs_f64()));
             report.propagation_passes = passes;
             progress.finish();
