@@ -451,7 +451,7 @@ impl Store for f32 {
 
 /// A cluster's shards exchange `f32` rows only.
 fn local_only(comm: &dyn Comm) -> Result<()> {
-    if comm.is_local() { Ok(()) } else { Err(Error::invalid("precision", "a cluster's shards store f32 blocks")) }
+    if comm.is_local() { Ok(()) } else { Err(crate::precision::cluster_needs_f32()) }
 }
 
 impl Store for f16 {

@@ -43,11 +43,11 @@ impl Precision {
             Precision::F16 => true,
         }
     }
+}
 
-    /// Bytes per stored value for a matrix of `rows` rows.
-    pub fn bytes_for(self, rows: usize) -> usize {
-        if self.half_for(rows) { 2 } else { 4 }
-    }
+/// The error for an `f16` block on a cluster: its shards exchange `f32` rows.
+pub(crate) fn cluster_needs_f32() -> crate::Error {
+    crate::Error::invalid("precision", "a cluster's shards store f32 blocks")
 }
 
 /// A stored element of a dense block: `f32` or `f16`.
@@ -427,6 +427,5 @@ mod tests {
         assert!(!Precision::Auto.half_for(10_000));
         assert!(Precision::Auto.half_for(1_000_000));
         assert!(Precision::F16.half_for(10) && !Precision::F32.half_for(10_000_000));
-        assert_eq!(Precision::F16.bytes_for(5), 2);
     }
 }

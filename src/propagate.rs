@@ -338,16 +338,14 @@ fn product_then<T: Elem>(
     Ok(())
 }
 
-const SHARDS_F32: &str = "a cluster's shards store f32 blocks";
-
 /// A shard's block as the `f32` rows the mesh exchanges.
 fn shard_rows<T: Elem>(y: &[T]) -> Result<&[f32]> {
-    T::as_f32(y).ok_or_else(|| crate::Error::invalid("precision", SHARDS_F32))
+    T::as_f32(y).ok_or_else(crate::precision::cluster_needs_f32)
 }
 
 /// [`shard_rows`], mutable.
 fn shard_rows_mut<T: Elem>(y: &mut [T]) -> Result<&mut [f32]> {
-    T::as_f32_mut(y).ok_or_else(|| crate::Error::invalid("precision", SHARDS_F32))
+    T::as_f32_mut(y).ok_or_else(crate::precision::cluster_needs_f32)
 }
 
 /// [`product_then`] with the embedding's rows beside: `finish(i,
