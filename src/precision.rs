@@ -91,10 +91,8 @@ pub(crate) fn with_f32<T: Elem>(
     sb: &mut Vec<f32>,
     f: impl FnOnce(&mut [f32], &mut [f32]),
 ) {
-    if T::BYTES == 4 {
-        if let (Some(a), Some(b)) = (T::as_f32_mut(a), T::as_f32_mut(b)) {
-            return f(a, b);
-        }
+    if let (Some(a), Some(b)) = (T::as_f32_mut(a), T::as_f32_mut(b)) {
+        return f(a, b);
     }
     sa.resize(a.len(), 0.0);
     sb.resize(b.len(), 0.0);

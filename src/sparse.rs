@@ -139,7 +139,6 @@ impl SparseMatrix {
                         prefetch_rows(x, l, 0, c0, w, self.row(i + PREFETCH_ROWS).0);
                     }
                     let (cols, vals) = self.row(i);
-                    let acc = &mut acc[..w];
                     kernel(acc, cols, vals, x, l, c0);
                     T::store_any(acc, &mut row[c0..c0 + w]);
                 },
