@@ -121,14 +121,51 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
     } else {
         format!("{reason}; {budget_words}")
     };
+    let matrix = if estimator == Estimator::Windows { Matrix::Windows(steps) } else { Matrix::FirstOrder };
+    fit(graph, config, estimator, matrix, windows, reason, model)
+}
+
+/// The plan of the exact NetMF matrix ([`crate::embed_exact`]): its memory
+/// is bounded by a dense n × n matrix, so `--memory-limit` refuses it on
+/// graphs where the sampled estimators would fit.
+///
+/// # Errors
+/// [`Error::OverMemory`] when the estimated peak exceeds the limit.
+pub fn plan_exact(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
+    fit(graph, config, Estimator::Windows, Matrix::Exact, 0.0, "exact NetMF, as set".into(), false)
+}
+
+/// Which matrix the memory estimate is of.
+#[derive(Clone, Copy)]
+enum Matrix {
+    /// Sampled windows of this many walk steps.
+    Windows(f64),
+    FirstOrder,
+    /// The exact NetMF matrix (up to n² entries).
+    Exact,
+}
+
+/// Estimate the memory of `matrix` and its factorization, narrowing the
+/// propagation's column block while it would not fit; refuse what still
+/// does not.
+fn fit(
+    graph: &Graph,
+    config: &EmbedConfig,
+    estimator: Estimator,
+    matrix: Matrix,
+    windows: f64,
+    reason: String,
+    model: bool,
+) -> Result<Plan> {
+    let steps = if let Matrix::Windows(s) = matrix { s } else { 0.0 };
     let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
     let half = config.factorize.precision.half_for(graph.node_count());
     // As many columns per block as 64 f32 ones take (f16: 128, all of d).
     let mut column_block = if half { 2 * COLUMN_BLOCK } else { COLUMN_BLOCK };
-    let mut memory = estimate_memory(graph, config, estimator, steps, column_block, half, model);
+    let mut memory = estimate_memory(graph, config, matrix, column_block, half, model);
     while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
         column_block /= 2;
-        memory = estimate_memory(graph, config, estimator, steps, column_block, half, model);
+        memory = estimate_memory(graph, config, matrix, column_block, half, model);
     }
     let peak_bytes = memory.iter().map(|m| m.1).max().unwrap_or(0);
     let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block, half };
@@ -137,7 +174,12 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
             needed: peak_bytes,
             limit: memory_limit,
             breakdown: plan.breakdown(),
-            advice: "lower the walk budget or the dimension, or raise --memory-limit".into(),
+            advice: match matrix {
+                Matrix::Exact => "drop --exact (the sampled matrix converges to it in far less memory), \
+                                  lower the dimension, or raise --memory-limit"
+                    .into(),
+                _ => "lower the walk budget or the dimension, or raise --memory-limit".into(),
+            },
         });
     }
     Ok(plan)
@@ -156,8 +198,7 @@ impl Plan {
 fn estimate_memory(
     graph: &Graph,
     config: &EmbedConfig,
-    estimator: Estimator,
-    steps: f64,
+    matrix: Matrix,
     column_block: usize,
     half: bool,
     model: bool,
@@ -171,8 +212,9 @@ fn estimate_memory(
     let threads = rayon::current_num_threads().max(config.factorize.threads) as f64;
     let base = graph.memory_bytes() as f64 + n * 48.0;
     let entry = 8.0; // u32 index + f32 value
-    let (matrix, stage) = match estimator {
-        Estimator::Windows => {
+    let kind = matrix;
+    let (matrix, stage) = match kind {
+        Matrix::Windows(steps) => {
             // A half is kept from ⌊min/2⌋ visits on: at most steps / that many
             // halves, and no more than n² pairs; raw halves, their transpose
             // and the symmetrized counts are alive together.
@@ -182,9 +224,16 @@ fn estimate_memory(
             let counting = threads * n * 4.0 + 2.0 * halves * entry + pairs * entry;
             (pairs * entry, ("walk+count".to_owned(), counting))
         }
-        _ => (adj * entry, ("first-order matrix".to_owned(), adj * entry)),
+        Matrix::FirstOrder => (adj * entry, ("first-order matrix".to_owned(), adj * entry)),
+        Matrix::Exact => {
+            // Pᵀ, three slabs of 128 rows (two f32, one f64 sum), a row, and
+            // the matrix itself: at most n² entries.
+            let slab = n * 128f64.min(n);
+            let building = adj * entry * 2.0 + slab * 16.0 + n * 8.0 + n * n * entry;
+            (n * n * entry, ("exact netmf".to_owned(), building))
+        }
     };
-    let symmetric = estimator == Estimator::Windows && !graph.is_directed() && config.pmi().cds == 1.0;
+    let symmetric = matches!(kind, Matrix::Windows(_)) && !graph.is_directed() && config.pmi().cds == 1.0;
     // PMI: the counts and the PMI matrix; SVD: the matrix (and its
     // transpose unless symmetric) and two n × l f32 blocks.
     let pmi = 2.0 * matrix;
@@ -203,7 +252,9 @@ fn estimate_memory(
     };
     // A fold-in model holds V and the raw left vectors from the SVD on, and
     // at the end the known edges (12 bytes each) and a copy of the labels.
-    let propagation = if model { propagation + 2.0 * n * d * 4.0 + adj * 12.0 + n * 48.0 } else { propagation };
+    // U too when the right side is kept (fold-in of right vectors).
+    let u = if config.keep_context { n * d * 4.0 } else { 0.0 };
+    let propagation = if model { propagation + 2.0 * n * d * 4.0 + u + adj * 12.0 + n * 48.0 } else { propagation };
     [stage, ("pmi".into(), pmi), ("svd".into(), svd.max(embeddings)), ("propagation".into(), propagation)]
         .into_iter()
         .map(|(s, b)| (s, (base + b) as u64))

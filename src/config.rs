@@ -279,8 +279,8 @@ impl EmbedConfig {
                 check((1..=1_000_000).contains(&length), "walk_length", "must be in [1, 1000000]")?;
             }
         }
-        check(self.p.is_finite() && self.p > 0.0, "p", "must be > 0")?;
-        check(self.q.is_finite() && self.q > 0.0, "q", "must be > 0")?;
+        check(self.p.is_finite() && self.p >= f64::MIN_POSITIVE, "p", "must be > 0 (and not subnormal)")?;
+        check(self.q.is_finite() && self.q >= f64::MIN_POSITIVE, "q", "must be > 0 (and not subnormal)")?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
         check(self.cds.is_none_or(|a| a.is_finite() && a > 0.0 && a <= 1.0), "cds", "must be in (0, 1]")?;
         check(self.memory_limit.is_none_or(|m| m > 0), "memory_limit", "must be > 0")

@@ -63,6 +63,11 @@ pub struct Metadata {
     /// The order of the rows.
     #[serde(default)]
     pub row_order: RowOrder,
+    /// SHA-256 of the vectors file as written: a sidecar whose digest is
+    /// not the file's (the file was rewritten by something else) is not
+    /// trusted ([`crate::io::sidecar`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectors_sha256: Option<String>,
     /// Singular values of the factorized matrix (what `plot --spectrum`
     /// draws), when the run had them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -97,6 +102,7 @@ impl Metadata {
             format,
             stage_seconds: Vec::new(),
             row_order: RowOrder::Input,
+            vectors_sha256: None,
             singular_values: emb.singular_values().to_vec(),
         }
     }
@@ -128,16 +134,44 @@ pub struct Embeddings {
 }
 
 /// The rows of [`RowOrder::Id`]: by numeric value when every label is an
-/// unsigned integer, else by text (stable: equal keys keep their order).
-/// One rule for the CLI, the library and a cluster's output.
+/// integer (of any size and sign: `-2 < -1 < 0 < 2 < 10 < 2^64`), else by
+/// text (stable: equal keys keep their order). One rule for the CLI, the
+/// library and a cluster's output.
 pub fn id_order(labels: &[String]) -> Vec<usize> {
-    let numeric: Option<Vec<u64>> = labels.iter().map(|l| l.parse::<u64>().ok()).collect();
+    let numeric: Option<Vec<(bool, &str)>> = labels.iter().map(|l| integer_key(l)).collect();
     let mut order: Vec<usize> = (0..labels.len()).collect();
     match numeric {
-        Some(ids) => order.sort_by_key(|&i| ids[i]),
+        Some(keys) => order.sort_by(|&a, &b| compare_integers(keys[a], keys[b])),
         None => order.sort_by(|&a, &b| labels[a].cmp(&labels[b])),
     }
     order
+}
+
+/// An integer label as (negative, digits without leading zeros); `None`
+/// for anything else. Zero is never negative.
+fn integer_key(label: &str) -> Option<(bool, &str)> {
+    let (negative, digits) = match label.as_bytes().first()? {
+        b'-' => (true, &label[1..]),
+        b'+' => (false, &label[1..]),
+        _ => (false, label),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = digits.trim_start_matches('0');
+    Some((negative && !digits.is_empty(), digits))
+}
+
+/// Numeric order of two [`integer_key`]s: more digits is larger in
+/// magnitude, then the digits compare as text.
+fn compare_integers(a: (bool, &str), b: (bool, &str)) -> std::cmp::Ordering {
+    let magnitude = |x: &str, y: &str| x.len().cmp(&y.len()).then_with(|| x.cmp(y));
+    match (a.0, b.0) {
+        (false, false) => magnitude(a.1, b.1),
+        (true, true) => magnitude(b.1, a.1),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+    }
 }
 
 /// Row `j` of `m` (`dim` values a row) becomes old row `order[j]`, in
@@ -226,6 +260,22 @@ impl Embeddings {
     pub(crate) fn set_left(&mut self, left: Vec<f32>) {
         assert_eq!(left.len(), self.labels.len() * self.dim, "the left side must be labels × dim");
         self.left = left;
+    }
+
+    /// [`Embeddings::from_matrix`] for data from outside (the Python
+    /// package): a shape that does not match is an error, not a panic.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] when `data.len() != labels.len() * dim`.
+    pub fn try_from_matrix(labels: Vec<String>, dim: usize, data: Vec<f32>) -> crate::error::Result<Self> {
+        if Some(data.len()) != labels.len().checked_mul(dim) {
+            let rows = data.len().checked_div(dim).map_or(format!("{} values", data.len()), |r| format!("{r} rows"));
+            return Err(crate::error::Error::InvalidConfig {
+                param: "embeddings",
+                reason: format!("{} labels for {rows} of {dim} values; give one label per row", labels.len()),
+            });
+        }
+        Ok(Self::from_matrix(labels, dim, data))
     }
 
     /// Single-sided embeddings from a row-major `labels.len() × dim` matrix.
@@ -349,6 +399,20 @@ impl Embeddings {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn id_order_is_numeric_for_integers_of_any_size_and_sign() {
+        let sorted = |labels: &[&str]| -> Vec<String> {
+            let labels: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+            super::id_order(&labels).into_iter().map(|i| labels[i].clone()).collect()
+        };
+        assert_eq!(sorted(&["-1", "-2", "0", "10", "2"]), ["-2", "-1", "0", "2", "10"]);
+        let big = ["99999999999999999999", "18446744073709551615", "2", "-0", "-30"];
+        assert_eq!(sorted(&big), ["-30", "-0", "2", "18446744073709551615", "99999999999999999999"]);
+        // One label that is no integer: all by text.
+        assert_eq!(sorted(&["10", "9", "x"]), ["10", "9", "x"]);
+        assert_eq!(sorted(&["-", "1"]), ["-", "1"]);
+    }
+
     #[test]
     fn rows_permute_in_place_as_a_gather_would() {
         let (n, d) = (11, 3);

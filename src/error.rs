@@ -20,6 +20,15 @@ pub enum Error {
         /// The underlying error.
         cause: std::io::Error,
     },
+    /// An output must not be written where it was asked for (it is an
+    /// input, a special file, given twice) or cannot replace the file there.
+    #[error("{}: {problem}", path.display())]
+    Output {
+        /// The output file.
+        path: PathBuf,
+        /// Why it is refused.
+        problem: String,
+    },
     /// A line of an input file could not be understood.
     #[error("{}:{line}: {message}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<input>".into()))]
     Parse {

@@ -5,11 +5,12 @@
 use crate::embeddings::{Embeddings, Side};
 use crate::error::{Error, Result};
 
-use sha2::{Digest, Sha256};
-use std::io::{BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::Path;
 
 pub use crate::embeddings::{Format, Metadata};
+pub(crate) use crate::output::sibling;
+pub use crate::output::{Batch, remove_staged_files};
 
 impl Embeddings {
     /// Write `side` to `path` in `format`, with `<path>.json` from the
@@ -47,177 +48,59 @@ impl Metadata {
     /// # Errors
     /// [`Error::Io`] if the input cannot be read.
     pub fn with_input(mut self, input: &Path) -> Result<Self> {
-        self.input_sha256 = Some(file_sha256(input)?);
+        self.input_sha256 = crate::source::sha256(input)?;
         self.input = Some(input.to_path_buf());
         Ok(self)
     }
 }
 
-/// SHA-256 of a file, hex.
-fn file_sha256(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path.to_path_buf(), e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Temporary files being written, so that a signal handler can remove them
-/// ([`remove_staged_files`]): a process killed mid-write runs no destructor.
-static STAGED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Remove every temporary output file still being written. For a binary's
-/// SIGINT/SIGTERM handler, just before the process exits; the library
-/// itself never needs it (staged files are removed when dropped).
-pub fn remove_staged_files() {
-    if let Ok(staged) = STAGED.lock() {
-        for p in staged.iter() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-/// A file being written in place of `path`: visible only after [`Staged::commit`].
-pub(crate) struct Staged {
-    path: PathBuf,
-    tmp_path: PathBuf,
-    file: Option<BufWriter<tempfile::NamedTempFile>>,
-}
-
-impl Staged {
-    /// Start writing `path` (a temporary file in the same directory, created
-    /// with the mode a plain new file gets: 0666 less the umask).
-    pub fn create(path: &Path) -> Result<Self> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
+/// Refuse what the format cannot give back: labels a word2vec line or an
+/// `.ids` line would split (whitespace; a line break), empty labels, and
+/// non-finite values, which [`load`] rejects.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] naming the first offending label or row.
+pub(crate) fn check_writable(emb: &Embeddings, side: Side, format: Format) -> Result<()> {
+    let bad = |reason: String| Err(Error::InvalidConfig { param: "labels", reason });
+    for (i, l) in emb.labels().iter().enumerate() {
+        let breaks = match format {
+            Format::Word2vec => l.chars().any(char::is_whitespace),
+            Format::Npy => l.contains(['\n', '\r']),
         };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".pmivec-");
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let tmp = builder.tempfile_in(dir).map_err(|e| {
-            // tempfile appends its random path to the message; keep the cause only.
-            let cause = e.to_string().split(" at path ").next().unwrap_or_default().to_owned();
-            Error::io(path.to_path_buf(), std::io::Error::new(e.kind(), cause))
-        })?;
-        let tmp_path = tmp.path().to_path_buf();
-        STAGED.lock().map(|mut s| s.push(tmp_path.clone())).ok();
-        Ok(Staged { path: path.to_path_buf(), tmp_path, file: Some(BufWriter::with_capacity(1 << 20, tmp)) })
-    }
-
-    /// The writer.
-    pub fn writer(&mut self) -> &mut impl Write {
-        self.file.as_mut().expect("a staged file is written before it is committed")
-    }
-
-    /// Flush (write errors such as a full disk surface here, naming `path`).
-    fn flush(&mut self) -> Result<()> {
-        self.writer().flush().map_err(|e| Error::io(self.path.clone(), e))
-    }
-
-    /// Rename into place.
-    fn commit(mut self) -> Result<()> {
-        let file = self.file.take().expect("committed once");
-        let tmp = file.into_inner().map_err(|e| Error::io(self.path.clone(), e.into_error()))?;
-        tmp.persist(&self.path).map_err(|e| Error::io(self.path.clone(), e.error))?;
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        // The temporary file itself is removed by NamedTempFile's own drop
-        // (or has become the output); only the registry entry remains.
-        if let Ok(mut staged) = STAGED.lock() {
-            staged.retain(|p| p != &self.tmp_path);
+        if l.is_empty() {
+            return bad(format!("the label of row {i} is empty; every row needs a name"));
+        }
+        if i == 0 && format == Format::Npy && l.starts_with('\u{feff}') {
+            return bad(format!(
+                "label {l:?} (row 0) starts with a byte-order mark, which readers of the .ids file strip"
+            ));
+        }
+        if breaks {
+            let what = if format == Format::Npy { "a line break" } else { "whitespace" };
+            let advice = if format == Format::Npy { "" } else { "; write npy (its .ids file keeps such labels)" };
+            return bad(format!("label {l:?} (row {i}) contains {what}, which this format cannot hold{advice}"));
         }
     }
-}
-
-/// The outputs of one run, staged together: every file is written and
-/// flushed before any is renamed into place, so a failure (a full disk, a
-/// later stage's error) leaves no new file beside an old one; a batch
-/// dropped without [`Batch::commit`] removes its temporary files.
-#[derive(Default)]
-pub struct Batch {
-    staged: Vec<Staged>,
-}
-
-impl Batch {
-    /// An empty batch.
-    pub fn new() -> Self {
-        Batch::default()
+    use rayon::prelude::*;
+    let d = emb.side_dim(side);
+    let bad_row = (0..emb.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map_init(
+            || vec![0f32; d],
+            |row, i| {
+                emb.row_into(i, side, row);
+                (i, row.iter().any(|x| !x.is_finite()))
+            },
+        )
+        .find_first(|&(_, bad)| bad);
+    if let Some((row, _)) = bad_row {
+        return Err(Error::InvalidConfig {
+            param: "vectors",
+            reason: format!("row {row} ({}) holds a value that is not finite (NaN or infinite)", emb.labels()[row]),
+        });
     }
-
-    /// Stage `side` of `emb` at `path` in `format`, with `<path>.json` from
-    /// `meta` and `<path>.ids` for npy.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the output that could not be written.
-    pub fn add(&mut self, emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
-        let mut main = Staged::create(path)?;
-        match format {
-            Format::Word2vec => write_word2vec(emb, side, main.writer()).map_err(io_err(path))?,
-            Format::Npy => {
-                write_npy_rows(emb, side, main.writer()).map_err(io_err(path))?;
-                let ids_path = sibling(path, "ids");
-                let mut ids = Staged::create(&ids_path)?;
-                for l in emb.labels() {
-                    writeln!(ids.writer(), "{l}").map_err(io_err(&ids_path))?;
-                }
-                self.staged.push(ids);
-            }
-        }
-        self.staged.push(main);
-        let meta_path = sibling(path, "json");
-        let mut m = Staged::create(&meta_path)?;
-        serde_json::to_writer_pretty(m.writer(), meta).map_err(|e| Error::io(meta_path.clone(), e.into()))?;
-        writeln!(m.writer()).map_err(io_err(&meta_path))?;
-        self.staged.push(m);
-        Ok(())
-    }
-
-    /// Stage `bytes` (a picture, a report) at `path`.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming `path`.
-    pub fn add_bytes(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        let mut staged = Staged::create(path)?;
-        staged.writer().write_all(bytes).map_err(io_err(path))?;
-        self.staged.push(staged);
-        Ok(())
-    }
-
-    /// Add a file staged by the caller.
-    pub(crate) fn push(&mut self, staged: Staged) {
-        self.staged.push(staged);
-    }
-
-    /// Flush every staged file, then rename each into place.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the output whose flush or rename failed (no
-    /// file has been renamed if a flush failed).
-    pub fn commit(mut self) -> Result<()> {
-        for s in &mut self.staged {
-            s.flush()?;
-        }
-        for s in self.staged.drain(..) {
-            s.commit()?;
-        }
-        Ok(())
-    }
-}
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::io(path.to_path_buf(), e)
+    Ok(())
 }
 
 /// Write `side` of `emb` in word2vec text format.
@@ -264,7 +147,7 @@ pub fn write_word2vec<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::
 }
 
 /// Write `side` of `emb` as a NumPy `.npy`, row by row (no copy of the matrix).
-fn write_npy_rows<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::io::Result<()> {
+pub(crate) fn write_npy_rows<W: Write>(emb: &Embeddings, side: Side, mut w: W) -> std::io::Result<()> {
     let d = emb.side_dim(side);
     write_npy_header(emb.len(), d, &mut w)?;
     let mut row = vec![0f32; d];
@@ -310,21 +193,12 @@ pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Me
     batch.commit()
 }
 
-/// `path` with `.ext` appended (`emb.txt` → `emb.txt.json`).
-pub(crate) fn sibling(path: &Path, ext: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
-
 /// Read embeddings in word2vec text format (`n d` header, then `label v1 … vd`).
 ///
 /// # Errors
 /// [`Error::Parse`] naming the line of a malformed header or row.
 pub fn read_word2vec(path: &Path) -> Result<Embeddings> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read_word2vec_from(std::io::BufReader::with_capacity(1 << 20, file), Some(path))
+    read_word2vec_from(crate::source::open(path)?, Some(path))
 }
 
 /// [`read_word2vec`] from any reader; `name` is used in error messages.
@@ -339,9 +213,17 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
     let path = name.map(Path::to_path_buf);
     let err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
     let mut line = String::new();
+    let mut bytes = Vec::new();
+    let mut lines_read = 0u64;
     let mut read_line = |buf: &mut String| -> Result<bool> {
-        buf.clear();
-        let n = reader.read_line(buf).map_err(|e| Error::io(path.clone(), e))?;
+        bytes.clear();
+        lines_read += 1;
+        let n = crate::source::read_line(&mut reader, &mut bytes, name, lines_read)?;
+        *buf = String::from_utf8(std::mem::take(&mut bytes)).map_err(|_| Error::Parse {
+            path: path.clone(),
+            line: lines_read,
+            message: "line is not valid UTF-8".into(),
+        })?;
         Ok(n > 0)
     };
     if !read_line(&mut line)? {
@@ -353,6 +235,7 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
         .collect::<Result<_>>()?;
     let [n, d] = header[..] else { return Err(err(1, "expected the header `rows dim`".into())) };
     let (mut labels, mut data) = (Vec::new(), Vec::new());
+    let mut seen = UniqueLabels::default();
     let mut lineno = 1u64;
     while read_line(&mut line)? {
         lineno += 1;
@@ -360,7 +243,9 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
             continue;
         }
         let mut f = line.split_whitespace();
-        labels.push(f.next().unwrap_or_default().to_owned());
+        let label = f.next().unwrap_or_default();
+        seen.insert(label, lineno).map_err(|m| err(lineno, m))?;
+        labels.push(label.to_owned());
         let before = data.len();
         for x in f {
             let v = x.parse::<f32>().map_err(|_| err(lineno, format!("value `{x}` is not a number")))?;
@@ -379,6 +264,20 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
     Ok(Embeddings::from_matrix(labels, d, data))
 }
 
+/// Labels seen so far, with the line each was on: a repeated label would
+/// make lookups answer with one row and silently hide the other.
+#[derive(Default)]
+struct UniqueLabels(std::collections::HashMap<String, u64>);
+
+impl UniqueLabels {
+    fn insert(&mut self, label: &str, line: u64) -> std::result::Result<(), String> {
+        match self.0.insert(label.to_owned(), line) {
+            Some(first) => Err(format!("label `{label}` already on line {first}")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Read a 2-D little-endian float32 `.npy` (as [`write_npy`] writes it) and
 /// its labels from `<path>.ids` (row numbers from 0 when there is none).
 ///
@@ -386,14 +285,18 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
 /// [`Error::Parse`] for a header that is not a C-order `<f4` 2-D array or a
 /// size that does not match the file, [`Error::Io`] for read failures.
 pub fn read_npy(path: &Path) -> Result<Embeddings> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    read_npy_bytes(&crate::source::read(path)?, path)
+}
+
+/// [`read_npy`] of the file's bytes, read already.
+fn read_npy_bytes(bytes: &[u8], path: &Path) -> Result<Embeddings> {
     let err = |message: &str| Error::Parse { path: Some(path.into()), line: 1, message: message.into() };
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(err("not a .npy file"));
     }
     let (hlen, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
         _ => return Err(err("unsupported .npy version")),
     };
     let header = bytes
@@ -415,11 +318,34 @@ pub fn read_npy(path: &Path) -> Result<Embeddings> {
     if rows.checked_mul(cols).and_then(|c| c.checked_mul(4)) != Some(body.len()) {
         return Err(err("the data size does not match the shape"));
     }
-    let data: Vec<f32> = body.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    let mut data = Vec::with_capacity(rows * cols);
+    for (k, b) in body.chunks_exact(4).enumerate() {
+        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        if !v.is_finite() {
+            let message = format!("value {v} at row {}, column {} is not finite", k / cols.max(1), k % cols.max(1));
+            return Err(Error::Parse { path: Some(path.into()), line: 1, message });
+        }
+        data.push(v);
+    }
     let ids = sibling(path, "ids");
-    let labels: Vec<String> = match std::fs::read_to_string(&ids) {
-        Ok(text) => text.lines().map(str::to_owned).collect(),
-        Err(_) => (0..rows).map(|i| i.to_string()).collect(),
+    // Row numbers only where there is no ids file at all: one that exists
+    // but cannot be read (not UTF-8, a directory) is an error, not numbers.
+    let labels: Vec<String> = match std::fs::symlink_metadata(&ids) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (0..rows).map(|i| i.to_string()).collect(),
+        _ => {
+            let text = crate::source::read_to_string(&ids)?;
+            let mut seen = UniqueLabels::default();
+            let mut labels = Vec::with_capacity(rows);
+            for (i, l) in text.lines().enumerate() {
+                seen.insert(l, i as u64 + 1).map_err(|message| Error::Parse {
+                    path: Some(ids.clone()),
+                    line: i as u64 + 1,
+                    message,
+                })?;
+                labels.push(l.to_owned());
+            }
+            labels
+        }
     };
     if labels.len() != rows {
         return Err(Error::Parse {
@@ -504,17 +430,66 @@ pub fn load(path: &Path) -> Result<Embeddings> {
     if path.is_dir() && path.join(MANIFEST).is_file() {
         return load_shards(path);
     }
-    let mut magic = [0u8; 6];
-    let is_npy = std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .map(|_| &magic == b"\x93NUMPY")
-        .unwrap_or(false);
-    let mut emb = if is_npy { read_npy(path)? } else { read_word2vec(path)? };
-    if let Some(meta) = std::fs::read_to_string(sibling(path, "json")).ok().and_then(|t| serde_json::from_str(&t).ok())
-    {
-        emb.set_metadata(meta);
+    // One open, one read: the format is told from the first bytes in the
+    // buffer, so a FIFO or a pipe is not consumed by the test.
+    use std::io::BufRead;
+    let mut reader = crate::source::open(path)?;
+    let is_npy = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?.starts_with(b"\x93NUMPY");
+    let mut emb = if is_npy {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        read_npy_bytes(&bytes, path)?
+    } else {
+        read_word2vec_from(reader, Some(path))?
+    };
+    if let Sidecar::Of(meta) = sidecar(path, &emb) {
+        emb.set_metadata(*meta);
     }
     Ok(emb)
+}
+
+/// What the sidecar `<path>.json` says about embeddings loaded from `path`.
+#[derive(Clone, Debug)]
+pub enum Sidecar {
+    /// No sidecar, or one that is not pmivec's JSON.
+    Missing,
+    /// The sidecar of this file.
+    Of(Box<Metadata>),
+    /// A sidecar of another file (the vectors were rewritten since, e.g. by
+    /// `-o -` redirected onto them): why it does not describe this one.
+    Stale(String),
+}
+
+/// Read `path`'s sidecar and check that it describes `emb` as loaded from
+/// `path`: its rows and width, and the digest of the vectors file when it
+/// recorded one. [`load`] attaches only a sidecar that passes.
+pub fn sidecar(path: &Path, emb: &Embeddings) -> Sidecar {
+    let json = sibling(path, "json");
+    let Some(meta) = std::fs::read_to_string(&json).ok().and_then(|t| serde_json::from_str::<Metadata>(&t).ok()) else {
+        return Sidecar::Missing;
+    };
+    if (meta.rows, meta.dim) != (emb.len(), emb.dim()) {
+        return Sidecar::Stale(format!(
+            "{} describes {} rows × {} values, and {} has {} × {}",
+            json.display(),
+            meta.rows,
+            meta.dim,
+            path.display(),
+            emb.len(),
+            emb.dim()
+        ));
+    }
+    if let Some(want) = &meta.vectors_sha256
+        && let Ok(Some(got)) = crate::source::sha256(path)
+        && &got != want
+    {
+        return Sidecar::Stale(format!(
+            "{} records another file's digest: {} was rewritten after that run",
+            json.display(),
+            path.display()
+        ));
+    }
+    Sidecar::Of(Box::new(meta))
 }
 
 #[cfg(test)]

@@ -97,8 +97,7 @@ pub struct Documents {
 /// # Errors
 /// [`Error::Parse`] for a line lacking the label column, [`Error::Empty`] for no documents.
 pub fn read_documents(path: &Path, label_column: Option<usize>) -> Result<Documents> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read_documents_from(std::io::BufReader::new(file), label_column, Some(path))
+    read_documents_from(crate::source::open(path)?, label_column, Some(path))
 }
 
 /// [`read_documents`] from any reader; `name` is used in error messages.
@@ -158,6 +157,26 @@ pub fn read_documents_from(
         return Err(Error::Empty { path, what: "no documents".into() });
     }
     Ok(docs)
+}
+
+/// One id per document, each a single non-empty token (word2vec output
+/// must read back) and no two alike (rows would be ambiguous): what
+/// [`read_documents`] checks line by line, for documents given in memory.
+fn check_ids(ids: &[String], documents: usize) -> Result<()> {
+    let bad = |reason: String| Err(Error::InvalidConfig { param: "ids", reason });
+    if ids.len() != documents {
+        return bad(format!("{} ids for {documents} documents; give one id per document", ids.len()));
+    }
+    let mut seen = std::collections::HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        if id.is_empty() || id.chars().any(char::is_whitespace) {
+            return bad(format!("document id {id:?} (document {i}) is empty or contains whitespace"));
+        }
+        if let Some(first) = seen.insert(id.as_str(), i) {
+            return bad(format!("document id `{id}` is given to documents {first} and {i}"));
+        }
+    }
+    Ok(())
 }
 
 /// A fitted LSA model.
@@ -223,6 +242,7 @@ impl Lsa {
         progress: &dyn Progress,
     ) -> Result<(Lsa, Report)> {
         config.validate()?;
+        check_ids(ids, texts.len())?;
         let mut report = Report { estimator: "tf-idf".into(), ..Default::default() };
         let (x, corpus, global) = tf_idf(texts, config, text, &mut report)?;
         let (n_docs, n_terms) = x.shape();

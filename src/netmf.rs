@@ -24,8 +24,17 @@ pub const DENSE_NODE_LIMIT: usize = 15_000;
 const BLOCK: usize = 128;
 
 /// Calls `emit(i, row)` for every row i in order, with row = the ratio row
-/// vol(G)/T · Σ_r P^r[i, :] / d (before the shift by b and the log).
-fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64])) {
+/// vol(G)/T · Σ_r P^r[i, :] / d (before the shift by b and the log);
+/// reports each slab to `progress` and stops early when it is cancelled.
+///
+/// # Errors
+/// [`Error::Interrupted`] when `progress` asks to stop.
+fn ratio_rows(
+    graph: &Graph,
+    window: usize,
+    progress: &dyn crate::progress::Progress,
+    mut emit: impl FnMut(usize, &[f64]),
+) -> Result<()> {
     let n = graph.node_count();
     let deg = graph.degrees();
     // Pᵀ as CSR: P[u, v] = A[u, v] / d_u sits in row v of Pᵀ.
@@ -42,6 +51,7 @@ fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64]))
     let scale = graph.volume() / window as f64;
     let mut row = vec![0f64; n];
     for b0 in (0..n).step_by(BLOCK) {
+        crate::progress::check(progress)?;
         let b = BLOCK.min(n - b0);
         let mut z = vec![0f32; n * b];
         for j in 0..b {
@@ -62,7 +72,9 @@ fn ratio_rows(graph: &Graph, window: usize, mut emit: impl FnMut(usize, &[f64]))
             }
             emit(b0 + j, &row);
         }
+        progress.inc(b as u64);
     }
+    Ok(())
 }
 
 /// The NetMF ratio matrix vol(G)/T · (Σ_{r=1..T} P^r) · D⁻¹ (before the shift
@@ -78,7 +90,7 @@ pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
         return Err(Error::TooLarge { what: "dense NetMF ratio matrix", nodes: n, limit: DENSE_NODE_LIMIT });
     }
     let mut out = vec![0f64; n * n];
-    ratio_rows(graph, window, |i, row| out[i * n..(i + 1) * n].copy_from_slice(row));
+    ratio_rows(graph, window, &crate::progress::NoProgress, |i, row| out[i * n..(i + 1) * n].copy_from_slice(row))?;
     Ok(out)
 }
 
@@ -87,6 +99,20 @@ pub fn netmf_ratio(graph: &Graph, window: usize) -> Result<Vec<f64>> {
 /// # Errors
 /// [`Error::TooLarge`] above [`EXACT_NODE_LIMIT`] nodes.
 pub fn netmf_exact(graph: &Graph, window: usize, neg: f64) -> Result<SparseMatrix> {
+    netmf_exact_with(graph, window, neg, &crate::progress::NoProgress)
+}
+
+/// [`netmf_exact`], reporting rows to `progress` and stopping when it is
+/// cancelled (a binding's Ctrl-C: the matrix takes minutes on large graphs).
+///
+/// # Errors
+/// As [`netmf_exact`], and [`Error::Interrupted`].
+pub fn netmf_exact_with(
+    graph: &Graph,
+    window: usize,
+    neg: f64,
+    progress: &dyn crate::progress::Progress,
+) -> Result<SparseMatrix> {
     let n = graph.node_count();
     if n > EXACT_NODE_LIMIT {
         return Err(Error::TooLarge { what: "exact NetMF matrix", nodes: n, limit: EXACT_NODE_LIMIT });
@@ -94,7 +120,7 @@ pub fn netmf_exact(graph: &Graph, window: usize, neg: f64) -> Result<SparseMatri
     let mut indptr = vec![0usize];
     let mut indices = Vec::new();
     let mut values = Vec::new();
-    ratio_rows(graph, window, |_, row| {
+    ratio_rows(graph, window, progress, |_, row| {
         for (c, &v) in row.iter().enumerate() {
             let m = (v / neg).ln();
             if m > 0.0 {
@@ -103,6 +129,6 @@ pub fn netmf_exact(graph: &Graph, window: usize, neg: f64) -> Result<SparseMatri
             }
         }
         indptr.push(indices.len());
-    });
+    })?;
     Ok(SparseMatrix::from_csr((n, n), indptr, indices, values))
 }

@@ -319,10 +319,16 @@ pub(crate) fn non_empty(m: &SparseMatrix) -> Result<()> {
 pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress) -> Result<(Embeddings, Report)> {
     check_dim(graph, config)?;
     with_threads(config.factorize.threads, || {
-        let mut report =
-            Report { estimator: "exact".into(), reason: "exact NetMF, as set".into(), ..Default::default() };
-        progress.start("exact netmf", 0);
-        let m = report.time("exact netmf", || crate::netmf::netmf_exact(graph, config.window, config.neg));
+        let plan = crate::budget::plan_exact(graph, config)?;
+        let mut report = Report {
+            estimator: "exact".into(),
+            reason: plan.reason,
+            memory_estimate: (plan.peak_bytes, plan.memory_limit),
+            ..Default::default()
+        };
+        progress.start("exact netmf", graph.node_count() as u64);
+        let m =
+            report.time("exact netmf", || crate::netmf::netmf_exact_with(graph, config.window, config.neg, progress));
         progress.finish();
         let m = m?;
         non_empty(&m)?;

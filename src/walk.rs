@@ -107,16 +107,35 @@ struct Bias {
     /// envelope for the other proposals drops to max(1, 1/q) (KnightKing's
     /// outlier trick). 0 otherwise.
     outlier: f32,
+    /// 1/p, 1 and 1/q in f64 divided by their largest, for the exact
+    /// fallback, where f32 would overflow.
+    inv_p_exact: f64,
+    near_exact: f64,
+    inv_q_exact: f64,
 }
 
 impl Bias {
     fn new(p: f64, q: f64) -> Self {
+        // Scaled so the largest bias is 1: only the ratios matter, and the
+        // fallback's sums then stay finite for any p and q.
+        let top = (1.0 / p).max(1.0).max(1.0 / q);
+        let (inv_p_exact, near_exact, inv_q_exact) = (1.0 / p / top, 1.0 / top, 1.0 / q / top);
         let (inv_p, inv_q) = (1.0 / p as f32, 1.0 / q as f32);
         let rest = inv_q.max(1.0);
         if inv_p > rest {
-            Bias { inv_p, inv_q, min: inv_q.min(1.0), max: rest, outlier: inv_p - rest }
+            Bias {
+                inv_p,
+                inv_q,
+                min: inv_q.min(1.0),
+                max: rest,
+                outlier: inv_p - rest,
+                inv_p_exact,
+                near_exact,
+                inv_q_exact,
+            }
         } else {
-            Bias { inv_p, inv_q, min: inv_p.min(inv_q).min(1.0), max: rest.max(inv_p), outlier: 0.0 }
+            let (min, max) = (inv_p.min(inv_q).min(1.0), rest.max(inv_p));
+            Bias { inv_p, inv_q, min, max, outlier: 0.0, inv_p_exact, near_exact, inv_q_exact }
         }
     }
 }
@@ -149,7 +168,7 @@ fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool,
     } else {
         None
     };
-    loop {
+    for _ in 0..MAX_TRIALS {
         // Each trial draws from the whole envelope, the excess included; a
         // rejected proposal restarts the trial.
         if let Some(share) = outlier
@@ -173,6 +192,48 @@ fn node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, weighted: bool,
             return Some(x);
         }
     }
+    exact_node2vec_step(graph, prev, cur, bias, rng)
+}
+
+/// Rejected trials before [`exact_node2vec_step`] takes over. With extreme p
+/// or q (say q = 1e-300) the acceptance rate of a node whose neighbours are
+/// all near `prev` is ~p/q, and rejection would never end; after this many
+/// trials the step is drawn exactly from the same distribution instead, so
+/// the cost of a step is bounded by O(trials + degree).
+const MAX_TRIALS: usize = 64;
+
+/// One node2vec step drawn by scanning `cur`'s row: each neighbour's weight
+/// times its bias (1/p back to `prev`, 1 for `prev`'s neighbours, 1/q
+/// otherwise), in f64, so no bias is too extreme. The same distribution as
+/// the rejection sampler (restarting a rejected trial only rescales it).
+#[cold]
+fn exact_node2vec_step(graph: &Graph, prev: u32, cur: u32, bias: Bias, rng: &mut WalkRng) -> Option<u32> {
+    let row = graph.neighbors(cur);
+    let weights = graph.neighbor_weights(cur);
+    let mass = |i: usize| {
+        let x = row[i];
+        let w = weights.map_or(1.0, |w| w[i] as f64);
+        let alpha = if x == prev {
+            bias.inv_p_exact
+        } else if graph.has_edge(prev, x) {
+            bias.near_exact
+        } else {
+            bias.inv_q_exact
+        };
+        w * alpha
+    };
+    let total: f64 = (0..row.len()).map(mass).sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return first_order_step(graph, cur, weights.is_some(), rng);
+    }
+    let mut target = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
+    for (i, &x) in row.iter().enumerate() {
+        target -= mass(i);
+        if target < 0.0 {
+            return Some(x);
+        }
+    }
+    row.last().copied()
 }
 
 /// A node2vec walk of up to `steps` steps from `start` into `out` as

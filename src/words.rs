@@ -132,6 +132,7 @@ fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<
         let co = report.time("count", || {
             count_corpus(corpus, config.window, config.weighting, config.min_pair_count as f32, progress)
         });
+        crate::progress::check(progress)?;
         report.walk_steps = co.steps;
         report.distinct_pairs = co.distinct_pairs;
         report.kept_pairs = co.counts.nnz() as u64;

@@ -79,6 +79,39 @@ fn unweighted_node2vec_matches_the_exact_second_order_probabilities() {
 }
 
 #[test]
+fn extreme_biases_keep_the_exact_probabilities_where_rejection_gives_up() {
+    // Acceptance ~1 % for nodes whose neighbours are all far from (or near
+    // to) the previous node: most such steps fall back to the exact scan.
+    for (p, q) in [(0.01, 100.0), (100.0, 0.01)] {
+        let (chi2, crit, groups) = chi_square(&karate(), p, q, 1500);
+        assert!(groups > 25, "too few testable (t, v) pairs: {groups}");
+        assert!(chi2 < crit, "p={p} q={q}: chi2 {chi2} >= {crit}");
+    }
+}
+
+#[test]
+fn absurd_biases_finish_and_follow_the_dominant_move() {
+    // q = 1e-300: every step goes outward when it can (rejection alone would
+    // loop forever on a node whose neighbours all touch the previous one).
+    let g = karate();
+    let mut buf = Vec::new();
+    let (mut outward, mut possible) = (0, 0);
+    for s in 0..g.node_count() as u32 {
+        node2vec_walk_into(&g, s, 40, 1.0, 1e-300, &mut walk_rng(3, s, 0), &mut buf);
+        assert_eq!(buf.len(), 41);
+        for w in buf.windows(3) {
+            let (t, v, x) = (w[0], w[1], w[2]);
+            if g.neighbors(v).iter().any(|&y| y != t && !g.has_edge(t, y)) {
+                possible += 1;
+                outward += usize::from(x != t && !g.has_edge(t, x));
+            }
+        }
+    }
+    assert!(possible > 500);
+    assert_eq!(outward, possible, "with q = 1e-300 an outward move always exists and wins");
+}
+
+#[test]
 fn weighted_node2vec_matches_the_exact_second_order_probabilities() {
     let (chi2, crit, groups) = chi_square(&karate_weighted(), 0.5, 2.0, 1500);
     assert!(groups > 100, "too few testable (t, v) pairs: {groups}");

@@ -57,6 +57,11 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         for (name, format) in [("e.txt", Format::Word2vec), ("e.npy", Format::Npy)] {
             let path = dir.path().join(name);
+            if format == Format::Npy && labels[0].starts_with('\u{feff}') {
+                // The .ids reader strips a leading byte-order mark.
+                prop_assert!(emb.save(&path, Side::Left, format).is_err());
+                continue;
+            }
             emb.save(&path, Side::Left, format).unwrap();
             let back = Embeddings::load(&path).unwrap();
             prop_assert_eq!(back.labels(), labels.as_slice());

@@ -250,10 +250,10 @@ fn outputs_that_cannot_be_text_on_stdout_refuse_dash() {
     let cwd_dash = Path::new("-");
     let before = cwd_dash.exists();
     let r = pmivec(&["tune", "graphs/karate/edges.tsv", "--labels", "graphs/karate/labels.tsv", "-o", "-"]);
-    fails_with(&r, "-o -: this output cannot go to stdout; give a file name");
+    fails_with(&r, "-: this output cannot go to stdout; give a file name");
     let out = dir.path().join("k.txt");
     let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--save-model", "-", "--dim", "4"]);
-    fails_with(&r, "-o -: this output cannot go to stdout");
+    fails_with(&r, "-: this output cannot go to stdout");
     assert!(!out.exists());
     assert_eq!(cwd_dash.exists(), before, "no file named `-` was written");
 }
@@ -289,4 +289,246 @@ fn repeated_questions_are_each_answered() {
     let text = String::from_utf8(r.stdout).unwrap();
     let questions: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
     assert_eq!(questions, ["0 1 2", "0 1 2", "3 4 5", "3 4 5"], "{text}");
+}
+
+#[test]
+fn concurrent_runs_on_one_output_leave_one_runs_files() {
+    // Two real processes race for the same outputs; whatever the timing, the
+    // files left are one run's set: word2vec header and sidecar agree, npy
+    // rows and ids come from the same row order.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_pmivec");
+    let k = "graphs/karate/edges.tsv";
+    let txt = dir.path().join("o.txt");
+    let npy = dir.path().join("o.npy");
+    let reference = dir.path().join("ri.npy");
+    assert!(pmivec(&["embed", k, "-o", s(&reference), "--format", "npy", "-q", "--dim", "4"]).status.success());
+    let spawn = |args: &[&str]| Command::new(bin).args(args).spawn().unwrap();
+    for _ in 0..12 {
+        let mut a = spawn(&["embed", k, "-o", s(&txt), "-q", "--dim", "2"]);
+        let mut b = spawn(&["embed", k, "-o", s(&txt), "-q", "--dim", "3"]);
+        let (ra, rb) = (a.wait().unwrap(), b.wait().unwrap());
+        assert!(ra.success() || rb.success(), "one writer at least finishes");
+        let header =
+            std::fs::read_to_string(&txt).unwrap().lines().next().unwrap().split(' ').nth(1).unwrap().to_owned();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.txt.json")).unwrap()).unwrap();
+        assert_eq!(header, meta["dim"].to_string(), "header and sidecar of one run");
+
+        let mut a = spawn(&["embed", k, "-o", s(&npy), "--format", "npy", "-q", "--dim", "4", "--order", "input"]);
+        let mut b = spawn(&["embed", k, "-o", s(&npy), "--format", "npy", "-q", "--dim", "4", "--order", "id"]);
+        let (ra, rb) = (a.wait().unwrap(), b.wait().unwrap());
+        assert!(ra.success() || rb.success());
+        let same = |x: &Path, y: &Path| std::fs::read(x).unwrap() == std::fs::read(y).unwrap();
+        let rows_input = same(&npy, &reference);
+        let ids_input = same(&dir.path().join("o.npy.ids"), &dir.path().join("ri.npy.ids"));
+        assert_eq!(rows_input, ids_input, "the .npy rows and the .ids lines come from one run");
+    }
+    no_temp_files(dir.path());
+}
+
+#[test]
+fn auxiliary_inputs_are_inputs_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "c.toml", "window = 5\n");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "--config", s(&config), "-o", s(&config)]);
+    fails_with(&r, "this is the input");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "window = 5\n");
+    let corpus = write(dir.path(), "c.txt", &"the cat sat on the mat\n".repeat(30));
+    let stop = write(dir.path(), "s.txt", "the\n");
+    let r = pmivec(&["words", s(&corpus), "--stopwords", s(&stop), "-o", s(&stop), "--min-count", "1"]);
+    fails_with(&r, "this is the input");
+    assert_eq!(std::fs::read_to_string(&stop).unwrap(), "the\n");
+}
+
+#[test]
+fn endless_devices_and_closed_pipes_end_quietly() {
+    fails_with(&pmivec(&["embed", "/dev/zero", "-o", "-", "-q"]), "not a regular file");
+    // A reader that goes away (`| head -0`): no panic, no message.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("k.txt");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "-q", "--dim", "4"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pmivec"))
+        .args(["info", s(&out)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let r = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_input_is_read_once_and_its_digest_is_of_what_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("edges.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let text = std::fs::read("graphs/karate/edges.tsv").unwrap();
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let out = dir.path().join("o.txt");
+    let r = pmivec(&["embed", s(&fifo), "-o", s(&out), "-q", "--dim", "4"]);
+    writer.join().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.txt.json")).unwrap()).unwrap();
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(meta["input_sha256"], serde_json::Value::String(want));
+}
+
+#[test]
+fn vectors_that_would_mislead_are_refused_with_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.txt");
+    // A NaN in an npy file, as in word2vec text.
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+    let pad = 64 - (10 + header.len() + 1) % 64;
+    let header = format!("{header}{}\n", " ".repeat(pad % 64));
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    for v in [1.0f32, f32::NAN, 0.5, 2.0] {
+        npy.extend_from_slice(&v.to_le_bytes());
+    }
+    let nan = dir.path().join("nan.npy");
+    std::fs::write(&nan, &npy).unwrap();
+    fails_with(&pmivec(&["pca", s(&nan), "-o", s(&out), "-q", "--dim", "1"]), "not finite");
+    // Its .ids in Latin-1: an error, not rows named 0..n−1.
+    std::fs::write(dir.path().join("ok.npy"), {
+        let mut b = npy.clone();
+        let n = b.len();
+        b[n - 12..n - 8].copy_from_slice(&3.0f32.to_le_bytes());
+        b
+    })
+    .unwrap();
+    std::fs::write(dir.path().join("ok.npy.ids"), b"caf\xe9\nx\n").unwrap();
+    let r = pmivec(&["info", s(&dir.path().join("ok.npy"))]);
+    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("ok.npy.ids"));
+    // A word2vec label twice: which row is `a`?
+    let dup = write(dir.path(), "dup.txt", "3 2\na 1 0\nb 0 1\na 1 1\n");
+    fails_with(&pmivec(&["query", s(&dup), "--nearest", "b"]), "dup.txt:4: label `a` already on line 2");
+}
+
+#[test]
+fn extreme_walk_biases_and_exact_memory_are_bounded() {
+    for pq in [["--q", "1e-300"], ["--p", "1e300"]] {
+        let mut args = vec!["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"];
+        args.extend(pq);
+        let r = pmivec(&args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "4", "--exact", "--memory-limit", "1K"]);
+    fails_with(&r, "above the limit of 1.00 KiB (exact netmf");
+}
+
+#[test]
+fn labels_files_are_read_as_spreadsheets_write_them_and_must_meet_the_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let emb = dir.path().join("k.txt");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    let labels = std::fs::read("graphs/karate/labels.tsv").unwrap();
+    let bom = dir.path().join("bom.tsv");
+    std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), &labels].concat()).unwrap();
+    let plain = pmivec(&["eval", "nodes", s(&emb), "graphs/karate/labels.tsv", "--json", "--ratios", "0.5"]);
+    let with_bom = pmivec(&["eval", "nodes", s(&emb), s(&bom), "--json", "--ratios", "0.5"]);
+    assert!(plain.status.success());
+    assert_eq!(plain.stdout, with_bom.stdout, "a byte-order mark is not part of the first node id");
+    let wrong = write(dir.path(), "wrong.tsv", "x\t0\ny\t1\nz\t0\nw\t1\n");
+    let r = pmivec(&["tune", "graphs/karate/edges.tsv", "--labels", s(&wrong), "-o", s(&dir.path().join("b.toml"))]);
+    fails_with(&r, "only 0 of 4 labelled nodes are nodes of the graph");
+    assert!(!dir.path().join("b.toml").exists());
+}
+
+#[test]
+fn a_similarity_score_that_is_no_finite_number_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write(dir.path(), "c.txt", &"the cat sat on the mat and the dog sat on the log\n".repeat(60));
+    let w = dir.path().join("w.txt");
+    let r = pmivec(&["words", s(&corpus), "-o", s(&w), "-q", "--dim", "4", "--min-count", "1", "--subsample", "0"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let sim = write(dir.path(), "sim.tsv", "word1\tword2\tscore\nthe\tcat\t5\nthe\tdog\tnan\n");
+    fails_with(&pmivec(&["eval", "words", s(&w), "--similarity", s(&sim)]), "sim.tsv:3: score `nan` is not finite");
+}
+
+#[test]
+fn a_sidecar_of_an_older_run_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.txt");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "-q", "--dim", "8"]).status.success());
+    // The same file rewritten by `-o -` (same shape), then by another run.
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "8", "--seed", "5"]);
+    std::fs::write(&out, &r.stdout).unwrap();
+    let info = String::from_utf8(pmivec(&["info", s(&out)]).stdout).unwrap();
+    assert!(info.contains("sidecar ignored") && info.contains("rewritten"), "{info}");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"]);
+    std::fs::write(&out, &r.stdout).unwrap();
+    let info = String::from_utf8(pmivec(&["info", s(&out)]).stdout).unwrap();
+    assert!(info.contains("sidecar ignored") && info.contains("34 rows × 8 values"), "{info}");
+    assert!(!info.contains("edges.tsv"), "no provenance of the older run: {info}");
+}
+
+#[test]
+fn order_id_sorts_integers_of_any_sign_and_size_by_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |text: &str| {
+        let e = write(dir.path(), "e.tsv", text);
+        let r = pmivec(&["embed", s(&e), "-o", "-", "-q", "--dim", "2", "--order", "id"]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        String::from_utf8(r.stdout)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(' ').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows("-1\t-2\n-2\t10\n10\t2\n2\t-1\n0\t2\n"), ["-2", "-1", "0", "2", "10"]);
+    let big = rows("18446744073709551615\t2\n2\t99999999999999999999\n99999999999999999999\t18446744073709551615\n");
+    assert_eq!(big, ["2", "18446744073709551615", "99999999999999999999"]);
+}
+
+#[test]
+fn fold_in_gives_new_nodes_the_side_the_run_wrote() {
+    // A twin of node 33 (the same edges) folds in to node 33's vector, for
+    // every side of the first-order matrix (exact: no sampling).
+    let dir = tempfile::tempdir().unwrap();
+    let edges = std::fs::read_to_string("graphs/karate/edges.tsv").unwrap();
+    let twin: String = edges
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 2 && (f[0] == "33" || f[1] == "33")).then(|| {
+                format!("{}\t{}\n", if f[0] == "33" { "twin" } else { f[0] }, if f[1] == "33" { "twin" } else { f[1] })
+            })
+        })
+        .collect();
+    assert!(!twin.is_empty());
+    let twin = write(dir.path(), "twin.tsv", &twin);
+    let row = |path: &Path, label: &str| -> Vec<f64> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let line = text.lines().skip(1).find(|l| l.split(' ').next() == Some(label)).unwrap().to_owned();
+        line.split(' ').skip(1).map(|x| x.parse().unwrap()).collect()
+    };
+    for side in ["left", "right", "sum", "both"] {
+        let (emb, model, folded) = (dir.path().join("e.txt"), dir.path().join("m.model"), dir.path().join("f.txt"));
+        let common = ["--dim", "6", "--estimator", "first-order", "--propagation", "none", "-q"];
+        let mut args =
+            vec!["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "--side", side, "--save-model", s(&model)];
+        args.extend(common);
+        assert!(pmivec(&args).status.success());
+        let r = pmivec(&["fold-in", s(&model), s(&twin), "-o", s(&folded), "-q"]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let (a, b) = (row(&emb, "33"), row(&folded, "twin"));
+        assert_eq!(a.len(), b.len(), "--side {side}");
+        let dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let cos = dot / norm(&a) / norm(&b);
+        assert!(cos > 0.999, "--side {side}: cos {cos}");
+    }
 }

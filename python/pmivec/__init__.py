@@ -106,38 +106,77 @@ def _size(value):
 
 
 def _edges(edges, directed, weighted):
-    """(path, src, dst, weights, directed, weighted) from any edge form."""
+    """(path, src, dst, weights, directed, weighted, nodes) from any edge form.
+
+    In-memory edges go to the library as labels, never through the text
+    parser: ``"#a"`` is a node, a first row of names is an edge. ``nodes``
+    (a :class:`_Nodes`) lists a graph's nodes in its order, isolated ones
+    included, and counts the edges skipped for a missing end.
+    """
     if isinstance(edges, (str, os.PathLike)):
-        return os.fspath(edges), None, None, None, bool(directed), bool(weighted)
+        return os.fspath(edges), None, None, None, bool(directed), bool(weighted), _Nodes(None)
     if hasattr(edges, "edges") and hasattr(edges, "is_directed"):  # networkx, duck-typed
         directed = edges.is_directed() if directed is None else directed
         rows = [(u, v, d) for u, v, d in edges.edges(data="weight", default=1.0)]
         weighted = any(w != 1.0 for _, _, w in rows) if weighted is None else weighted
-        src, dst = [str(u) for u, _, _ in rows], [str(v) for _, v, _ in rows]
-        return None, src, dst, ([float(w) for _, _, w in rows] if weighted else None), directed, weighted
-    if hasattr(edges, "tocoo"):  # scipy.sparse adjacency
+        src, dst = [_label(u) for u, _, _ in rows], [_label(v) for _, v, _ in rows]
+        nodes = _Nodes([_label(u) for u in edges.nodes()])
+        return (None, src, dst, ([float(w) for _, _, w in rows] if weighted else None), directed, weighted,
+                nodes)
+    if hasattr(edges, "tocoo"):  # scipy.sparse adjacency: row i is node i
         m = edges.tocoo()
-        keep = np.ones(m.nnz, dtype=bool) if directed else (m.row <= m.col)
-        rows, cols, data = m.row[keep], m.col[keep], m.data[keep]
+        if m.shape[0] != m.shape[1]:
+            raise ValueError(f"edges: an adjacency matrix must be square, got shape {m.shape}")
+        if not directed:
+            # Each undirected edge once, whichever triangle (or both) holds it.
+            sym = edges.maximum(edges.T).tocoo() if hasattr(edges, "maximum") else m
+            keep = sym.row <= sym.col
+            m = type(m)((sym.data[keep], (sym.row[keep], sym.col[keep])), shape=m.shape)
+        data = np.asarray(m.data, dtype=np.float64)
         weighted = bool(np.any(data != 1)) if weighted is None else weighted
-        return (None, [str(int(r)) for r in rows], [str(int(c)) for c in cols],
-                [float(x) for x in data] if weighted else None, bool(directed), weighted)
+        return (None, [str(int(r)) for r in m.row], [str(int(c)) for c in m.col],
+                [float(x) for x in data] if weighted else None, bool(directed), weighted,
+                _Nodes([str(i) for i in range(m.shape[0])]))
     arr = edges if isinstance(edges, np.ndarray) else np.asarray(list(edges), dtype=object)
     if arr.ndim != 2 or arr.shape[1] not in (2, 3):
         raise ValueError(f"edges: expected shape (m, 2) or (m, 3), got {arr.shape}")
     weighted = (arr.shape[1] == 3) if weighted is None else weighted
     if arr.shape[1] == 2 and weighted:
         raise ValueError("edges: weighted=True needs a third column")
-
-    def label(x):
-        if isinstance(x, (float, np.floating)) and float(x).is_integer():
-            return str(int(x))
-        return str(x)
-
-    src = [label(x) for x in arr[:, 0]]
-    dst = [label(x) for x in arr[:, 1]]
+    src, dst = [_label(x) for x in arr[:, 0]], [_label(x) for x in arr[:, 1]]
     weights = [float(x) for x in arr[:, 2]] if weighted and arr.shape[1] == 3 else None
-    return None, src, dst, weights, bool(directed), bool(weighted)
+    # A missing end (None, NaN: what pandas reads for an empty cell) is no
+    # node: the edge is skipped, and said so.
+    # The report's ``missing_ends_skipped`` counts them.
+    keep = [i for i, (a, b) in enumerate(zip(src, dst)) if a is not None and b is not None]
+    skipped = len(src) - len(keep)
+    if skipped:
+        src, dst = [src[i] for i in keep], [dst[i] for i in keep]
+        weights = None if weights is None else [weights[i] for i in keep]
+    return None, src, dst, weights, bool(directed), bool(weighted), _Nodes(None, skipped)
+
+
+class _Nodes(list):
+    """A graph's nodes in its order (or none), and the edges skipped for a missing end."""
+
+    def __init__(self, nodes, skipped=0):
+        super().__init__(nodes or [])
+        self.given = nodes is not None
+        self.skipped = skipped
+
+
+def _label(x):
+    """A node id as text (integral floats as integers), None when missing."""
+    if x is None:
+        return None
+    if isinstance(x, (float, np.floating)):
+        if not np.isfinite(x):
+            if np.isnan(x):
+                return None
+            raise ValueError(f"edges: a node id is {x}")
+        if float(x).is_integer():
+            return str(int(x))
+    return str(x)
 
 
 def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
@@ -182,7 +221,9 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     the dense blocks are stored, "f32", "f16" (half the memory, f32 sums)
     or "auto" (f16 from 200,000 nodes); the vectors are float32 either way.
     """
-    path, src, dst, weights, directed, weighted = _edges(edges, directed, weighted)
+    if side not in ("left", "right", "both", "sum"):
+        raise ValueError(f"side: expected left, right, both or sum, got {side!r}")
+    path, src, dst, weights, directed, weighted, nodes = _edges(edges, directed, weighted)
     config = _graph_config(dim=dim, window=window, estimator=estimator, steps_per_edge=steps_per_edge,
                            walks_per_node=walks_per_node, walk_length=walk_length, p=p, q=q, neg=neg, cds=cds,
                            min_pair_count=min_pair_count, propagation=propagation, mu=mu, theta=theta,
@@ -192,8 +233,11 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,
-        save_model=None if save_model is None else os.fspath(save_model))
-    return Embedding(_sides(left, right, side), ids, right=right, report=json.loads(report), config=config)
+        save_model=None if save_model is None else os.fspath(save_model), side=side,
+        nodes=list(nodes) if nodes.given else None)
+    report = json.loads(report)
+    report["missing_ends_skipped"] = nodes.skipped
+    return Embedding(_sides(left, right, side), ids, right=right, report=report, config=config)
 
 
 def _sides(left, right, side):
@@ -315,7 +359,7 @@ def fold_in(model, new, *, weighted: Optional[bool] = None, min_count: Optional[
         path, lines = _lines(new)
         v, ids = _core.fold_in(model, path, lines=lines, min_count=min_count)
     else:
-        path, src, dst, weights, _, _ = _edges(new, False, weighted)
+        path, src, dst, weights, _, _, _ = _edges(new, False, weighted)
         v, ids = _core.fold_in(model, path, src, dst, weights, delimiter=delimiter)
     return Embedding(v, ids)
 

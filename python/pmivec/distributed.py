@@ -70,11 +70,9 @@ def _read_frame(frame, weighted, directed):
     from . import _edges
 
     part, table = frame
-    _, src, dst, weights, _, _ = _edges(frame_array(table, weighted), directed, weighted)
-    lines = [f"{a}\t{b}" if weights is None else f"{a}\t{b}\t{w!r}" for a, b, w in
-             zip(src, dst, weights if weights is not None else src)]
-    return _core.read_records(text="\n".join(lines) + "\n", name=f"<partition {part}>", weighted=weighted,
-                              directed=directed)
+    _, src, dst, weights, _, _, _ = _edges(frame_array(table, weighted), directed, weighted)
+    return _core.read_records(src=src, dst=dst, weights=weights if weighted else None,
+                              name=f"<partition {part}>", weighted=weighted, directed=directed)
 
 
 def frame_array(table, weighted):

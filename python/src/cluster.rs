@@ -28,7 +28,8 @@ type Records<'py> =
 /// separated, named `name` in errors) — through the CLI's reader: (labels
 /// in first-appearance order, sources, targets, weights, header or None).
 #[pyfunction]
-#[pyo3(signature = (path=None, *, text=None, name="<edges>", weighted=false, directed=false, delimiter="auto"))]
+#[pyo3(signature = (path=None, *, text=None, name="<edges>", weighted=false, directed=false, delimiter="auto", src=None, dst=None, weights=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn read_records<'py>(
     py: Python<'py>,
     path: Option<std::path::PathBuf>,
@@ -37,6 +38,9 @@ pub fn read_records<'py>(
     weighted: bool,
     directed: bool,
     delimiter: &str,
+    src: Option<Vec<String>>,
+    dst: Option<Vec<String>>,
+    weights: Option<Vec<f64>>,
 ) -> PyResult<Records<'py>> {
     let format = pmivec::EdgeListFormat::default()
         .weighted(weighted)
@@ -44,6 +48,13 @@ pub fn read_records<'py>(
         .delimiter(crate::parse_delimiter(delimiter)?);
     let r = py
         .detach(|| match (&path, &text) {
+            // Labels in memory (a dask partition): taken as given, not parsed.
+            (None, None) if src.is_some() && dst.is_some() => pmivec::Graph::records_from_labels(
+                &[],
+                src.as_deref().unwrap_or_default(),
+                dst.as_deref().unwrap_or_default(),
+                weights.as_deref(),
+            ),
             (Some(p), None) => pmivec::Graph::records_from_path(p, &format),
             (None, Some(t)) => pmivec::Graph::records_from_reader(
                 t.as_bytes(),

@@ -143,26 +143,29 @@ fn read_graph(
     src: Option<Vec<String>>,
     dst: Option<Vec<String>>,
     weights: Option<Vec<f64>>,
+    nodes: Option<Vec<String>>,
     format: &pmivec::EdgeListFormat,
 ) -> pmivec::Result<pmivec::Graph> {
     match (path, src, dst) {
         (Some(p), None, None) => pmivec::Graph::from_edge_list_path(&p, format),
-        (None, Some(s), Some(d)) => {
-            let mut text = String::with_capacity(s.len() * 16);
-            for (i, (a, b)) in s.iter().zip(&d).enumerate() {
-                text.push_str(a);
-                text.push('\t');
-                text.push_str(b);
-                if let Some(w) = &weights {
-                    text.push('\t');
-                    text.push_str(&w[i].to_string());
-                }
-                text.push('\n');
-            }
-            let tab = format.clone().delimiter(pmivec::Delimiter::Tab).weighted(weights.is_some());
-            pmivec::Graph::from_edge_list_reader(text.as_bytes(), &tab, Some(std::path::Path::new("<edges>")))
-        }
+        (None, Some(s), Some(d)) => pmivec::Graph::from_labelled_edges(
+            nodes.as_deref().unwrap_or(&[]),
+            &s,
+            &d,
+            weights.as_deref(),
+            format.directed,
+        ),
         _ => Err(pmivec::Error::InvalidConfig { param: "edges", reason: "give a path or edge lists".into() }),
+    }
+}
+
+/// Refuse a model path that is the input, a special file or unwritable,
+/// before any work (the checks every output of the CLI gets).
+fn check_model_output(input: Option<&std::path::Path>, model: Option<&std::path::Path>) -> PyResult<()> {
+    use pmivec::output::{Inputs, Target, check};
+    match model {
+        Some(m) => check(&Inputs::new(input), &[Target::File(m)]).map_err(to_py_err),
+        None => Ok(()),
     }
 }
 
@@ -181,7 +184,7 @@ fn parse_delimiter(d: &str) -> PyResult<pmivec::Delimiter> {
 /// `EmbedConfig` as JSON. Returns (left vectors, labels, right vectors or
 /// None, report JSON).
 #[pyfunction]
-#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false, save_model=None))]
+#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false, save_model=None, side="left", nodes=None))]
 #[allow(clippy::too_many_arguments)]
 fn embed_graph<'py>(
     py: Python<'py>,
@@ -196,7 +199,11 @@ fn embed_graph<'py>(
     exact: bool,
     progress: bool,
     save_model: Option<PathBuf>,
+    side: &str,
+    nodes: Option<Vec<String>>,
 ) -> PyResult<Vectors<'py>> {
+    let side: pmivec::Side = serde_json::from_value(serde_json::Value::String(side.into()))
+        .map_err(|_| PyValueError::new_err(format!("side: expected left, right, both or sum, got {side:?}")))?;
     let config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
     let delimiter = parse_delimiter(delimiter)?;
     let format = pmivec::EdgeListFormat::default().delimiter(delimiter).weighted(weighted).directed(directed);
@@ -205,8 +212,9 @@ fn embed_graph<'py>(
     if exact && save_model.is_some() {
         return Err(PyValueError::new_err("save_model: fold-in needs a sampled run (not exact=True)"));
     }
+    check_model_output(path.as_deref(), save_model.as_deref())?;
     let (emb, report) = run_interruptible(py, &watch, |w| {
-        let graph = read_graph(path, src, dst, weights, &format)?;
+        let graph = read_graph(path, src, dst, weights, nodes, &format)?;
         if exact {
             return pmivec::embed_exact(&graph, &config, w);
         }
@@ -214,7 +222,7 @@ fn embed_graph<'py>(
             None => pmivec::embed(&graph, &config, w),
             Some(p) => {
                 let (emb, report, model) = pmivec::embed_with_model(&graph, &config, w)?;
-                model.save(p)?;
+                model.with_side(side)?.save(p)?;
                 Ok((emb, report))
             }
         }
@@ -237,6 +245,7 @@ fn embed_words<'py>(
 ) -> PyResult<Vectors<'py>> {
     let words: pmivec::words::WordConfig = serde_json::from_str(words).map_err(|e| config_err("word config", e))?;
     let text: pmivec::text::TextConfig = serde_json::from_str(text).map_err(|e| config_err("text config", e))?;
+    check_model_output(path.as_deref(), save_model.as_deref())?;
     let watch = Watch::new(progress);
     let (emb, report) = run_interruptible(py, &watch, |w| {
         let corpus = match (path, lines) {
@@ -348,15 +357,17 @@ fn fold_in<'py>(
     min_count: Option<u64>,
 ) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>)> {
     let delimiter = parse_delimiter(delimiter)?;
+    let mut side = pmivec::Side::Left;
     let emb = py
         .detach(|| -> pmivec::Result<pmivec::Embeddings> {
             match pmivec::foldin::Saved::load(&model)? {
                 pmivec::foldin::Saved::Graph(m) => {
+                    side = m.side;
                     let format = pmivec::EdgeListFormat::default()
                         .delimiter(delimiter)
                         .weighted(weights.is_some())
                         .directed(m.directed);
-                    m.fold_in_graph(&read_graph(path, src, dst, weights, &format)?)
+                    m.fold_in_graph(&read_graph(path, src, dst, weights, None, &format)?)
                 }
                 pmivec::foldin::Saved::Words(m) => {
                     let lines = match (path, lines) {
@@ -374,7 +385,7 @@ fn fold_in<'py>(
             }
         })
         .map_err(to_py_err)?;
-    Ok((matrix(py, emb.matrix(pmivec::Side::Left), emb.len(), emb.dim())?, emb.labels().to_vec()))
+    Ok((matrix(py, emb.matrix(side), emb.len(), emb.side_dim(side))?, emb.labels().to_vec()))
 }
 
 /// Whether `model` is a word model (else a graph model), from its header.
@@ -403,8 +414,8 @@ fn align<'py>(
     scale: bool,
 ) -> PyResult<(Bound<'py, PyArray2<f32>>, String)> {
     let (td, sd) = (target.shape()[1], source.shape()[1]);
-    let t = pmivec::Embeddings::from_matrix(target_labels, td, rows(&target));
-    let s = pmivec::Embeddings::from_matrix(source_labels, sd, rows(&source));
+    let t = pmivec::Embeddings::try_from_matrix(target_labels, td, rows(&target)).map_err(to_py_err)?;
+    let s = pmivec::Embeddings::try_from_matrix(source_labels, sd, rows(&source)).map_err(to_py_err)?;
     let config = pmivec::align::AlignConfig { center, scale };
     let (aligned, stats) = py.detach(|| pmivec::align::align(&t, &s, anchors.as_deref(), config)).map_err(to_py_err)?;
     let stats = serde_json::to_string(&stats).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;

@@ -52,25 +52,29 @@ def test_every_input_form_gives_the_same_vectors(tmp_path):
     np.savetxt(path, edges, fmt="%d", delimiter="\t")
     ref = pmivec.embed_graph(path, dim=8)
     forms = {"array": edges, "tuples": [tuple(map(int, e)) for e in edges]}
-    sparse = pytest.importorskip("scipy.sparse")
-    n = int(edges.max()) + 1
-    a = sparse.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    forms["scipy"] = (a + a.T).tocsr()
     for name, form in forms.items():
         emb = pmivec.embed_graph(form, dim=8)
         assert emb.ids == ref.ids, name
         assert np.array_equal(emb.vectors, ref.vectors), name
-    # networkx iterates edges in its own order: the same as a file in that order.
     try:
         import networkx as nx
     except ImportError:
         return
+    # A scipy adjacency's row i is node i: the same as a networkx graph with
+    # nodes 0..n−1 added first (its edges then come in the same order).
+    sparse = pytest.importorskip("scipy.sparse")
+    n = int(edges.max()) + 1
+    a = sparse.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    numbered = nx.Graph()
+    numbered.add_nodes_from(range(n))
+    numbered.add_edges_from(map(tuple, edges))
+    s, g = pmivec.embed_graph((a + a.T).tocsr(), dim=8), pmivec.embed_graph(numbered, dim=8)
+    assert s.ids == [str(i) for i in range(n)] == g.ids
+    assert np.array_equal(s.vectors, g.vectors)
+    # Any networkx graph's rows follow its node order.
     g = nx.Graph()
-    g.add_edges_from(map(tuple, edges))
-    nx_path = tmp_path / "nx.tsv"
-    np.savetxt(nx_path, np.array(list(g.edges())), fmt="%d", delimiter="\t")
-    a, b = pmivec.embed_graph(g, dim=8), pmivec.embed_graph(nx_path, dim=8)
-    assert a.ids == b.ids and np.array_equal(a.vectors, b.vectors)
+    g.add_edges_from(map(tuple, edges[::-1]))
+    assert pmivec.embed_graph(g, dim=8).ids == [str(v) for v in g.nodes()]
 
 
 def test_weighted_arrays_read_the_third_column():
@@ -197,3 +201,62 @@ def test_align_undoes_a_rotation_and_pca_matches_numpy():
     sparse = pytest.importorskip("scipy.sparse")
     assert np.allclose(pmivec.pca(sparse.csr_matrix(x), 3).explained_variance_, fitted.explained_variance_,
                        rtol=1e-4)
+
+
+def test_edges_in_memory_are_taken_as_given_not_parsed_as_text():
+    # "#a" is a node, not a comment; ("hub", 1) is an edge, not a header.
+    e = pmivec.embed_graph([("#a", "b"), ("b", "c"), ("c", "d"), ("d", "#a"), ("a", "c")], dim=2)
+    assert "#a" in e.ids and len(e) == 5
+    e = pmivec.embed_graph([("hub", 1), (1, 2), (2, 3), (3, 1)], dim=2)
+    assert "hub" in e.ids
+    # A missing end (NaN, None) is no node named "nan": the edge is skipped and counted.
+    e = pmivec.embed_graph(np.array([[0, 1], [1, 2], [2, np.nan], [2, 0]]), dim=2)
+    assert "nan" not in e.ids and e.report["missing_ends_skipped"] == 1
+    with pytest.raises(ValueError, match="whitespace"):
+        pmivec.embed_graph([("new york", "b"), ("b", "c")], dim=1)
+
+
+def test_scipy_and_networkx_graphs_keep_every_edge_and_node():
+    sp = pytest.importorskip("scipy.sparse")
+    E = karate_edges()
+    full = pmivec.embed_graph(E, dim=4).report["walk_steps"]
+    flip = np.arange(len(E)) % 2 == 1
+    src, dst = np.where(flip, E[:, 1], E[:, 0]), np.where(flip, E[:, 0], E[:, 1])
+    one_triangle_each = sp.coo_matrix((np.ones(len(E)), (src, dst)), shape=(34, 34))
+    assert pmivec.embed_graph(one_triangle_each, dim=4).report["walk_steps"] == full
+    both = sp.coo_matrix((np.ones(2 * len(E)), (np.r_[src, dst], np.r_[dst, src])), shape=(34, 34))
+    assert pmivec.embed_graph(both, dim=4).report["walk_steps"] == full
+    ring = sp.coo_matrix((np.ones(3), ([0, 1, 2], [1, 2, 0])), shape=(5, 5))
+    assert pmivec.embed_graph(ring, dim=2).ids == ["0", "1", "2", "3", "4"]
+    nx = pytest.importorskip("networkx")
+    g = nx.karate_club_graph()
+    g.add_node(99)
+    e = pmivec.embed_graph(g, dim=4)
+    assert 99 in e and len(e) == 35
+
+
+def test_options_and_shapes_are_checked_before_any_work():
+    with pytest.raises(ValueError, match="side"):
+        pmivec.embed_graph(KARATE, dim=2, side="bogus")
+    docs = ["apple pear fruit", "apple fruit juice", "car road wheel", "road car tyre"]
+    for ids, needle in [(["a", "a", "b", "c"], "given to documents 0 and 1"), (["x y", "b", "c", "d"], "whitespace"),
+                        (["x", "y"], "2 ids for 4 documents")]:
+        with pytest.raises(ValueError, match=needle):
+            pmivec.lsa(docs, ids=ids, dim=1, min_count=1)
+    rng = np.random.RandomState(0)
+    a = pmivec.Embedding(rng.randn(10, 4).astype(np.float32), [str(i) for i in range(10)])
+    with pytest.raises(ValueError, match="labels for 10 rows"):
+        pmivec.align(a, pmivec.Embedding(a.vectors, a.ids[:5]))
+
+
+def test_fold_in_gives_the_side_the_model_was_saved_with(tmp_path):
+    E = [tuple(map(str, r)) for r in karate_edges()]
+    twin = [("twin" if a == "33" else a, "twin" if b == "33" else b) for a, b in E if "33" in (a, b)]
+    for side in ["right", "sum", "both"]:
+        model = tmp_path / f"{side}.model"
+        e = pmivec.embed_graph(E, dim=6, estimator="first-order", propagation="none", side=side,
+                               save_model=model)
+        f = pmivec.fold_in(model, twin)
+        a, b = e["33"], f["twin"]
+        assert a.shape == b.shape
+        assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.999, side

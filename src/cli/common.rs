@@ -1,6 +1,6 @@
 //! Arguments and output handling shared by the subcommands.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pmivec::config::FactorizeConfig;
 use pmivec::io::{self, Format, Metadata};
@@ -138,6 +138,11 @@ pub struct TextArgs {
 }
 
 impl TextArgs {
+    /// The stop-word files given (inputs of the run, like the corpus).
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.stopwords.iter().filter(|s| !matches!(s.as_str(), "none" | "english")).map(Path::new)
+    }
+
     /// A config file's text settings, with the flags given on the command line.
     pub fn apply_given(&self, mut base: TextConfig, m: &clap::ArgMatches) -> anyhow::Result<TextConfig> {
         let given = |id: &str| super::config::given(m, id);
@@ -243,91 +248,23 @@ fn hold_for_tests() {
     }
 }
 
-/// Check every output before any work starts: its directory exists and is
-/// writable, it is not an input (same device and inode) nor another output
-/// of the run, and it is not a device, FIFO or directory (which writing
-/// would replace). `-` means stdout and needs word2vec text.
-pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::Result<()> {
+/// Check every output before any work starts (see [`pmivec::output::check`]:
+/// not an input, a special file or another output; a writable directory),
+/// and return the run's outputs, whose files are checked again against the
+/// same inputs when staged. `inputs` are every file the run reads — the
+/// main input and the auxiliary ones (a config, stop words, anchors, labels).
+pub fn check_outputs(inputs: &[&Path], outputs: &[(&Path, Format)]) -> anyhow::Result<Outputs> {
     check_outputs_and(inputs, outputs, &[])
 }
 
 /// [`check_outputs`], and `single` files without sidecars (a model).
-pub fn check_outputs_and(inputs: &[&Path], outputs: &[(&Path, Format)], single: &[&Path]) -> anyhow::Result<()> {
-    use std::collections::HashSet;
-    let id = |p: &Path| -> Option<(u64, u64)> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = p;
-            None
-        }
-    };
-    let input_ids: Vec<(u64, u64, &Path)> = inputs.iter().filter_map(|p| id(p).map(|(d, i)| (d, i, *p))).collect();
-    let mut names = HashSet::new();
-    let mut stdout = false;
-    let singles = single.iter().map(|&p| (p, None));
-    for (out, format) in outputs.iter().map(|&(p, f)| (p, Some(f))).chain(singles) {
-        if out == Path::new("-") {
-            let Some(format) = format else { bail!("-o -: this output cannot go to stdout; give a file name") };
-            if format != Format::Word2vec {
-                bail!("-o -: only word2vec text can go to stdout; give a file name for npy");
-            }
-            if std::mem::replace(&mut stdout, true) {
-                bail!("-: only one output can go to stdout");
-            }
-            continue;
-        }
-        let dir = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if !dir.is_dir() {
-            bail!("{}: the directory {} does not exist", out.display(), dir.display());
-        }
-        tempfile::Builder::new()
-            .prefix(".pmivec-check-")
-            .tempfile_in(dir)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write in {}: {}", out.display(), dir.display(), e.kind()))?;
-        let mut files = vec![out.to_path_buf()];
-        if let Some(format) = format {
-            files.push(sibling(out, "json"));
-            if format == Format::Npy {
-                files.push(sibling(out, "ids"));
-            }
-        }
-        for f in &files {
-            if let Ok(meta) = std::fs::metadata(f) {
-                if !meta.is_file() {
-                    bail!("{}: not a regular file (a device, FIFO or directory); refusing to replace it", f.display());
-                }
-            }
-            if let Some((d, i)) = id(f)
-                && let Some((_, _, input)) = input_ids.iter().find(|(a, b, _)| (*a, *b) == (d, i))
-            {
-                bail!("{}: this is the input {}; choose another output", f.display(), input.display());
-            }
-            let canonical =
-                std::fs::canonicalize(f.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
-                    .map(|d| d.join(f.file_name().unwrap_or_default()))
-                    .unwrap_or_else(|_| f.clone());
-            if !names.insert(canonical) {
-                bail!("{}: given twice as an output of this run", f.display());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `path` with `.ext` appended, as the library names sidecars.
-fn sibling(path: &Path, ext: &str) -> std::path::PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    s.into()
+pub fn check_outputs_and(inputs: &[&Path], outputs: &[(&Path, Format)], single: &[&Path]) -> anyhow::Result<Outputs> {
+    use pmivec::output::{Inputs, Target};
+    let inputs = Inputs::new(inputs);
+    let targets: Vec<Target> =
+        outputs.iter().map(|&(p, f)| Target::Embeddings(p, f)).chain(single.iter().map(|&p| Target::File(p))).collect();
+    pmivec::output::check(&inputs, &targets)?;
+    Ok(Outputs { batch: io::Batch::reading(inputs), ..Outputs::default() })
 }
 
 /// `n` with thousands separators: 333,983.

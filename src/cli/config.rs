@@ -15,7 +15,7 @@ use std::path::Path;
 /// Read a config: TOML, or JSON — a whole sidecar (its `config` member is
 /// taken) or a bare config object.
 pub fn load<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the config", path.display()))?;
+    let text = pmivec::source::read_to_string(path)?;
     if text.trim_start().starts_with('{') {
         let mut v: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;

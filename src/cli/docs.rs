@@ -1,6 +1,6 @@
 //! `pmivec docs CORPUS -o OUT [--term-output TERMS]`: LSA document and term vectors.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, TextArgs, check_outputs, stage_line};
+use super::common::{FactorizeArgs, FormatArg, TextArgs, check_outputs, stage_line};
 use anyhow::Context;
 use clap::ArgMatches;
 use clap::{Args, ValueEnum};
@@ -105,10 +105,12 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.fold_in.as_deref());
     inputs.extend(args.from_words.as_deref());
+    inputs.extend(args.config.as_deref());
+    inputs.extend(args.lsa.text.files());
     let mut outs = vec![(args.output.as_path(), format)];
     outs.extend(args.term_output.as_deref().map(|p| (p, format)));
     outs.extend(args.fold_output.as_deref().map(|p| (p, format)));
-    check_outputs(&inputs, &outs)?;
+    let mut outputs = check_outputs(&inputs, &outs)?;
     let t = Instant::now();
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
     // Every input is read before any output is written.
@@ -128,7 +130,6 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
             .flat_map(|t| pmivec::similarity::mean_vector(&index, t, &mut normalizer).unwrap_or_else(|| vec![0.0; d]))
             .collect();
         let out = pmivec::Embeddings::from_matrix(docs.ids.clone(), d, data);
-        let mut outputs = Outputs::default();
         outputs.add(&out, Side::Left, format, &args.output, &text, &args.corpus, &stages)?;
         return outputs.commit();
     }
@@ -137,7 +138,6 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
         Lsa::fit(&docs.ids, &docs.texts, &config, &text, &pmivec::NoProgress).map_err(|e| e.with_path(&args.corpus))?;
     stages.push(("tfidf+svd".into(), t.elapsed().as_secs_f64()));
     let rec = Recorded { lsa: config.clone(), text: text.clone() };
-    let mut outputs = Outputs::default();
     outputs.add(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
     if let Some(path) = &args.term_output {
         outputs.add(lsa.terms(), Side::Left, format, path, &rec, &args.corpus, &stages)?;

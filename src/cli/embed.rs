@@ -1,6 +1,6 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, check_outputs_and, stage_line, thousands};
+use super::common::{FactorizeArgs, FormatArg, SideArg, check_outputs_and, stage_line, thousands};
 use super::progress::Bars;
 use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, ValueEnum};
@@ -149,7 +149,7 @@ pub struct EmbedOptions {
     pub factorize: FactorizeArgs,
     /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub config: Option<PathBuf>,
 }
 
 /// "2G", "512M", "1.5GiB", "100000" → bytes.
@@ -247,7 +247,9 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         bail!("--save-model: fold-in needs a sampled run (not --exact)");
     }
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
-    check_outputs_and(&[&args.edges], &[(&args.output, args.format.into())], &model_path)?;
+    let mut inputs = vec![args.edges.as_path()];
+    inputs.extend(args.options.config.as_deref());
+    let mut outputs = check_outputs_and(&inputs, &[(&args.output, args.format.into())], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let graph = args.input.read(&args.edges, args.quiet)?;
@@ -265,15 +267,14 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let mut stages = vec![("read".to_owned(), read_secs)];
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    let mut outputs = Outputs::default();
     let order = match args.order {
         OrderArg::Input => pmivec::embeddings::RowOrder::Input,
         OrderArg::Id => pmivec::embeddings::RowOrder::Id,
     };
     outputs.row_order = order;
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
-    if let (Some(model), Some(path)) = (&model, &args.save_model) {
-        model.stage(outputs.batch(), path).context("writing the model")?;
+    if let (Some(model), Some(path)) = (model, &args.save_model) {
+        model.with_side(args.side.into())?.stage(outputs.batch(), path).context("writing the model")?;
     }
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));

@@ -129,10 +129,10 @@ fn nodes(args: NodesEval) -> anyhow::Result<()> {
     let config = eval::NodeEval { ratios: args.ratios, splits: args.splits, seed: args.seed, c: args.c };
     let scores = eval::node_classification(&emb, Side::Left, &labels, &config)?;
     if args.json {
-        println!("{}", serde_json::to_string(&scores)?);
+        outln!("{}", serde_json::to_string(&scores)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{} labelled nodes, {} labels, d = {}, {} missing from the embedding (zero vectors), {} splits, C = {}",
         scores.labelled,
         scores.labels,
@@ -141,9 +141,9 @@ fn nodes(args: NodesEval) -> anyhow::Result<()> {
         config.splits,
         config.c
     );
-    println!("{:>6}  {:>17}  {:>17}", "ratio", "Micro-F1", "Macro-F1");
+    outln!("{:>6}  {:>17}  {:>17}", "ratio", "Micro-F1", "Macro-F1");
     for r in &scores.ratios {
-        println!("{:>6}  {:.4} ± {:.4}  {:.4} ± {:.4}", r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std);
+        outln!("{:>6}  {:.4} ± {:.4}  {:.4} ± {:.4}", r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std);
     }
     eprintln!("pmivec: evaluated in {:.2}s", t.elapsed().as_secs_f64());
     Ok(())
@@ -158,11 +158,16 @@ fn links(args: LinksEval, m: &clap::ArgMatches) -> anyhow::Result<()> {
     let (emb, _) = args.options.embed(&split.train, &config, &pmivec::NoProgress)?;
     let s = eval::score_links(&emb, args.input.directed, &split);
     if args.json {
-        println!("{}", serde_json::to_string(&s)?);
+        outln!("{}", serde_json::to_string(&s)?);
     } else {
-        println!(
+        outln!(
             "{} held-out edges, {} non-edges: ROC-AUC {:.4} / AP {:.4} by inner product, {:.4} / {:.4} by cosine",
-            s.positives, s.negatives, s.auc_dot, s.ap_dot, s.auc_cos, s.ap_cos
+            s.positives,
+            s.negatives,
+            s.auc_dot,
+            s.ap_dot,
+            s.auc_cos,
+            s.ap_cos
         );
     }
     eprintln!("pmivec: evaluated in {:.2}s", t.elapsed().as_secs_f64());
@@ -207,7 +212,7 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
         );
         json.insert("analogy".into(), serde_json::to_value(a)?);
     }
-    println!("{}", serde_json::Value::Object(json));
+    outln!("{}", serde_json::Value::Object(json));
     Ok(())
 }
 
@@ -235,7 +240,7 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
         fit_secs,
         start.elapsed().as_secs_f64()
     );
-    println!(
+    outln!(
         "{}",
         serde_json::json!({"accuracy": acc, "folds": args.folds, "documents": docs.ids.len(), "fit_seconds": fit_secs})
     );
@@ -274,6 +279,6 @@ fn lee(args: LeeEval) -> anyhow::Result<()> {
         bg.ids.len(),
         lsa.terms().len()
     );
-    println!("{}", serde_json::json!({"pearson": r, "pairs": model.len()}));
+    outln!("{}", serde_json::json!({"pearson": r, "pairs": model.len()}));
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! with `embed --save-model` (NEW: edges), or words met after `words
 //! --save-model` (NEW: text), without refitting.
 
-use super::common::{FormatArg, Outputs, check_outputs};
+use super::common::{FormatArg, check_outputs};
 use super::embed::GraphInput;
 use anyhow::Context;
 use clap::Args;
@@ -38,9 +38,11 @@ pub struct FoldInArgs {
 
 pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     let start = Instant::now();
-    check_outputs(&[&args.model, &args.edges], &[(&args.output, args.format.into())])?;
+    let mut outputs = check_outputs(&[&args.model, &args.edges], &[(&args.output, args.format.into())])?;
+    let mut side = Side::Left;
     let (emb, known, fold_secs) = match Saved::load(&args.model).context("reading the model")? {
         Saved::Graph(model) => {
+            side = model.side;
             args.input.directed = model.directed;
             let edges = args.input.read(&args.edges, args.quiet)?;
             let t = Instant::now();
@@ -55,11 +57,10 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
             (emb, format!("{} words", model.words.len()), t.elapsed().as_secs_f64())
         }
     };
-    let mut outputs = Outputs::default();
     let recorded = serde_json::json!({"fold_in": {"model": args.model, "edges": args.edges}});
     outputs.add(
         &emb,
-        Side::Left,
+        side,
         args.format.into(),
         &args.output,
         &recorded,

@@ -12,24 +12,31 @@ pub struct InfoArgs {
 
 pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let emb = pmivec::Embeddings::load(&args.embeddings).context("reading the embeddings")?;
-    println!("{}: {} rows × {} values", args.embeddings.display(), emb.len(), emb.dim());
+    outln!("{}: {} rows × {} values", args.embeddings.display(), emb.len(), emb.dim());
     let Some(meta) = emb.metadata() else {
-        println!("no sidecar ({}.json): provenance unknown", args.embeddings.display());
+        match pmivec::io::sidecar(&args.embeddings, &emb) {
+            pmivec::io::Sidecar::Stale(why) => outln!("sidecar ignored: {why}; provenance unknown"),
+            _ => outln!("no sidecar ({}.json): provenance unknown", args.embeddings.display()),
+        }
         return Ok(());
     };
-    println!(
+    outln!(
         "made by {} {}, format {:?}, side {:?}, row order {:?}",
-        meta.tool, meta.version, meta.format, meta.side, meta.row_order
+        meta.tool,
+        meta.version,
+        meta.format,
+        meta.side,
+        meta.row_order
     );
     if let Some(input) = &meta.input {
-        println!("input {} (sha256 {})", input.display(), meta.input_sha256.as_deref().unwrap_or("unknown"));
+        outln!("input {} (sha256 {})", input.display(), meta.input_sha256.as_deref().unwrap_or("unknown"));
     }
     let stages: Vec<String> = meta.stage_seconds.iter().map(|(s, t)| format!("{s} {t:.2}s")).collect();
     if !stages.is_empty() {
-        println!("stages {}", stages.join(" · "));
+        outln!("stages {}", stages.join(" · "));
     }
     if let Some(config) = meta.config::<serde_json::Value>() {
-        println!("config (usable as --config):\n{}", serde_json::to_string_pretty(&config)?);
+        outln!("config (usable as --config):\n{}", serde_json::to_string_pretty(&config)?);
     }
     Ok(())
 }

@@ -1,5 +1,14 @@
 //! Argument parsing and subcommand dispatch.
 
+/// `println!` that returns the write error (a closed pipe ends the command
+/// quietly, see main) instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($t)*)?;
+    }};
+}
+
 mod common;
 mod config;
 mod docs;

@@ -70,7 +70,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     };
     let mut inputs = vec![args.embeddings.as_path()];
     inputs.extend(args.labels.as_deref());
-    check_outputs_and(&inputs, &[], &[&args.output])?;
+    let mut outputs = check_outputs_and(&inputs, &[], &[&args.output])?;
     if args.max_points < 3 || args.colours == 0 {
         bail!("--max-points must be at least 3 and --colours at least 1");
     }
@@ -84,9 +84,8 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     } else {
         draw_map(&args, &emb, &name, format)?
     };
-    let mut batch = pmivec::io::Batch::new();
-    batch.add_bytes(&args.output, &bytes)?;
-    batch.commit().context("writing the picture")?;
+    outputs.batch().add_bytes(&args.output, &bytes)?;
+    outputs.commit().context("writing the picture")?;
     if !args.quiet {
         eprintln!(
             "pmivec: wrote {} ({}×{} {}): {what} · total {:.2}s",

@@ -1,6 +1,6 @@
 //! `pmivec align` and `pmivec pca`: working with embeddings and feature matrices.
 
-use super::common::{FormatArg, Outputs, check_outputs};
+use super::common::{FormatArg, check_outputs};
 use anyhow::{Context, bail};
 use clap::Args;
 use pmivec::align::{AlignConfig, align};
@@ -38,7 +38,9 @@ pub struct AlignArgs {
 }
 
 pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
-    check_outputs(&[&args.target, &args.source], &[(&args.output, args.format.into())])?;
+    let mut inputs = vec![args.target.as_path(), args.source.as_path()];
+    inputs.extend(args.anchors.as_deref());
+    let mut outputs = check_outputs(&inputs, &[(&args.output, args.format.into())])?;
     let target = Embeddings::load(&args.target).context("reading the target")?;
     let source = Embeddings::load(&args.source).context("reading the source")?;
     let anchors = match &args.anchors {
@@ -47,7 +49,6 @@ pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
     };
     let (aligned, stats) =
         align(&target, &source, anchors.as_deref(), AlignConfig { center: args.center, scale: args.scale })?;
-    let mut outputs = Outputs::default();
     let recorded = serde_json::json!({"align": {"target": args.target, "source": args.source, "center": args.center, "scale": args.scale}});
     outputs.add(&aligned, Side::Left, args.format.into(), &args.output, &recorded, &args.source, &[])?;
     outputs.commit()?;
@@ -67,7 +68,7 @@ pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
 }
 
 fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = pmivec::source::read_to_string(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
@@ -113,7 +114,9 @@ pub struct PcaArgs {
 }
 
 pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
-    check_outputs(&[&args.input], &[(&args.output, args.format.into())])?;
+    let mut inputs = vec![args.input.as_path()];
+    inputs.extend(args.text.files());
+    let mut outputs = check_outputs(&inputs, &[(&args.output, args.format.into())])?;
     let (labels, features) = if args.docs {
         let docs = pmivec::lsa::read_documents(&args.input, None)?;
         let text = args.text.config(2, "english")?;
@@ -125,7 +128,6 @@ pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
     let config = SvdConfig { oversample: 10, power_iters: args.power_iters, seed: 0 };
     let p = pca(&features, args.dim, &config)?;
     let emb = Embeddings::from_matrix(labels, args.dim, p.transformed.clone());
-    let mut outputs = Outputs::default();
     let recorded =
         serde_json::json!({"pca": {"dim": args.dim, "explained_variance_ratio": p.explained_variance_ratio}});
     outputs.add(&emb, Side::Left, args.format.into(), &args.output, &recorded, &args.input, &[])?;
@@ -142,19 +144,33 @@ pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether `path` is a regular file that starts as an npy array does.
+fn is_npy(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 6];
+    path.is_file()
+        && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && &magic == b"\x93NUMPY"
+}
+
 /// Row labels and the feature matrix of a PCA input.
 fn read_features(path: &Path, sparse: bool) -> anyhow::Result<(Vec<String>, Features)> {
     if !sparse {
         // An embedding file (npy, or word2vec text with its `n d` header).
-        if let Ok(emb) = Embeddings::load(path) {
-            let d = emb.dim();
-            return Ok((
-                emb.labels().to_vec(),
-                Features::Dense { rows: emb.len(), cols: d, data: emb.matrix(Side::Left) },
-            ));
+        match Embeddings::load(path) {
+            Ok(emb) => {
+                let d = emb.dim();
+                return Ok((
+                    emb.labels().to_vec(),
+                    Features::Dense { rows: emb.len(), cols: d, data: emb.matrix(Side::Left) },
+                ));
+            }
+            // An npy file is no text table: its own error says what is wrong.
+            Err(e) if is_npy(path) => return Err(e.into()),
+            Err(_) => {}
         }
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = pmivec::source::read_to_string(path)?;
     let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
     let split =
         |l: &str| -> Vec<String> { l.split(['\t', ' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect() };

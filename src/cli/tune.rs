@@ -6,7 +6,6 @@ use super::embed::{EmbedOptions, GraphInput};
 use anyhow::Context;
 use clap::{ArgMatches, Args};
 use pmivec::eval;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,15 +41,17 @@ fn describe(c: &pmivec::EmbedConfig) -> String {
 pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let base = args.options.config(m, args.input.directed)?;
-    super::common::check_outputs_and(&[&args.edges, &args.labels], &[], &[&args.output])?;
+    let mut inputs = vec![args.edges.as_path(), args.labels.as_path()];
+    inputs.extend(args.options.config.as_deref());
+    let mut outputs = super::common::check_outputs_and(&inputs, &[], &[&args.output])?;
     let graph = args.input.read(&args.edges, false)?;
     let labels = eval::read_node_labels(&args.labels).context("reading the labels")?;
     let trials = eval::tune(&graph, &labels, &base, args.fold_seed, |t| {
         eprintln!("rung {}  {}  Micro-F1 {:.4}  ({:.1}s)", t.rung, describe(&t.config), t.micro_f1, t.seconds);
     })?;
-    println!("{:<4} {:<5} {:>8}  config", "rank", "rung", "Micro-F1");
+    outln!("{:<4} {:<5} {:>8}  config", "rank", "rung", "Micro-F1");
     for (i, t) in trials.iter().take(10).enumerate() {
-        println!("{:<4} {:<5} {:>8.4}  {}", i + 1, t.rung, t.micro_f1, describe(&t.config));
+        outln!("{:<4} {:<5} {:>8.4}  {}", i + 1, t.rung, t.micro_f1, describe(&t.config));
     }
     let best = &trials[0].config;
     let text = format!(
@@ -60,10 +61,8 @@ pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
         trials[0].micro_f1,
         toml::to_string(best)?
     );
-    let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".pmivec-").tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.persist(&args.output).map_err(|e| e.error).with_context(|| format!("writing {}", args.output.display()))?;
+    outputs.batch().add_bytes(&args.output, text.as_bytes())?;
+    outputs.commit()?;
     eprintln!(
         "pmivec: wrote {} in {:.1}s; use it with `pmivec embed EDGES --config {}`",
         args.output.display(),

@@ -1,6 +1,6 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FactorizeArgs, FormatArg, Outputs, SideArg, TextArgs, check_outputs_and, stage_line};
+use super::common::{FactorizeArgs, FormatArg, SideArg, TextArgs, check_outputs_and, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::ArgMatches;
@@ -127,7 +127,10 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let Recorded { words: config, text } = configs(&args, m)?;
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
-    check_outputs_and(&[&args.corpus], &[(&args.output, args.format.into())], &model_path)?;
+    let mut inputs = vec![args.corpus.as_path()];
+    inputs.extend(args.config.as_deref());
+    inputs.extend(args.text.files());
+    let mut outputs = check_outputs_and(&inputs, &[(&args.output, args.format.into())], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = match args.column {
@@ -152,7 +155,6 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     };
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
-    let mut outputs = Outputs::default();
     let recorded = Recorded { words: config, text };
     outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &recorded, &args.corpus, &stages)?;
     if let (Some(model), Some(path)) = (&model, &args.save_model) {

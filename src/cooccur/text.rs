@@ -79,6 +79,10 @@ pub fn count_corpus(
         .map_init(
             || (vec![0f32; n], Vec::<u32>::new()),
             |(acc, touched), w| {
+                if progress.cancelled() {
+                    // Stopping: the result is thrown away.
+                    return (Vec::new(), Vec::new());
+                }
                 let occ = &positions[starts[w]..starts[w + 1]];
                 let mut add = |c: u32, x: f32| {
                     let slot = &mut acc[c as usize];

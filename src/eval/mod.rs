@@ -70,7 +70,7 @@ pub struct SimilarityScore {
 /// `w1<TAB>w2<TAB>score` file (WordSim353 / SimLex-999 format; `#` lines and
 /// a non-numeric header are skipped; words are lowercased).
 pub fn word_similarity(index: &Index, path: &Path) -> Result<SimilarityScore> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let text = crate::source::read_to_string(path)?;
     let (mut model, mut human, mut total) = (Vec::new(), Vec::new(), 0);
     for (i, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split(['\t', ',']).map(str::trim).collect();
@@ -84,7 +84,16 @@ pub fn word_similarity(index: &Index, path: &Path) -> Result<SimilarityScore> {
                 message: "expected w1, w2, score".into(),
             });
         }
+        // A line whose score is no number is a header; one that is no
+        // finite number would be ranked as if it were one.
         let Ok(score) = f[2].parse::<f64>() else { continue };
+        if !score.is_finite() {
+            return Err(Error::Parse {
+                path: Some(path.into()),
+                line: i as u64 + 1,
+                message: format!("score `{}` is not finite", f[2]),
+            });
+        }
         total += 1;
         if let Some(s) = index.similarity(&f[0].to_lowercase(), &f[1].to_lowercase()) {
             model.push(s as f64);
@@ -154,7 +163,7 @@ type Question = (usize, [usize; 4]);
 /// The sections of an analogy file (counts zero but `total`) and its
 /// questions whose four words are among the first `limit` rows.
 fn read_analogies(index: &Index, path: &Path, limit: usize) -> Result<(Vec<SectionScore>, Vec<Question>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let text = crate::source::read_to_string(path)?;
     let mut sections: Vec<SectionScore> = Vec::new();
     let mut questions = Vec::new();
     for (i, line) in text.lines().enumerate() {

@@ -39,7 +39,7 @@ pub struct NodeLabels {
 /// [`Error::Parse`] naming the line of a record without two fields,
 /// [`Error::Empty`] for a file without labels.
 pub fn read_node_labels(path: &Path) -> Result<NodeLabels> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+    let text = crate::source::read_to_string(path)?;
     let mut out = NodeLabels::default();
     let (mut node_ids, mut label_ids) = (HashMap::new(), HashMap::new());
     let mut first = true;

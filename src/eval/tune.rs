@@ -107,6 +107,7 @@ pub fn tune(
         _ => AUTO_STEPS_PER_EDGE,
     };
     let rungs = [(full / 4.0, 2), (full / 2.0, 3), (full, 3)];
+    check_labels_meet_graph(graph, labels)?;
     let mut alive: Vec<EmbedConfig> = candidates(base);
     let mut done: Vec<Trial> = Vec::new();
     for (rung, &(steps, folds)) in rungs.iter().enumerate() {
@@ -136,6 +137,38 @@ pub fn tune(
     done[finalists..].sort_by(|a, b| b.rung.cmp(&a.rung).then(b.micro_f1.total_cmp(&a.micro_f1)));
     Ok(done)
 }
+
+/// Refuse labels that cannot score a trial: too few of them name a node
+/// of the graph (a labels file of another graph would score every
+/// candidate 0 and "pick" one), or they hold a single class.
+fn check_labels_meet_graph(graph: &Graph, labels: &NodeLabels) -> Result<()> {
+    let nodes: std::collections::HashSet<&str> = graph.labels().iter().map(String::as_str).collect();
+    let mut classes = std::collections::HashSet::new();
+    let mut found = 0;
+    for (node, of) in labels.nodes.iter().zip(&labels.of) {
+        if nodes.contains(node.as_str()) {
+            found += 1;
+            classes.extend(of.iter().copied());
+        }
+    }
+    let reason = if found < MIN_LABELLED {
+        let example = labels.nodes.first().map_or(String::new(), |n| format!(" (the first is `{n}`)"));
+        format!(
+            "only {found} of {} labelled nodes are nodes of the graph{example}; tuning needs at least \
+             {MIN_LABELLED}: is this the labels file of this graph?",
+            labels.nodes.len()
+        )
+    } else if classes.len() < 2 {
+        format!("the {found} labelled nodes of the graph all have the same label; tuning needs two classes")
+    } else {
+        return Ok(());
+    };
+    Err(crate::error::Error::InvalidConfig { param: "labels", reason })
+}
+
+/// Fewest labelled graph nodes a tuning run accepts: three folds of at
+/// least two nodes each.
+const MIN_LABELLED: usize = 6;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 
 use super::{Saved, projection_scale, read_f32s, read_settings, read_u64, stage_model, write_f32s};
 use crate::config::{AUTO_STEPS_PER_EDGE, Budget, EmbedConfig, Estimator};
-use crate::embeddings::Embeddings;
+use crate::embeddings::{Embeddings, Side};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::walk::{WalkKind, Walker};
@@ -17,6 +17,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
+
+fn default_cds() -> f64 {
+    0.75
+}
 
 pub(super) const MAGIC: &[u8; 8] = b"PMIVECM1";
 
@@ -50,6 +54,9 @@ pub struct Model {
     pub log_shift: f64,
     /// Seed of the fold-in walks.
     pub seed: u64,
+    /// Context smoothing α of a first-order model's contexts.
+    #[serde(default = "default_cds")]
+    pub cds: f64,
     /// The model's pruning: window pairs seen fewer times were dropped.
     #[serde(default)]
     pub min_pair_count: u32,
@@ -64,6 +71,14 @@ pub struct Model {
     /// The k × k map from raw to propagated vectors, if propagated.
     #[serde(skip)]
     pub map: Option<Vec<f32>>,
+    /// The side the run wrote ([`Model::with_side`]): fold-in gives the new
+    /// nodes the same side, so their rows sit beside the known ones.
+    #[serde(default)]
+    pub side: Side,
+    /// U (known nodes × k), row-major, kept when the run kept the right
+    /// side: a new node's right vector is its PMI column projected on U.
+    #[serde(skip)]
+    pub u: Vec<f32>,
 }
 
 impl Model {
@@ -80,6 +95,12 @@ impl Model {
     ) -> Result<Model> {
         let k = singular_values.len();
         let map = final_left.map(|f| least_squares_map(raw, f, k)).transpose()?;
+        // raw = U·Σ^p; U itself only when a right side can be asked for.
+        let u = if config.keep_context {
+            super::unweighted(raw.to_vec(), &singular_values, config.factorize.eig_weight)
+        } else {
+            Vec::new()
+        };
         let (log_context, log_shift) =
             crate::pmi::transition_context_logs(graph, config.neg, config.cds.unwrap_or(0.75));
         let n = graph.node_count() as u32;
@@ -109,12 +130,39 @@ impl Model {
             log_context,
             log_shift,
             seed: config.factorize.seed,
+            cds: config.cds.unwrap_or(0.75),
             min_pair_count: config.min_pair_count,
             edges,
             directed: graph.is_directed(),
             v,
             map,
+            side: Side::Left,
+            u,
         })
+    }
+
+    /// The model of a run that wrote `side`, so that fold-in gives new
+    /// nodes that side too.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a side other than left on a directed
+    /// model (a new node's in-arcs, which its right vector needs, are not
+    /// folded in) or on a run that did not keep the right side.
+    pub fn with_side(mut self, side: Side) -> Result<Model> {
+        let reason = if side == Side::Left {
+            None
+        } else if self.directed {
+            Some("a directed model folds in a new node's out-arcs, which give its left vector only; use --side left")
+        } else if self.u.is_empty() {
+            Some("the run did not keep the right side (set keep_context)")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(Error::InvalidConfig { param: "side", reason: reason.into() });
+        }
+        self.side = side;
+        Ok(self)
     }
 
     /// Write the model: a header, JSON settings, then the arrays.
@@ -141,7 +189,8 @@ impl Model {
                 w.write_all(&x.to_le_bytes())?;
             }
             write_f32s(w, &self.v)?;
-            write_f32s(w, self.map.as_deref().unwrap_or(&[]))
+            write_f32s(w, self.map.as_deref().unwrap_or(&[]))?;
+            write_f32s(w, &self.u)
         })
     }
 
@@ -176,6 +225,8 @@ impl Model {
         model.v = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
         let map = read_f32s(&mut r).ok_or_else(|| bad("truncated"))?;
         model.map = (!map.is_empty()).then_some(map);
+        // Models written before U was kept end here.
+        model.u = if r.is_empty() { Vec::new() } else { read_f32s(&mut r).ok_or_else(|| bad("truncated"))? };
         model.check().map_err(bad)?;
         Ok(model)
     }
@@ -190,6 +241,8 @@ impl Model {
             && self.degrees.len() == n
             && self.singular_values.len() == k
             && self.map.as_ref().is_none_or(|m| m.len() == k * k)
+            && (self.u.is_empty() || self.u.len() == self.v.len())
+            && (self.side == Side::Left || (!self.u.is_empty() && !self.directed))
             && (self.estimator != Estimator::FirstOrder || self.log_context.len() == n)
             && self.edges.iter().all(|e| (e.0 as usize) < n && (e.1 as usize) < n);
         if !sizes {
@@ -200,15 +253,20 @@ impl Model {
             && matches!(self.estimator, Estimator::Windows | Estimator::FirstOrder)
             && self.neg > 0.0
             && finite(self.neg)
+            && self.cds > 0.0
+            && self.cds <= 1.0
             && self.steps_per_edge > 0.0
             && self.steps_per_edge <= 1e6
-            && finite(self.eig_weight)
+            && (0.0..=1.0).contains(&self.eig_weight)
             && self.volume > 0.0
             && finite(self.volume)
             && finite(self.log_shift)
             && self.singular_values.iter().all(|&s| finite(s) && s >= 0.0)
             && self.degrees.iter().all(|&d| finite(d) && d >= 0.0)
-            && self.edges.iter().all(|e| e.2.is_finite() && e.2 >= 0.0);
+            && self.edges.iter().all(|e| e.2.is_finite() && e.2 >= 0.0)
+            // A context never seen has log count +∞ (its PMI is −∞, dropped).
+            && self.log_context.iter().all(|&c| !c.is_nan() && c != f64::NEG_INFINITY)
+            && self.v.iter().chain(self.map.iter().flatten()).chain(&self.u).all(|x| x.is_finite());
         if !ranges { Err("corrupt settings") } else { Ok(()) }
     }
 
@@ -249,31 +307,65 @@ impl Model {
         // V·Σ^(p−1) as a k-wide row per known node.
         let scale = projection_scale(&self.singular_values, self.eig_weight);
         let n = self.labels.len();
-        let mut data: Vec<f32> = rows
+        let right = self.side != Side::Left;
+        // M[x, ·]·V·Σ^(p−1) (left) and, when asked, M[·, x]ᵀ·U·Σ^(p−1) (right).
+        let project = |entries: &[(u32, f32)], basis: &[f32], out: &mut [f32]| {
+            for &(c, val) in entries {
+                let bc = &basis[c as usize * k..(c as usize + 1) * k];
+                for ((o, b), s) in out.iter_mut().zip(bc).zip(&scale) {
+                    *o += val * b * s;
+                }
+            }
+        };
+        let both: Vec<(Vec<f32>, Vec<f32>)> = rows
             .par_iter()
             .enumerate()
             .map_init(
                 || Accumulator::new(n),
                 |acc, (x, row)| {
                     let m = self.pmi_row(graph.as_ref(), row, x as u64, acc);
-                    let mut u = vec![0f32; k];
-                    for (c, val) in m {
-                        let vc = &self.v[c as usize * k..(c as usize + 1) * k];
-                        for ((o, v), s) in u.iter_mut().zip(vc).zip(&scale) {
-                            *o += val * v * s;
-                        }
+                    let mut left = vec![0f32; k];
+                    project(&m, &self.v, &mut left);
+                    let mut r = Vec::new();
+                    if right {
+                        r = vec![0f32; k];
+                        project(&self.pmi_column(row, m), &self.u, &mut r);
                     }
-                    u
+                    (left, r)
                 },
             )
-            .flatten()
             .collect();
+        let (mut data, right_data): (Vec<Vec<f32>>, Vec<Vec<f32>>) = both.into_iter().unzip();
+        let mut data: Vec<f32> = std::mem::take(&mut data).into_iter().flatten().collect();
         if let Some(map) = &self.map {
             let t = Mat::<f64>::from_fn(k, k, |i, j| map[i * k + j] as f64);
             crate::factorize::apply_in_place(&mut data, k, t.as_ref());
             crate::factorize::normalize_rows(&mut data, k);
         }
-        Ok(Embeddings::from_matrix(new_labels, k, data))
+        let right_data = right.then(|| right_data.into_iter().flatten().collect());
+        Ok(Embeddings::from_parts(new_labels, k, data, right_data, self.singular_values.clone()))
+    }
+
+    /// The new node's PMI column M[·, x] against known rows, from its row
+    /// `m` = M[x, ·]: the windows matrix of an undirected graph is
+    /// symmetric (vol/(bT)·Σ P^r·D⁻¹), so the column is the row; the
+    /// first-order matrix weighs x as a context instead,
+    /// M[c, x] = log(w/d_c) + log(Z/b) − log p_x.
+    fn pmi_column(&self, row: &[(u32, f64)], m: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+        if self.estimator != Estimator::FirstOrder {
+            return m;
+        }
+        let known = || row.iter().filter(|e| self.degrees[e.0 as usize] > 0.0);
+        let mass: f64 = known().map(|&(c, w)| w / self.degrees[c as usize]).sum();
+        let log_px = crate::pmi::log_or_zero(crate::pmi::smooth(mass, self.cds));
+        let mut col: Vec<(u32, f32)> = known()
+            .map(|&(c, w)| {
+                (c, crate::pmi::transition_entry(w, self.degrees[c as usize], self.log_shift, log_px) as f32)
+            })
+            .filter(|e| e.1 != 0.0)
+            .collect();
+        col.sort_unstable_by_key(|e| e.0);
+        col
     }
 
     /// [`Model::fold_in`] from a graph of the new edges (as read from an
@@ -311,7 +403,9 @@ impl Model {
         if self.estimator == Estimator::FirstOrder {
             return row
                 .iter()
-                .map(|&(c, w)| (c, ((w / dx).ln() + self.log_shift - self.log_context[c as usize]) as f32))
+                .map(|&(c, w)| {
+                    (c, crate::pmi::transition_entry(w, dx, self.log_shift, self.log_context[c as usize]) as f32)
+                })
                 .filter(|e| e.1 != 0.0)
                 .collect();
         }
@@ -457,5 +551,38 @@ mod tests {
         assert!(Model::load(&dir.path().join("missing")).is_err());
         std::fs::write(&path, b"not a model").unwrap();
         assert!(Model::load(&path).unwrap_err().to_string().contains("not a pmivec model"));
+    }
+
+    #[test]
+    fn settings_or_vectors_no_run_can_produce_are_refused_on_load() {
+        let g = karate();
+        let cfg = EmbedConfig::default().dim(4).keep_context(true);
+        let (_, _, model) = crate::pipeline::embed_with_model(&g, &cfg, &NoProgress).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.model");
+        type Change = fn(&mut Model);
+        let corrupt: [(&str, Change); 5] = [
+            ("eig_weight 1e300", |m| m.eig_weight = 1e300),
+            ("NaN in V", |m| m.v[3] = f32::NAN),
+            ("NaN in U", |m| m.u[0] = f32::NAN),
+            ("log context −∞", |m| m.log_context[0] = f64::NEG_INFINITY),
+            ("right side without U", |m| {
+                m.side = Side::Right;
+                m.u.clear();
+            }),
+        ];
+        for (what, change) in corrupt {
+            let mut m = model.clone();
+            change(&mut m);
+            m.save(&path).unwrap();
+            let e = Model::load(&path).expect_err(what).to_string();
+            // (−∞ cannot even be written as JSON: the settings do not parse.)
+            let refused = ["corrupt settings", "inconsistent sizes", "invalid type"];
+            assert!(refused.iter().any(|r| e.contains(r)) && e.contains("m.model"), "{what}: {e}");
+        }
+        model.clone().with_side(Side::Sum).unwrap().save(&path).unwrap();
+        assert_eq!(Model::load(&path).unwrap().side, Side::Sum);
+        let directed = Model { directed: true, ..model };
+        assert!(directed.with_side(Side::Right).unwrap_err().to_string().contains("out-arcs"));
     }
 }

@@ -35,7 +35,7 @@ impl Saved {
     /// # Errors
     /// [`Error::Io`], or [`Error::Parse`] for a file that is not a model.
     pub fn load(path: &Path) -> Result<Saved> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        let bytes = crate::source::read(path)?;
         Saved::from_bytes(&bytes, path)
     }
 
@@ -106,15 +106,12 @@ fn stage_model(
     arrays: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
     let err = |e: std::io::Error| Error::io(path.to_path_buf(), e);
-    let mut staged = crate::io::Staged::create(path)?;
-    let w = staged.writer();
+    let w = batch.file(path)?.writer();
     let json = serde_json::to_vec(settings).map_err(|e| err(e.into()))?;
     w.write_all(magic).map_err(err)?;
     w.write_all(&(json.len() as u64).to_le_bytes()).map_err(err)?;
     w.write_all(&json).map_err(err)?;
-    arrays(w).map_err(err)?;
-    batch.push(staged);
-    Ok(())
+    arrays(w).map_err(err)
 }
 
 /// The JSON settings after the magic, and the bytes after them.

@@ -100,10 +100,12 @@ impl WordModel {
             return Err(bad("inconsistent sizes"));
         }
         let ranges = (1..=1000).contains(&model.window)
-            && model.eig_weight.is_finite()
+            && (0.0..=1.0).contains(&model.eig_weight)
             && model.log_shift.is_finite()
             && model.singular_values.iter().all(|&s| s.is_finite() && s >= 0.0)
-            && model.log_context.iter().all(|&c| !c.is_nan());
+            // A context never seen has log count +∞ (its PMI is −∞, dropped).
+            && model.log_context.iter().all(|&c| !c.is_nan() && c != f64::NEG_INFINITY)
+            && model.v.iter().all(|x| x.is_finite());
         if !ranges {
             return Err(bad("corrupt settings"));
         }

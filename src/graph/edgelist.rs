@@ -93,8 +93,7 @@ impl std::hash::Hasher for IntHasher {
 }
 
 pub(super) fn read_path(path: &Path, format: &EdgeListFormat) -> Result<Graph> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
+    read(crate::source::open(path)?, format, Some(path))
 }
 
 /// Node labels → dense ids in order of first appearance.
@@ -183,8 +182,7 @@ pub struct EdgeRecords {
 }
 
 pub(super) fn read_records_path(path: &Path, format: &EdgeListFormat) -> Result<EdgeRecords> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read_records(std::io::BufReader::with_capacity(1 << 20, file), format, Some(path))
+    read_records(crate::source::open(path)?, format, Some(path))
 }
 
 pub(super) fn read_records<R: BufRead>(
@@ -207,7 +205,7 @@ pub(super) fn read_records<R: BufRead>(
     let mut header = None;
     loop {
         buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.clone(), e))?;
+        let read = crate::source::read_line(&mut reader, &mut buf, name, lineno + 1)?;
         if read == 0 {
             break;
         }
@@ -268,6 +266,56 @@ pub(super) fn read_records<R: BufRead>(
         return Err(parse_err(lineno, "more than 2^32 - 1 distinct nodes".into()));
     }
     Ok(EdgeRecords { labels: ids.labels, edges, header })
+}
+
+/// Records from edges given as labels in memory (the Python package's
+/// arrays, networkx and scipy graphs): `nodes` first, in their order (a
+/// graph's isolated nodes keep their rows), then each edge's ends in order
+/// of first appearance. Nothing is parsed: `#a` is a node, not a comment,
+/// and a first edge of non-numbers is an edge, not a header. The id and
+/// weight rules are the edge list's.
+pub(super) fn records_from_labels(
+    nodes: &[String],
+    src: &[String],
+    dst: &[String],
+    weights: Option<&[f64]>,
+) -> Result<EdgeRecords> {
+    let bad = |reason: String| Error::invalid("edges", reason);
+    if src.len() != dst.len() || weights.is_some_and(|w| w.len() != src.len()) {
+        let w = weights.map_or(String::new(), |w| format!(", {} weights", w.len()));
+        return Err(bad(format!("{} sources, {} targets{w}: give one of each per edge", src.len(), dst.len())));
+    }
+    let check = |id: &str, what: &str| {
+        if id.is_empty() {
+            Err(bad(format!("{what} has an empty id")))
+        } else if id.chars().any(char::is_whitespace) {
+            Err(bad(format!("{what}: node id {id:?} contains whitespace, which word2vec output could not read back")))
+        } else {
+            Ok(())
+        }
+    };
+    let mut ids = Interner::default();
+    for (i, n) in nodes.iter().enumerate() {
+        check(n, &format!("node {i}"))?;
+        ids.id(n);
+    }
+    let mut edges = Vec::with_capacity(src.len());
+    for (i, (a, b)) in src.iter().zip(dst).enumerate() {
+        check(a, &format!("edge {i}"))?;
+        check(b, &format!("edge {i}"))?;
+        let w = match weights {
+            Some(w) => parse_weight(&w[i].to_string()).map_err(|m| bad(format!("edge {i}: {m}")))?,
+            None => 1.0,
+        };
+        edges.push((ids.id(a), ids.id(b), w));
+    }
+    if edges.is_empty() && ids.labels.is_empty() {
+        return Err(Error::Empty { path: None, what: "no edges given".into() });
+    }
+    if ids.labels.len() > u32::MAX as usize {
+        return Err(bad("more than 2^32 - 1 distinct nodes".into()));
+    }
+    Ok(EdgeRecords { labels: ids.labels, edges, header: None })
 }
 
 /// One edge from its fields, or what is wrong with them.

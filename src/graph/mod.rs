@@ -204,6 +204,39 @@ impl Graph {
         edgelist::read_records(reader, format, name)
     }
 
+    /// A graph from edges given as labels (`src[i]` → `dst[i]`, with
+    /// `weights` when weighted) and `nodes` that come first in the row order
+    /// even without edges: for callers that hold edges in memory, with the
+    /// edge list's id and weight rules and nothing parsed as text.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for lengths that differ, an empty id or one
+    /// with whitespace, or a weight that is not finite and ≥ 0.
+    pub fn from_labelled_edges(
+        nodes: &[String],
+        src: &[String],
+        dst: &[String],
+        weights: Option<&[f64]>,
+        directed: bool,
+    ) -> Result<Self> {
+        let r = edgelist::records_from_labels(nodes, src, dst, weights)?;
+        Graph::from_edges(r.labels, r.edges, weights.is_some(), directed)
+    }
+
+    /// [`Graph::from_labelled_edges`]' records, before the graph is built
+    /// (a cluster's readers of in-memory partitions).
+    ///
+    /// # Errors
+    /// As [`Graph::from_labelled_edges`].
+    pub fn records_from_labels(
+        nodes: &[String],
+        src: &[String],
+        dst: &[String],
+        weights: Option<&[f64]>,
+    ) -> Result<EdgeRecords> {
+        edgelist::records_from_labels(nodes, src, dst, weights)
+    }
+
     /// Read an edge list from any reader; `name` is used in error messages.
     pub fn from_edge_list_reader<R: std::io::BufRead>(
         reader: R,

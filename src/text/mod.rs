@@ -80,7 +80,7 @@ impl TextConfig {
     }
     /// Add stop words, one per line (blank lines and `#` comments skipped).
     pub fn stopwords_from_file(mut self, path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
+        let text = crate::source::read_to_string(path)?;
         self.stopwords.extend(
             text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase),
         );
@@ -299,8 +299,7 @@ impl Corpus {
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn read_lines(path: &Path) -> Result<Vec<String>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    read_lines_from(BufReader::with_capacity(1 << 20, file), Some(path))
+    read_lines_from(crate::source::open(path)?, Some(path))
 }
 
 /// Column `column` (1-based) of every line of a delimited corpus file
@@ -339,7 +338,7 @@ pub fn read_lines_from(mut reader: impl BufRead, name: Option<&Path>) -> Result<
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = inner.read_until(b'\n', &mut buf).map_err(|e| Error::io(path.clone(), e))?;
+        let n = crate::source::read_line(&mut inner, &mut buf, name, lines.len() as u64 + 1)?;
         if n == 0 {
             break;
         }
