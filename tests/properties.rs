@@ -121,3 +121,45 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The entry the Python package calls with in-memory edges, on ids of any
+    /// string and weights of any f64: a clear error, or a graph with one node
+    /// per distinct id (given nodes included) and one vector per node.
+    #[test]
+    fn edges_given_as_labels_give_one_row_per_node_or_a_clear_error(
+        edges in prop::collection::vec((".{0,6}", ".{0,6}", any::<f64>()), 0..12),
+        nodes in prop::collection::vec("[a-z0-9#%]{1,4}", 0..4),
+        weighted in any::<bool>(),
+        directed in any::<bool>(),
+    ) {
+        let src: Vec<String> = edges.iter().map(|e| e.0.clone()).collect();
+        let dst: Vec<String> = edges.iter().map(|e| e.1.clone()).collect();
+        let w: Vec<f64> = edges.iter().map(|e| e.2).collect();
+        let weights = weighted.then_some(w.as_slice());
+        match Graph::from_labelled_edges(&nodes, &src, &dst, weights, directed) {
+            Err(e) => {
+                let m = e.to_string();
+                prop_assert!(!m.is_empty() && !m.contains("internal"), "{m}");
+            }
+            Ok(g) => {
+                let distinct: std::collections::BTreeSet<&String> = nodes.iter().chain(&src).chain(&dst).collect();
+                prop_assert_eq!(g.node_count(), distinct.len());
+                prop_assert!(g.labels().iter().all(|l| !l.is_empty() && !l.chars().any(char::is_whitespace)));
+                let cfg = pmivec::EmbedConfig::default()
+                    .dim(1)
+                    .estimator(pmivec::config::Estimator::FirstOrder)
+                    .no_propagation();
+                match pmivec::embed(&g, &cfg, &pmivec::NoProgress) {
+                    Ok((emb, _)) => {
+                        prop_assert_eq!(emb.len(), g.node_count());
+                        prop_assert!(emb.matrix(Side::Left).iter().all(|x| x.is_finite()));
+                    }
+                    Err(e) => prop_assert!(!e.to_string().contains("internal"), "{e}"),
+                }
+            }
+        }
+    }
+}

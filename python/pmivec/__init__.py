@@ -209,7 +209,8 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 power_iters: Optional[int] = None, eig_weight: float = 0.5, memory_limit=None,
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
-                precision: str = "auto", progress: bool = False, save_model=None) -> Embedding:
+                precision: str = "auto", progress: bool = False, save_model=None,
+                order: str = "input") -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
     ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
@@ -220,6 +221,9 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     :func:`fold_in` needs to place nodes added later. ``precision``: how
     the dense blocks are stored, "f32", "f16" (half the memory, f32 sums)
     or "auto" (f16 from 200,000 nodes); the vectors are float32 either way.
+    ``order``: the rows' order, "input" (first appearance; a networkx or
+    scipy graph's node order) or "id" (numeric when every id is an integer,
+    as the CLI's ``--order id``).
     """
     if side not in ("left", "right", "both", "sum"):
         raise ValueError(f"side: expected left, right, both or sum, got {side!r}")
@@ -234,7 +238,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,
         save_model=None if save_model is None else os.fspath(save_model), side=side,
-        nodes=list(nodes) if nodes.given else None)
+        nodes=list(nodes) if nodes.given else None, order=order)
     report = json.loads(report)
     report["missing_ends_skipped"] = nodes.skipped
     return Embedding(_sides(left, right, side), ids, right=right, report=report, config=config)

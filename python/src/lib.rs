@@ -184,7 +184,7 @@ fn parse_delimiter(d: &str) -> PyResult<pmivec::Delimiter> {
 /// `EmbedConfig` as JSON. Returns (left vectors, labels, right vectors or
 /// None, report JSON).
 #[pyfunction]
-#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false, save_model=None, side="left", nodes=None))]
+#[pyo3(signature = (path=None, src=None, dst=None, weights=None, *, directed=false, weighted=false, delimiter="auto", config="{}", exact=false, progress=false, save_model=None, side="left", nodes=None, order="input"))]
 #[allow(clippy::too_many_arguments)]
 fn embed_graph<'py>(
     py: Python<'py>,
@@ -201,7 +201,13 @@ fn embed_graph<'py>(
     save_model: Option<PathBuf>,
     side: &str,
     nodes: Option<Vec<String>>,
+    order: &str,
 ) -> PyResult<Vectors<'py>> {
+    let by_id = match order {
+        "input" => false,
+        "id" => true,
+        o => return Err(PyValueError::new_err(format!("order: expected input or id, got {o:?}"))),
+    };
     let side: pmivec::Side = serde_json::from_value(serde_json::Value::String(side.into()))
         .map_err(|_| PyValueError::new_err(format!("side: expected left, right, both or sum, got {side:?}")))?;
     let config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
@@ -213,7 +219,7 @@ fn embed_graph<'py>(
         return Err(PyValueError::new_err("save_model: fold-in needs a sampled run (not exact=True)"));
     }
     check_model_output(path.as_deref(), save_model.as_deref())?;
-    let (emb, report) = run_interruptible(py, &watch, |w| {
+    let (mut emb, report) = run_interruptible(py, &watch, |w| {
         let graph = read_graph(path, src, dst, weights, nodes, &format)?;
         if exact {
             return pmivec::embed_exact(&graph, &config, w);
@@ -227,6 +233,9 @@ fn embed_graph<'py>(
             }
         }
     })?;
+    if by_id {
+        emb.sort_by_id();
+    }
     hand_back(py, emb, &report, with_right)
 }
 

@@ -260,3 +260,10 @@ def test_fold_in_gives_the_side_the_model_was_saved_with(tmp_path):
         a, b = e["33"], f["twin"]
         assert a.shape == b.shape
         assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.999, side
+
+
+def test_order_id_sorts_rows_numerically_as_the_cli_does():
+    e = pmivec.embed_graph([(-1, -2), (-2, 10), (10, 2), (2, -1), (0, 2)], dim=2, order="id")
+    assert e.ids == ["-2", "-1", "0", "2", "10"]
+    with pytest.raises(ValueError, match="order"):
+        pmivec.embed_graph(KARATE, dim=2, order="bogus")
