@@ -37,6 +37,45 @@ pub enum Format {
     Npy,
 }
 
+impl Format {
+    /// The format of an output at `path`: `given`, or else the one its
+    /// extension names (`.npy` → npy; anything else, `-` included → word2vec
+    /// text), so `-o cora.npy` never writes text under an npy name.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] when `given` contradicts the
+    /// extension (`x.npy` as word2vec, `x.txt`/`.vec` as npy).
+    pub fn for_path(path: &std::path::Path, given: Option<Format>) -> crate::error::Result<Format> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let named = match ext.as_deref() {
+            Some("npy") => Some(Format::Npy),
+            Some("txt" | "vec" | "w2v") => Some(Format::Word2vec),
+            _ => None,
+        };
+        match (given, named) {
+            (Some(g), Some(n)) if g != n => Err(crate::error::Error::InvalidConfig {
+                param: "format",
+                reason: format!(
+                    "{} is named as {} but --format asks for {}; drop --format or rename the output",
+                    path.display(),
+                    n.name(),
+                    g.name()
+                ),
+            }),
+            (Some(g), _) => Ok(g),
+            (None, n) => Ok(n.unwrap_or_default()),
+        }
+    }
+
+    /// "word2vec" or "npy".
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Word2vec => "word2vec",
+            Format::Npy => "npy",
+        }
+    }
+}
+
 /// How an output was made; written next to it as `<path>.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -326,6 +365,19 @@ impl Embeddings {
         self.right.is_some()
     }
 
+    /// Rows of `side` that are all zeros: nodes the matrix gave nothing
+    /// (a directed graph's nodes without out-arcs), worth a word in a
+    /// summary since a classifier sees them as identical.
+    pub fn zero_rows(&self, side: Side) -> usize {
+        let mut row = vec![0f32; self.side_dim(side)];
+        (0..self.len())
+            .filter(|&i| {
+                self.row_into(i, side, &mut row);
+                row.iter().all(|&x| x == 0.0)
+            })
+            .count()
+    }
+
     /// Row `i` of `side`, written into `out` (length [`Embeddings::side_dim`]).
     ///
     /// # Panics
@@ -399,6 +451,21 @@ impl Embeddings {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_output_format_follows_the_file_name_unless_told_and_contradictions_are_errors() {
+        use super::Format;
+        use std::path::Path;
+        assert_eq!(Format::for_path(Path::new("cora.npy"), None).unwrap(), Format::Npy);
+        assert_eq!(Format::for_path(Path::new("C.NPY"), None).unwrap(), Format::Npy);
+        for p in ["cora.txt", "cora.vec", "cora", "-", "a.b/cora.emb"] {
+            assert_eq!(Format::for_path(Path::new(p), None).unwrap(), Format::Word2vec, "{p}");
+        }
+        assert_eq!(Format::for_path(Path::new("cora.emb"), Some(Format::Npy)).unwrap(), Format::Npy);
+        let e = Format::for_path(Path::new("cora.npy"), Some(Format::Word2vec)).unwrap_err().to_string();
+        assert!(e.contains("cora.npy is named as npy but --format asks for word2vec"), "{e}");
+        assert!(Format::for_path(Path::new("cora.txt"), Some(Format::Npy)).is_err());
+    }
+
     #[test]
     fn id_order_is_numeric_for_integers_of_any_size_and_sign() {
         let sorted = |labels: &[&str]| -> Vec<String> {

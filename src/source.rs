@@ -101,6 +101,21 @@ pub fn open(path: &Path) -> Result<BufReader<Source>> {
     Ok(BufReader::with_capacity(1 << 20, Source { file, path: path.to_path_buf(), hash: Some(Sha256::new()) }))
 }
 
+/// `reader`, gunzipped when it starts with gzip's magic bytes (every text
+/// input may be compressed: edge lists, corpora, documents). The test
+/// peeks into the buffer, so a pipe is not consumed by it.
+///
+/// # Errors
+/// [`Error::Io`] naming `name` if the first bytes cannot be read.
+pub fn decompressed<'a>(mut reader: impl BufRead + 'a, name: Option<&Path>) -> Result<Box<dyn BufRead + 'a>> {
+    let gz = reader.fill_buf().map_err(|e| Error::io(name.map(Path::to_path_buf), e))?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(std::io::BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    })
+}
+
 /// The whole of `path` as text (a small input: labels, stop words, pairs),
 /// without a leading byte-order mark (what spreadsheet exports start with:
 /// it is not part of the first record).

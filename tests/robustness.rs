@@ -192,7 +192,7 @@ fn inputs_that_would_give_silent_wrong_results_are_errors_with_their_line() {
     // On a short DAG every exact NetMF ratio is below 1 (T = 5 spreads two
     // steps of mass over five), so the truncated log has no nonzero entry.
     let dag = write(dir.path(), "dag.tsv", "a b\nb c\n");
-    let r = pmivec(&["embed", s(&dag), "-o", s(&out), "--exact", "--directed", "--dim", "1"]);
+    let r = pmivec(&["embed", s(&dag), "-o", s(&out), "--exact", "--directed", "--dim", "1", "-q"]);
     fails_with(&r, "no nonzero entry");
 }
 
@@ -531,4 +531,55 @@ fn fold_in_gives_new_nodes_the_side_the_run_wrote() {
         let cos = dot / norm(&a) / norm(&b);
         assert!(cos > 0.999, "--side {side}: cos {cos}");
     }
+}
+
+#[test]
+fn the_output_name_picks_the_format_and_a_contradiction_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("k.npy");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&npy), "-q", "--dim", "4"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(std::fs::read(&npy).unwrap().starts_with(b"\x93NUMPY"), "-o k.npy writes npy");
+    assert!(dir.path().join("k.npy.ids").exists());
+    let txt = dir.path().join("k.emb");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&txt), "-q", "--dim", "4"]).status.success());
+    assert!(std::fs::read_to_string(&txt).unwrap().starts_with("34 4\n"));
+    let bad = dir.path().join("x.npy");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&bad), "--format", "word2vec"]);
+    fails_with(&r, "is named as npy but --format asks for word2vec");
+    assert!(!bad.exists());
+}
+
+#[test]
+fn a_gzip_edge_list_is_read_as_its_text_and_a_corrupt_one_is_an_error() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read("graphs/karate/edges.tsv").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let path = dir.path().join("k.tsv.gz");
+    std::fs::write(&path, &gz).unwrap();
+    let a = pmivec(&["embed", s(&path), "-o", "-", "-q", "--dim", "4"]);
+    let b = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"]);
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+    let r = pmivec(&["embed", s(&path), "-o", "-", "-q", "--dim", "4"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("k.tsv.gz"), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+#[test]
+fn an_undirected_list_read_as_directed_gets_a_warning() {
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "4", "--directed"]);
+    assert!(r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("looks like an undirected edge list read as directed"), "{err}");
+    assert!(err.contains("8 of 34 nodes have no out-arcs") && err.contains("8 zero rows"), "{err}");
+    // A list with reciprocal arcs is directed as given: no warning.
+    let dir = tempfile::tempdir().unwrap();
+    let e = write(dir.path(), "d.tsv", "0\t1\n1\t0\n1\t2\n2\t3\n3\t0\n");
+    let r = pmivec(&["embed", s(&e), "-o", "-", "--dim", "2", "--directed"]);
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("looks like"));
 }

@@ -83,8 +83,12 @@ class Embedding:
         kv.add_vectors(self.ids, self.vectors)
         return kv
 
-    def save(self, path, format: str = "word2vec"):
-        """Write word2vec text or npy (+ ``.ids``), with a JSON sidecar, atomically."""
+    def save(self, path, format: Optional[str] = None):
+        """Write word2vec text or npy (+ ``.ids``), with a JSON sidecar, atomically.
+
+        ``format``: "word2vec" or "npy"; by default the file name decides
+        (``.npy`` → npy, else word2vec text), and a contradiction is an error.
+        """
         _core.save(np.ascontiguousarray(self.vectors, dtype=np.float32), self.ids, os.fspath(path), format,
                    json.dumps(self.config))
 

@@ -325,19 +325,22 @@ fn load<'py>(py: Python<'py>, path: PathBuf) -> PyResult<(Bound<'py, PyArray2<f3
 /// Save vectors with labels as word2vec text or npy (+ ids), with a sidecar
 /// recording `config` (JSON), atomically.
 #[pyfunction]
-#[pyo3(signature = (vectors, labels, path, format="word2vec", config="null"))]
+#[pyo3(signature = (vectors, labels, path, format=None, config="null"))]
 fn save(
     vectors: PyReadonlyArray2<'_, f32>,
     labels: Vec<String>,
     path: PathBuf,
-    format: &str,
+    format: Option<&str>,
     config: &str,
 ) -> PyResult<()> {
-    let format = match format {
-        "word2vec" => pmivec::io::Format::Word2vec,
-        "npy" => pmivec::io::Format::Npy,
-        f => return Err(PyValueError::new_err(format!("format `{f}`: use word2vec or npy"))),
+    let given = match format {
+        None => None,
+        Some("word2vec") => Some(pmivec::io::Format::Word2vec),
+        Some("npy") => Some(pmivec::io::Format::Npy),
+        Some(f) => return Err(PyValueError::new_err(format!("format `{f}`: use word2vec or npy"))),
     };
+    // As the CLI: the file name picks the format unless told.
+    let format = pmivec::io::Format::for_path(&path, given).map_err(to_py_err)?;
     let shape = vectors.shape().to_vec();
     if shape[0] != labels.len() {
         return Err(PyValueError::new_err(format!("{} labels for {} rows", labels.len(), shape[0])));

@@ -267,3 +267,13 @@ def test_order_id_sorts_rows_numerically_as_the_cli_does():
     assert e.ids == ["-2", "-1", "0", "2", "10"]
     with pytest.raises(ValueError, match="order"):
         pmivec.embed_graph(KARATE, dim=2, order="bogus")
+
+
+def test_save_follows_the_file_name_unless_told(tmp_path):
+    e = pmivec.embed_graph(KARATE, dim=4)
+    e.save(tmp_path / "k.npy")
+    assert (tmp_path / "k.npy").read_bytes().startswith(b"\x93NUMPY")
+    back = pmivec.load(tmp_path / "k.npy")
+    assert back.ids == e.ids and np.array_equal(back.vectors, e.vectors)
+    with pytest.raises(ValueError, match="named as npy"):
+        e.save(tmp_path / "x.npy", format="word2vec")

@@ -23,6 +23,11 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// The format of the output `path`: `--format`, else what its name says.
+pub fn format_of(path: &Path, given: Option<FormatArg>) -> anyhow::Result<Format> {
+    Ok(Format::for_path(path, given.map(Into::into))?)
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SideArg {
     Left,

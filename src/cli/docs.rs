@@ -64,9 +64,10 @@ pub struct DocsArgs {
     /// a document with no known word gets a zero row).
     #[arg(long, conflicts_with_all = ["term_output", "fold_in"])]
     from_words: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     #[command(flatten)]
     lsa: LsaArgs,
     /// Parameters from a file: TOML (sections [lsa] and [text]), or the JSON sidecar of an earlier run.
@@ -101,15 +102,19 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
         None => (args.lsa.config(), args.lsa.text.config(2, "english")?),
     };
     config.validate()?;
-    let format: pmivec::io::Format = args.format.into();
+    let format = super::common::format_of(&args.output, args.format)?;
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.fold_in.as_deref());
     inputs.extend(args.from_words.as_deref());
     inputs.extend(args.config.as_deref());
     inputs.extend(args.lsa.text.files());
+    // Each output's format follows its own name (or --format for all).
+    let format_for = |p: &std::path::Path| super::common::format_of(p, args.format);
+    let term_format = args.term_output.as_deref().map(format_for).transpose()?.unwrap_or(format);
+    let fold_format = args.fold_output.as_deref().map(format_for).transpose()?.unwrap_or(format);
     let mut outs = vec![(args.output.as_path(), format)];
-    outs.extend(args.term_output.as_deref().map(|p| (p, format)));
-    outs.extend(args.fold_output.as_deref().map(|p| (p, format)));
+    outs.extend(args.term_output.as_deref().map(|p| (p, term_format)));
+    outs.extend(args.fold_output.as_deref().map(|p| (p, fold_format)));
     let mut outputs = check_outputs(&inputs, &outs)?;
     let t = Instant::now();
     let docs = read_documents(&args.corpus, None).context("reading the documents")?;
@@ -140,10 +145,10 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let rec = Recorded { lsa: config.clone(), text: text.clone() };
     outputs.add(lsa.documents(), Side::Left, format, &args.output, &rec, &args.corpus, &stages)?;
     if let Some(path) = &args.term_output {
-        outputs.add(lsa.terms(), Side::Left, format, path, &rec, &args.corpus, &stages)?;
+        outputs.add(lsa.terms(), Side::Left, term_format, path, &rec, &args.corpus, &stages)?;
     }
     if let (Some(new), Some(input), Some(out)) = (&new, &args.fold_in, &args.fold_output) {
-        outputs.add(&lsa.fold_in_all(&new.ids, &new.texts), Side::Left, format, out, &rec, input, &stages)?;
+        outputs.add(&lsa.fold_in_all(&new.ids, &new.texts), Side::Left, fold_format, out, &rec, input, &stages)?;
     }
     outputs.commit()?;
     if !args.quiet {

@@ -39,9 +39,10 @@ pub struct EmbedArgs {
     /// Output file (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format (npy also writes OUTPUT.ids).
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     /// Row order of the output: input (first appearance) or id (numeric ascending when every id is an
     /// integer, so row i is node i; else lexicographic). The sidecar records it.
     #[arg(long, value_enum, default_value = "input")]
@@ -91,6 +92,9 @@ impl GraphInput {
         if let (Some(h), false) = (&graph.stats().header, quiet) {
             eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", path.display());
         }
+        if let (Some(hint), false) = (graph.undirected_hint(), quiet) {
+            eprintln!("pmivec: warning: {}: {hint}", path.display());
+        }
         Ok(graph)
     }
 }
@@ -136,8 +140,9 @@ pub struct EmbedOptions {
     /// undirected graphs, none on directed ones, where it measured worse).
     #[arg(long, default_value = "auto")]
     propagation: String,
-    /// Centre μ of the propagation filter.
-    #[arg(long, default_value_t = PropagationConfig::default().mu)]
+    /// Centre μ of the propagation filter (μ ≤ 0, e.g. `--mu -4`, gives a low-pass filter, which ProNE
+    /// advises for word co-occurrence graphs).
+    #[arg(long, default_value_t = PropagationConfig::default().mu, allow_negative_numbers = true)]
     mu: f64,
     /// Width θ of the propagation filter.
     #[arg(long, default_value_t = PropagationConfig::default().theta)]
@@ -249,7 +254,8 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
     let mut inputs = vec![args.edges.as_path()];
     inputs.extend(args.options.config.as_deref());
-    let mut outputs = check_outputs_and(&inputs, &[(&args.output, args.format.into())], &model_path)?;
+    let format = super::common::format_of(&args.output, args.format)?;
+    let mut outputs = check_outputs_and(&inputs, &[(&args.output, format)], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let graph = args.input.read(&args.edges, args.quiet)?;
@@ -272,7 +278,7 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         OrderArg::Id => pmivec::embeddings::RowOrder::Id,
     };
     outputs.row_order = order;
-    outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &config, &args.edges, &stages)?;
+    outputs.add(&emb, args.side.into(), format, &args.output, &config, &args.edges, &stages)?;
     if let (Some(model), Some(path)) = (model, &args.save_model) {
         model.with_side(args.side.into())?.stage(outputs.batch(), path).context("writing the model")?;
     }
@@ -300,8 +306,10 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         } else {
             String::new()
         };
+        let zeros = emb.zero_rows(args.side.into());
+        let zeros = if zeros > 0 { format!(", {} zero rows", thousands(zeros as u64)) } else { String::new() };
         eprintln!(
-            "pmivec: wrote {}: {} nodes, {} {} ({} duplicates merged, {} self-loops); {} ({}){memory}; \
+            "pmivec: wrote {}: {} nodes{zeros}, {} {} ({} duplicates merged, {} self-loops); {} ({}){memory}; \
              {walks}{} nonzeros, SVD with {} power iterations, {} propagation passes | {} · total {:.2}s",
             args.output.display(),
             thousands(graph.node_count() as u64),

@@ -26,9 +26,10 @@ pub struct FoldInArgs {
     /// Output file for the new nodes' vectors (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format (npy also writes OUTPUT.ids).
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     #[command(flatten)]
     input: GraphInput,
     /// No summary.
@@ -38,7 +39,8 @@ pub struct FoldInArgs {
 
 pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     let start = Instant::now();
-    let mut outputs = check_outputs(&[&args.model, &args.edges], &[(&args.output, args.format.into())])?;
+    let format = super::common::format_of(&args.output, args.format)?;
+    let mut outputs = check_outputs(&[&args.model, &args.edges], &[(&args.output, format)])?;
     let mut side = Side::Left;
     let (emb, known, fold_secs) = match Saved::load(&args.model).context("reading the model")? {
         Saved::Graph(model) => {
@@ -58,15 +60,7 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
         }
     };
     let recorded = serde_json::json!({"fold_in": {"model": args.model, "edges": args.edges}});
-    outputs.add(
-        &emb,
-        side,
-        args.format.into(),
-        &args.output,
-        &recorded,
-        &args.edges,
-        &[("fold-in".into(), fold_secs)],
-    )?;
+    outputs.add(&emb, side, format, &args.output, &recorded, &args.edges, &[("fold-in".into(), fold_secs)])?;
     outputs.commit()?;
     if !args.quiet {
         eprintln!(

@@ -29,9 +29,10 @@ pub struct AlignArgs {
     /// Allow a uniform scale.
     #[arg(long)]
     scale: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     /// No report on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -40,7 +41,8 @@ pub struct AlignArgs {
 pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
     let mut inputs = vec![args.target.as_path(), args.source.as_path()];
     inputs.extend(args.anchors.as_deref());
-    let mut outputs = check_outputs(&inputs, &[(&args.output, args.format.into())])?;
+    let format = super::common::format_of(&args.output, args.format)?;
+    let mut outputs = check_outputs(&inputs, &[(&args.output, format)])?;
     let target = Embeddings::load(&args.target).context("reading the target")?;
     let source = Embeddings::load(&args.source).context("reading the source")?;
     let anchors = match &args.anchors {
@@ -50,7 +52,7 @@ pub fn run_align(args: AlignArgs) -> anyhow::Result<()> {
     let (aligned, stats) =
         align(&target, &source, anchors.as_deref(), AlignConfig { center: args.center, scale: args.scale })?;
     let recorded = serde_json::json!({"align": {"target": args.target, "source": args.source, "center": args.center, "scale": args.scale}});
-    outputs.add(&aligned, Side::Left, args.format.into(), &args.output, &recorded, &args.source, &[])?;
+    outputs.add(&aligned, Side::Left, format, &args.output, &recorded, &args.source, &[])?;
     outputs.commit()?;
     if !args.quiet {
         eprintln!(
@@ -105,9 +107,10 @@ pub struct PcaArgs {
     /// Power iterations of the randomized SVD.
     #[arg(long, default_value_t = 8)]
     power_iters: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     /// No report on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -116,7 +119,8 @@ pub struct PcaArgs {
 pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
     let mut inputs = vec![args.input.as_path()];
     inputs.extend(args.text.files());
-    let mut outputs = check_outputs(&inputs, &[(&args.output, args.format.into())])?;
+    let format = super::common::format_of(&args.output, args.format)?;
+    let mut outputs = check_outputs(&inputs, &[(&args.output, format)])?;
     let (labels, features) = if args.docs {
         let docs = pmivec::lsa::read_documents(&args.input, None)?;
         let text = args.text.config(2, "english")?;
@@ -130,7 +134,7 @@ pub fn run_pca(args: PcaArgs) -> anyhow::Result<()> {
     let emb = Embeddings::from_matrix(labels, args.dim, p.transformed.clone());
     let recorded =
         serde_json::json!({"pca": {"dim": args.dim, "explained_variance_ratio": p.explained_variance_ratio}});
-    outputs.add(&emb, Side::Left, args.format.into(), &args.output, &recorded, &args.input, &[])?;
+    outputs.add(&emb, Side::Left, format, &args.output, &recorded, &args.input, &[])?;
     outputs.commit()?;
     if !args.quiet {
         eprintln!("pmivec: wrote {}: {} components", args.output.display(), args.dim);

@@ -38,9 +38,10 @@ pub struct WordsArgs {
     /// Output file.
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "word2vec")]
-    format: FormatArg,
+    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// writes OUTPUT.ids).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     /// Also save a model that `pmivec fold-in` uses to embed words met later, from new text.
     #[arg(long)]
     save_model: Option<PathBuf>,
@@ -130,7 +131,8 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.config.as_deref());
     inputs.extend(args.text.files());
-    let mut outputs = check_outputs_and(&inputs, &[(&args.output, args.format.into())], &model_path)?;
+    let format = super::common::format_of(&args.output, args.format)?;
+    let mut outputs = check_outputs_and(&inputs, &[(&args.output, format)], &model_path)?;
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = match args.column {
@@ -156,7 +158,7 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
     let recorded = Recorded { words: config, text };
-    outputs.add(&emb, args.side.into(), args.format.into(), &args.output, &recorded, &args.corpus, &stages)?;
+    outputs.add(&emb, args.side.into(), format, &args.output, &recorded, &args.corpus, &stages)?;
     if let (Some(model), Some(path)) = (&model, &args.save_model) {
         model.stage(outputs.batch(), path).context("writing the model")?;
     }

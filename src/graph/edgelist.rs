@@ -185,11 +185,9 @@ pub(super) fn read_records_path(path: &Path, format: &EdgeListFormat) -> Result<
     read_records(crate::source::open(path)?, format, Some(path))
 }
 
-pub(super) fn read_records<R: BufRead>(
-    mut reader: R,
-    format: &EdgeListFormat,
-    name: Option<&Path>,
-) -> Result<EdgeRecords> {
+pub(super) fn read_records<R: BufRead>(reader: R, format: &EdgeListFormat, name: Option<&Path>) -> Result<EdgeRecords> {
+    // A gzip edge list is read as it is (the magic bytes tell).
+    let mut reader = crate::source::decompressed(reader, name)?;
     let path: Option<PathBuf> = name.map(Path::to_path_buf);
     let parse_err = |line: u64, message: String| Error::Parse { path: path.clone(), line, message };
     let mut ids = Interner::default();

@@ -237,6 +237,33 @@ impl Graph {
         edgelist::records_from_labels(nodes, src, dst, weights)
     }
 
+    /// A hint when a directed graph looks like an undirected list read with
+    /// `--directed`: no arc has its reverse and every arc runs from the
+    /// smaller id to the larger (numerically when the ids are integers).
+    /// Its nodes without out-arcs would get zero vectors, with no word.
+    pub fn undirected_hint(&self) -> Option<String> {
+        if !self.directed || self.edge_count() < 2 {
+            return None;
+        }
+        let ids: Option<Vec<i128>> = self.labels.iter().map(|l| l.parse::<i128>().ok()).collect();
+        let before = |u: u32, v: u32| match &ids {
+            Some(ids) => ids[u as usize] < ids[v as usize],
+            None => u < v,
+        };
+        let n = self.node_count() as u32;
+        let forward = (0..n).all(|u| self.neighbors(u).iter().all(|&v| before(u, v) && !self.has_edge(v, u)));
+        if !forward {
+            return None;
+        }
+        let sinks = (0..n).filter(|&u| self.neighbors(u).is_empty()).count();
+        Some(format!(
+            "every arc runs from a smaller id to a larger one and none has its reverse: this looks like an \
+             undirected edge list read as directed ({sinks} of {} nodes have no out-arcs, so their rows of the \
+             matrix are empty); drop --directed if it is",
+            self.node_count()
+        ))
+    }
+
     /// Read an edge list from any reader; `name` is used in error messages.
     pub fn from_edge_list_reader<R: std::io::BufRead>(
         reader: R,

@@ -12,7 +12,7 @@ pub use tokenize::{ENGLISH_STOPWORDS, tokenize};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 /// How text becomes token ids.
@@ -326,14 +326,8 @@ pub fn column(path: &Path, column: usize, separator: char) -> Result<Vec<String>
 ///
 /// # Errors
 /// [`Error::Io`] for a read or decompression failure.
-pub fn read_lines_from(mut reader: impl BufRead, name: Option<&Path>) -> Result<Vec<String>> {
-    let path = name.map(Path::to_path_buf);
-    let gz = reader.fill_buf().map_err(|e| Error::io(path.clone(), e))?.starts_with(&[0x1f, 0x8b]);
-    let mut inner: Box<dyn BufRead + '_> = if gz {
-        Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
-    } else {
-        Box::new(reader)
-    };
+pub fn read_lines_from(reader: impl BufRead, name: Option<&Path>) -> Result<Vec<String>> {
+    let mut inner = crate::source::decompressed(reader, name)?;
     let mut lines = Vec::new();
     let mut buf = Vec::new();
     loop {
