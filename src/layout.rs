@@ -46,6 +46,14 @@ impl Default for LayoutConfig {
     }
 }
 
+/// The perplexity to use when none is asked for: the default 30, lowered
+/// to what `rows` points can support ((rows − 2)/3, at least 1), as
+/// openTSNE does, so a small graph maps without an option.
+pub fn default_perplexity(rows: usize) -> f64 {
+    let default = LayoutConfig::default().perplexity;
+    default.min(((rows as f64 - 2.0) / 3.0).floor()).max(1.0)
+}
+
 /// The 2-D map of `side` of `emb`'s rows (in row order), as `[x, y]` pairs.
 ///
 /// # Errors
@@ -192,6 +200,17 @@ mod tests {
                 assert!((nb.distance - d).abs() < 1e-4, "row {i}: {} vs {d}", nb.distance);
             }
             assert!(row.iter().all(|nb| nb.index != i));
+        }
+    }
+
+    #[test]
+    fn the_default_perplexity_shrinks_to_what_the_rows_support() {
+        assert_eq!(default_perplexity(34), 10.0);
+        assert_eq!(default_perplexity(10_000), 30.0);
+        assert_eq!(default_perplexity(3), 1.0);
+        // What it gives is accepted by the layout's own check.
+        for n in [5usize, 34, 92, 200] {
+            assert!(3.0 * default_perplexity(n) + 2.0 <= n as f64, "{n}");
         }
     }
 

@@ -363,9 +363,9 @@ fn plot_draws_one_mark_per_node_and_the_spectrum() {
     let r = pmivec(&["plot", s(&emb), "-o", s(&dir.path().join("k.jpg"))]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".png or .svg"));
-    // Too few rows for the default perplexity: a clear error and no file.
+    // Too few rows for the perplexity asked for: a clear error and no file.
     let out = dir.path().join("x.png");
-    let r = pmivec(&["plot", s(&emb), "-o", s(&out)]);
+    let r = pmivec(&["plot", s(&emb), "-o", s(&out), "--perplexity", "30"]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("lower the perplexity"));
     assert!(!out.exists());

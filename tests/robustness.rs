@@ -583,3 +583,18 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
     let r = pmivec(&["embed", s(&e), "-o", "-", "--dim", "2", "--directed"]);
     assert!(!String::from_utf8_lossy(&r.stderr).contains("looks like"));
 }
+
+#[test]
+fn plot_of_a_small_graph_lowers_the_perplexity_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let emb = dir.path().join("k.txt");
+    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    let png = dir.path().join("k.png");
+    let r = pmivec(&["plot", s(&emb), "-o", s(&png)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("perplexity lowered to 10 for 34 points"));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // Asked for explicitly, it is not changed behind the user's back.
+    let r = pmivec(&["plot", s(&emb), "-o", s(&png), "--perplexity", "30"]);
+    fails_with(&r, "needs more than 91 rows");
+}

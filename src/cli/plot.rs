@@ -34,9 +34,9 @@ pub struct PlotArgs {
     /// Draw the singular values of the factorized matrix (from the sidecar) instead of a map.
     #[arg(long)]
     spectrum: bool,
-    /// t-SNE perplexity.
-    #[arg(long, default_value_t = LayoutConfig::default().perplexity)]
-    perplexity: f64,
+    /// t-SNE perplexity [default: 30, lowered with a note when there are fewer than 92 points].
+    #[arg(long)]
+    perplexity: Option<f64>,
     /// t-SNE iterations.
     #[arg(long, default_value_t = LayoutConfig::default().epochs)]
     epochs: usize,
@@ -139,7 +139,14 @@ fn draw_map(args: &PlotArgs, emb: &Embeddings, name: &str, format: ImageFormat) 
         MethodArg::Tsne => Method::Tsne,
         MethodArg::Pca => Method::Pca,
     };
-    let config = LayoutConfig { method, perplexity: args.perplexity, epochs: args.epochs, seed: args.seed };
+    let perplexity = args.perplexity.unwrap_or_else(|| {
+        let p = pmivec::layout::default_perplexity(emb.len());
+        if p < LayoutConfig::default().perplexity && method == Method::Tsne && !args.quiet {
+            eprintln!("pmivec: note: perplexity lowered to {p} for {} points", emb.len());
+        }
+        p
+    });
+    let config = LayoutConfig { method, perplexity, epochs: args.epochs, seed: args.seed };
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let points = layout(&emb, Side::Left, &config, &bars).context("mapping the vectors to the plane")?;
