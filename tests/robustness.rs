@@ -208,7 +208,7 @@ fn headers_are_skipped_with_a_note_and_pandas_exports_get_a_hint() {
     let input = write(dir.path(), "h.csv", &text);
     let r = pmivec(&["embed", s(&input), "-o", s(&out), "--dim", "4"]);
     assert!(r.status.success());
-    assert!(String::from_utf8_lossy(&r.stderr).contains("skipped the first line `source target`"));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("skipped the first line `source,target`"));
     assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
     let pandas = write(dir.path(), "p.csv", ",source,target\n0,1,2\n1,2,3\n");
     fails_with(&pmivec(&["embed", s(&pandas), "-o", s(&out)]), "pandas export with an index column");

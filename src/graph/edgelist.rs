@@ -198,7 +198,7 @@ pub(super) fn read_records<R: BufRead>(reader: R, format: &EdgeListFormat, name:
     let mut lineno = 0u64;
     // The first edge line is held back until the second decides whether it
     // is a header (ids that are not numbers above lines whose ids are).
-    let mut first: Option<(u64, Vec<String>)> = None;
+    let mut first: Option<(u64, Vec<String>, String)> = None;
     let mut records = 0u64;
     let mut header = None;
     loop {
@@ -228,13 +228,14 @@ pub(super) fn read_records<R: BufRead>(reader: R, format: &EdgeListFormat, name:
         let fields = split_fields(line, delim);
         records += 1;
         if records == 1 {
-            first = Some((lineno, fields.iter().map(|f| f.to_string()).collect()));
+            first = Some((lineno, fields.iter().map(|f| f.to_string()).collect(), line.to_owned()));
             continue;
         }
-        if let Some((n, f)) = first.take() {
+        if let Some((n, f, raw)) = first.take() {
             let looks_like_header = f.len() >= 2 && !(numeric(&f[0]) && numeric(&f[1]));
             if looks_like_header && fields.len() >= 2 && numeric(fields[0]) && numeric(fields[1]) {
-                header = Some(f.join(" "));
+                // As written (`source,target`), not re-joined.
+                header = Some(raw);
                 // A pandas export's header has an empty index column first.
                 if f.len() == want + 1 && f[0].is_empty() {
                     return Err(parse_err(
@@ -253,7 +254,7 @@ pub(super) fn read_records<R: BufRead>(reader: R, format: &EdgeListFormat, name:
         }
         edges.push(edge(&fields, want, format.weighted, &mut ids).map_err(|m| parse_err(lineno, m))?);
     }
-    if let Some((n, f)) = first.take() {
+    if let Some((n, f, _)) = first.take() {
         let f: Vec<&str> = f.iter().map(String::as_str).collect();
         edges.push(edge(&f, want, format.weighted, &mut ids).map_err(|m| parse_err(n, m))?);
     }
@@ -398,7 +399,7 @@ mod tests {
     fn a_header_line_is_skipped_and_reported_and_pandas_exports_get_a_hint() {
         let g = parse("source,target\n1,2\n2,3\n", &EdgeListFormat::default()).unwrap();
         assert_eq!(g.labels(), &["1", "2", "3"]);
-        assert_eq!(g.stats().header.as_deref(), Some("source target"));
+        assert_eq!(g.stats().header.as_deref(), Some("source,target"));
         // Non-numeric ids throughout: no header, every line an edge.
         let g = parse("a b\nb c\n", &EdgeListFormat::default()).unwrap();
         assert_eq!((g.node_count(), g.stats().header.clone()), (3, None));
