@@ -229,11 +229,23 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
     if !read_line(&mut line)? {
         return Err(err(1, "empty file".into()));
     }
+    // An edge list or a labels file given where vectors belong fails on
+    // its first lines: say what it looks like.
+    const PAIRS: &str = "; this looks like an edge list or a labels file (two or three fields a line), not \
+                         embeddings, whose word2vec text starts with `rows dim`";
+    let fields_of_first = line.split_whitespace().count();
     let header: Vec<usize> = line
         .split_whitespace()
-        .map(|x| x.parse().map_err(|_| err(1, format!("header field `{x}` is not a count"))))
+        .map(|x| {
+            x.parse().map_err(|_| {
+                let hint = if (2..=3).contains(&fields_of_first) { PAIRS } else { "" };
+                err(1, format!("header field `{x}` is not a count{hint}"))
+            })
+        })
         .collect::<Result<_>>()?;
     let [n, d] = header[..] else { return Err(err(1, "expected the header `rows dim`".into())) };
+    // A first line of two small numbers may be an edge (`0 1`), not a header.
+    let hint = if d <= 2 { PAIRS } else { "" };
     let (mut labels, mut data) = (Vec::new(), Vec::new());
     let mut seen = UniqueLabels::default();
     let mut lineno = 1u64;
@@ -244,7 +256,7 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
         }
         let mut f = line.split_whitespace();
         let label = f.next().unwrap_or_default();
-        seen.insert(label, lineno).map_err(|m| err(lineno, m))?;
+        seen.insert(label, lineno).map_err(|m| err(lineno, format!("{m}{hint}")))?;
         labels.push(label.to_owned());
         let before = data.len();
         for x in f {
@@ -255,7 +267,9 @@ pub fn read_word2vec_from(mut reader: impl std::io::BufRead, name: Option<&Path>
             data.push(v);
         }
         if data.len() - before != d {
-            return Err(err(lineno, format!("expected {d} values, found {}", data.len() - before)));
+            let found = data.len() - before;
+            let hint = if lineno == 2 && (1..=2).contains(&found) { hint } else { "" };
+            return Err(err(lineno, format!("expected {d} values, found {found}{hint}")));
         }
     }
     if labels.len() != n {
@@ -434,7 +448,15 @@ pub fn load(path: &Path) -> Result<Embeddings> {
     // buffer, so a FIFO or a pipe is not consumed by the test.
     use std::io::BufRead;
     let mut reader = crate::source::open(path)?;
-    let is_npy = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?.starts_with(b"\x93NUMPY");
+    let head = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?;
+    if head.starts_with(b"PMIVECM1") || head.starts_with(b"PMIVECW1") {
+        return Err(Error::Parse {
+            path: Some(path.to_path_buf()),
+            line: 1,
+            message: "this is a fold-in model (from --save-model), not embeddings: give it to `pmivec fold-in`".into(),
+        });
+    }
+    let is_npy = head.starts_with(b"\x93NUMPY");
     let mut emb = if is_npy {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::io(path.to_path_buf(), e))?;

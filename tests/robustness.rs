@@ -598,3 +598,17 @@ fn plot_of_a_small_graph_lowers_the_perplexity_with_a_note() {
     let r = pmivec(&["plot", s(&emb), "-o", s(&png), "--perplexity", "30"]);
     fails_with(&r, "needs more than 91 rows");
 }
+
+#[test]
+fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let emb = dir.path().join("k.txt");
+    let model = dir.path().join("k.model");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "4", "--save-model", s(&model)]);
+    assert!(r.status.success());
+    fails_with(&pmivec(&["info", s(&model)]), "this is a fold-in model (from --save-model), not embeddings");
+    fails_with(&pmivec(&["info", "graphs/karate/edges.tsv"]), "this looks like an edge list or a labels file");
+    // `eval nodes` with its two arguments swapped.
+    let r = pmivec(&["eval", "nodes", "graphs/karate/labels.tsv", s(&emb)]);
+    fails_with(&r, "labels.tsv:2: expected 0 values, found 1; this looks like an edge list or a labels file");
+}
