@@ -612,3 +612,20 @@ fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
     let r = pmivec(&["eval", "nodes", "graphs/karate/labels.tsv", s(&emb)]);
     fails_with(&r, "labels.tsv:2: expected 0 values, found 1; this looks like an edge list or a labels file");
 }
+
+#[test]
+fn fold_in_names_the_new_nodes_it_could_not_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("k.model");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4", "--save-model", s(&model)]);
+    assert!(r.status.success());
+    let new = write(dir.path(), "new.tsv", "new1\t0\nnew2\tnew1\nnew3\tnew2\n");
+    let out = dir.path().join("f.txt");
+    let r = pmivec(&["fold-in", s(&model), s(&new), "-o", s(&out)]);
+    assert!(r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("1 new rows") && err.contains("2 new nodes got no row") && err.contains("(new2, new3)"),
+        "{err}"
+    );
+}

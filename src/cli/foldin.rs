@@ -42,6 +42,7 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     let format = super::common::format_of(&args.output, args.format)?;
     let mut outputs = check_outputs(&[&args.model, &args.edges], &[(&args.output, format)])?;
     let mut side = Side::Left;
+    let mut unplaced = Vec::new();
     let (emb, known, fold_secs) = match Saved::load(&args.model).context("reading the model")? {
         Saved::Graph(model) => {
             side = model.side;
@@ -49,6 +50,7 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
             let edges = args.input.read(&args.edges, args.quiet)?;
             let t = Instant::now();
             let emb = model.fold_in_graph(&edges).map_err(|e| e.with_path(&args.edges))?;
+            unplaced = model.unplaced(&edges, &emb);
             (emb, format!("{} nodes", model.labels.len()), t.elapsed().as_secs_f64())
         }
         Saved::Words(model) => {
@@ -63,8 +65,19 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     outputs.add(&emb, side, format, &args.output, &recorded, &args.edges, &[("fold-in".into(), fold_secs)])?;
     outputs.commit()?;
     if !args.quiet {
+        let dropped = if unplaced.is_empty() {
+            String::new()
+        } else {
+            let some: Vec<&str> = unplaced.iter().take(5).map(String::as_str).collect();
+            let more = if unplaced.len() > 5 { ", …" } else { "" };
+            format!(
+                "; {} new nodes got no row: their edges lead only to other new nodes ({}{more})",
+                unplaced.len(),
+                some.join(", ")
+            )
+        };
         eprintln!(
-            "pmivec: wrote {}: {} new rows folded into a model of {known} in {:.2}s · total {:.2}s",
+            "pmivec: wrote {}: {} new rows folded into a model of {known} in {:.2}s · total {:.2}s{dropped}",
             args.output.display(),
             emb.len(),
             fold_secs,

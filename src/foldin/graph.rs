@@ -388,6 +388,16 @@ impl Model {
         self.fold_in(&triples)
     }
 
+    /// Nodes of `edges` that are not in the model and that `folded` (what
+    /// [`Model::fold_in_graph`] returned for `edges`) has no row for: their
+    /// edges lead only to other new nodes (or, on a directed model, they
+    /// have no out-arc to a known node). In order of first appearance.
+    pub fn unplaced(&self, edges: &Graph, folded: &Embeddings) -> Vec<String> {
+        let known: std::collections::HashSet<&str> = self.labels.iter().map(String::as_str).collect();
+        let placed: std::collections::HashSet<&str> = folded.labels().iter().map(String::as_str).collect();
+        edges.labels().iter().filter(|l| !known.contains(l.as_str()) && !placed.contains(l.as_str())).cloned().collect()
+    }
+
     fn graph(&self) -> Result<Graph> {
         let edges = self.edges.iter().map(|&(u, v, w)| (u, v, w as f64));
         Graph::from_edges(self.labels.clone(), edges, true, self.directed)
