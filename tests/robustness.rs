@@ -629,3 +629,17 @@ fn fold_in_names_the_new_nodes_it_could_not_place() {
         "{err}"
     );
 }
+
+#[test]
+fn info_offers_a_config_only_when_it_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emb, model, folded) = (dir.path().join("k.txt"), dir.path().join("k.model"), dir.path().join("f.txt"));
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "4", "--save-model", s(&model)]);
+    assert!(r.status.success());
+    let info = String::from_utf8(pmivec(&["info", s(&emb)]).stdout).unwrap();
+    assert!(info.contains("config (usable as --config)"), "{info}");
+    let new = write(dir.path(), "new.tsv", "new1\t0\nnew1\t1\n");
+    assert!(pmivec(&["fold-in", s(&model), s(&new), "-o", s(&folded), "-q"]).status.success());
+    let info = String::from_utf8(pmivec(&["info", s(&folded)]).stdout).unwrap();
+    assert!(info.contains("made from (not a --config)") && !info.contains("usable as --config"), "{info}");
+}

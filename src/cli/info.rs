@@ -36,7 +36,11 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
         outln!("stages {}", stages.join(" · "));
     }
     if let Some(config) = meta.config::<serde_json::Value>() {
-        outln!("config (usable as --config):\n{}", serde_json::to_string_pretty(&config)?);
+        // Outputs of fold-in, align and pca record what made them, which is
+        // no run's config: only the others can be given back as --config.
+        let derived = ["fold_in", "align", "pca"].iter().any(|k| config.get(k).is_some());
+        let what = if derived { "made from (not a --config)" } else { "config (usable as --config)" };
+        outln!("{what}:\n{}", serde_json::to_string_pretty(&config)?);
     }
     Ok(())
 }
