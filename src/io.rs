@@ -449,7 +449,7 @@ pub fn load(path: &Path) -> Result<Embeddings> {
     use std::io::BufRead;
     let mut reader = crate::source::open(path)?;
     let head = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?;
-    if head.starts_with(b"PMIVECM1") || head.starts_with(b"PMIVECW1") {
+    if crate::foldin::starts_as_model(head) {
         return Err(Error::Parse {
             path: Some(path.to_path_buf()),
             line: 1,

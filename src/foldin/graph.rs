@@ -335,8 +335,8 @@ impl Model {
                 },
             )
             .collect();
-        let (mut data, right_data): (Vec<Vec<f32>>, Vec<Vec<f32>>) = both.into_iter().unzip();
-        let mut data: Vec<f32> = std::mem::take(&mut data).into_iter().flatten().collect();
+        let (left, right_data): (Vec<Vec<f32>>, Vec<Vec<f32>>) = both.into_iter().unzip();
+        let mut data: Vec<f32> = left.into_iter().flatten().collect();
         if let Some(map) = &self.map {
             let t = Mat::<f64>::from_fn(k, k, |i, j| map[i * k + j] as f64);
             crate::factorize::apply_in_place(&mut data, k, t.as_ref());

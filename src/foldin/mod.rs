@@ -70,6 +70,11 @@ impl Saved {
     }
 }
 
+/// Whether `bytes` start as a saved model does (graph or word).
+pub(crate) fn starts_as_model(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC) || bytes.starts_with(WORD_MAGIC)
+}
+
 fn not_a_model(path: &Path) -> Error {
     Error::Parse {
         path: Some(path.into()),
