@@ -87,7 +87,9 @@ impl FactorizeConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Estimator {
-    /// Windows while the budget of [`Budget::Auto`] fits the work cap
+    /// The first-order matrix on an undirected graph that the locality probe
+    /// reads as local (word co-occurrence graphs: [`crate::locality`]); else
+    /// windows while the budget of [`Budget::Auto`] fits the work cap
     /// [`AUTO_MAX_STEPS`], the first-order matrix beyond (see the README's
     /// scale measurements: on a million-node graph the affordable walks were
     /// too thin to beat the exact first-order matrix; on BlogCatalog they win).

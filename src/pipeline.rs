@@ -47,12 +47,20 @@ pub struct Report {
     pub propagation_passes: usize,
     /// Estimated peak memory (bytes) and the limit it was checked against.
     pub memory_estimate: (u64, u64),
+    /// What the locality probe chose and why, when auto left a choice open
+    /// ([`crate::locality`]); empty when it did not run.
+    #[serde(default)]
+    pub auto: String,
+    /// The probe's measurements, when it ran.
+    #[serde(default)]
+    pub locality: Option<crate::locality::Locality>,
 }
 
 impl Report {
     pub(crate) fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
         let t = Instant::now();
         let out = f();
+        crate::precision::clear_upper_state();
         self.stage_seconds.push((stage.to_owned(), t.elapsed().as_secs_f64()));
         out
     }
@@ -206,38 +214,153 @@ fn run(
     check_dim(graph, config)?;
     let plan = plan_for(graph, config, want_model)?;
     with_threads(config.factorize.threads, || {
-        let mut report = Report::from_plan(&plan);
-        let (m, symmetric) = first_stage(graph, config, &plan, &mut report, progress);
-        crate::progress::check(progress)?;
-        non_empty(&m)?;
-        let (emb, model) = if plan.half {
-            embed_stored::<f16>(graph, config, &plan, m, symmetric, want_model, &mut report, progress)?
+        if plan.half {
+            run_stored::<f16>(graph, config, plan, want_model, progress)
         } else {
-            embed_stored::<f32>(graph, config, &plan, m, symmetric, want_model, &mut report, progress)?
-        };
-        Ok((emb, report, model))
+            run_stored::<f32>(graph, config, plan, want_model, progress)
+        }
     })?
 }
 
-/// The SVD of the first-stage matrix `m` and the propagation, on blocks
-/// stored as `T`; the vectors come out in `f32`. The right side is formed
-/// only when kept or needed by a model, and `m` is freed before U is.
-#[allow(clippy::too_many_arguments)]
-fn embed_stored<T: Store>(
+/// [`run`] on blocks stored as `T`: the locality probe where auto leaves
+/// something open ([`crate::locality`]), then the chosen first stage, its
+/// SVD and the propagation. The probe's factors are the run's whenever the
+/// choice is the probe's matrix (the first-order matrix at α = 0.75), so a
+/// large graph, or a local one, pays nothing for it.
+fn run_stored<T: Store>(
+    graph: &Graph,
+    config: &EmbedConfig,
+    plan: Plan,
+    want_model: bool,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Report, Option<Model>)> {
+    let mut report = Report::from_plan(&plan);
+    let keep_v = want_model || config.keep_context;
+    if !crate::locality::wanted(graph, config) {
+        let first = first_factors::<T>(graph, config, &plan, keep_v, &mut report, progress)?;
+        let (emb, model) = finish(graph, config, &plan, first, want_model, &mut report, progress)?;
+        return Ok((emb, report, model));
+    }
+    let reusable = crate::locality::may_reuse(config, plan.estimator);
+    let (first, found) = probe_stage::<T>(graph, config, &plan, keep_v && reusable, want_model, &mut report, progress)?;
+    let (chosen, why) = crate::locality::choose(config, found);
+    let chosen_plan = plan_for(graph, &chosen, want_model)?;
+    let mut out = Report::from_plan(&chosen_plan);
+    if chosen.estimator != config.estimator {
+        out.reason = "chosen by the locality probe".into();
+    }
+    out.auto = why;
+    out.locality = found;
+    let first = if crate::locality::is_probe_matrix(&chosen, chosen_plan.estimator) {
+        out.stage_seconds = std::mem::take(&mut report.stage_seconds);
+        out.pmi_nonzeros = report.pmi_nonzeros;
+        out.power_iters = report.power_iters;
+        first
+    } else {
+        drop(first);
+        let probe_seconds = report.stage_seconds.iter().map(|(_, t)| t).sum();
+        out.stage_seconds.push(("locality probe".into(), probe_seconds));
+        first_factors::<T>(graph, &chosen, &chosen_plan, keep_v, &mut out, progress)?
+    };
+    let (emb, model) = finish(graph, &chosen, &chosen_plan, first, want_model, &mut out, progress)?;
+    Ok((emb, out, model))
+}
+
+/// The locality probe: the first-order matrix at α = 0.75 (the plan's own
+/// when that is its first stage), its SVD (V when `keep_v`) and the
+/// [`crate::locality::Locality`] of U·Σ^½.
+fn probe_stage<T: Store>(
     graph: &Graph,
     config: &EmbedConfig,
     plan: &Plan,
-    m: SparseMatrix,
-    symmetric: bool,
+    keep_v: bool,
+    want_model: bool,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<(Factors<T>, Option<crate::locality::Locality>)> {
+    let probe_config = config.clone().estimator(Estimator::FirstOrder).cds(Some(crate::locality::PROBE_CDS)).neg(1.0);
+    let probe_plan = if plan.estimator == Estimator::FirstOrder {
+        plan.clone()
+    } else {
+        plan_for(graph, &probe_config, want_model)?
+    };
+    let first = first_factors::<T>(graph, &probe_config, &probe_plan, keep_v, report, progress)?;
+    let weights = crate::factorize::sigma_powers(&first.s, 0.5);
+    let found = report.time("locality", || crate::locality::probe(graph, &first.u, &weights, config.factorize.seed));
+    Ok((first, found))
+}
+
+/// What `auto` chooses for `graph` under `config`, as an explicit config
+/// (the estimator and the propagation passes resolved), the reason and the
+/// probe's measurements — what `pmivec tune` writes without labels. The
+/// embedding of the returned config equals that of `config`.
+///
+/// # Errors
+/// As [`embed`].
+pub fn choose_config(
+    graph: &Graph,
+    config: &EmbedConfig,
+    progress: &dyn Progress,
+) -> Result<(EmbedConfig, String, Option<crate::locality::Locality>)> {
+    check_dim(graph, config)?;
+    let plan = plan_for(graph, config, false)?;
+    let (mut chosen, why, found) = if crate::locality::wanted(graph, config) {
+        let found = with_threads(config.factorize.threads, || {
+            let mut report = Report::default();
+            if plan.half {
+                probe_stage::<f16>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f)| f)
+            } else {
+                probe_stage::<f32>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f)| f)
+            }
+        })??;
+        let (chosen, why) = crate::locality::choose(config, found);
+        (chosen, why, found)
+    } else {
+        (
+            config.clone(),
+            "nothing left to auto: the graph is directed, or the estimator and propagation are set".into(),
+            None,
+        )
+    };
+    let plan = plan_for(graph, &chosen, false)?;
+    chosen.estimator = plan.estimator;
+    chosen.propagation.passes = Some(chosen.propagation.passes_for(graph.is_directed(), chosen.factorize.dim));
+    Ok((chosen, why, found))
+}
+
+/// The first stage's factors, before weighting: U (stored as `T`), Σ and
+/// (when `keep_v`) V.
+fn first_factors<T: Store>(
+    graph: &Graph,
+    config: &EmbedConfig,
+    plan: &Plan,
+    keep_v: bool,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<Factors<T>> {
+    let (m, symmetric) = first_stage(graph, config, plan, report, progress);
+    crate::progress::check(progress)?;
+    non_empty(&m)?;
+    let factors = svd_stored::<T>(&m, symmetric, keep_v, &config.factorize, report, progress)?;
+    drop(m);
+    crate::progress::check(progress)?;
+    Ok(factors)
+}
+
+/// The first stage's factors weighed into U·Σ^p (and V·Σ^p), propagated;
+/// the vectors come out in `f32`, with the [`Model`] when asked for.
+#[allow(clippy::too_many_arguments)]
+fn finish<T: Store>(
+    graph: &Graph,
+    config: &EmbedConfig,
+    plan: &Plan,
+    first: Factors<T>,
     want_model: bool,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<(Embeddings, Option<Model>)> {
     let fc = &config.factorize;
-    let Factors { u: mut left, s, v } =
-        svd_stored::<T>(&m, symmetric, want_model || config.keep_context, fc, report, progress)?;
-    drop(m);
-    crate::progress::check(progress)?;
+    let Factors { u: mut left, s, v } = first;
     let weights = crate::factorize::sigma_powers(&s, fc.eig_weight);
     crate::precision::scale_columns(&mut left, &weights);
     let right = v.map(|v| {

@@ -21,6 +21,8 @@ pub enum Stream {
     Subsample = 3,
     /// Shuffles of evaluation splits and folds.
     Shuffle = 4,
+    /// Pairs drawn by the label-free locality probe ([`crate::locality`]).
+    Probe = 5,
 }
 
 #[inline]

@@ -219,6 +219,25 @@ fn tune_writes_a_config_that_embed_reads() {
 }
 
 #[test]
+fn tune_without_labels_writes_the_auto_choice_and_embed_says_it() {
+    let dir = tmp();
+    let best = dir.path().join("best.toml");
+    let words = "graphs/words/edges.tsv.gz";
+    let r = pmivec(&["tune", words, "--weighted", "-o", s(&best), "--dim", "16"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let table = String::from_utf8_lossy(&r.stdout);
+    assert!(table.starts_with("locality: one step") && table.contains("chosen: first-order"), "{table}");
+    let toml = std::fs::read_to_string(&best).unwrap();
+    assert!(toml.contains("estimator = \"first-order\"") && toml.contains("passes = 0"), "{toml}");
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    let r = pmivec(&["embed", words, "--weighted", "--config", s(&best), "-o", s(&a), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = pmivec(&["embed", words, "--weighted", "--dim", "16", "-o", s(&b)]);
+    let summary = String::from_utf8_lossy(&r.stderr);
+    assert!(summary.contains("auto: local graph (two-step reach"), "{summary}");
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+#[test]
 fn two_seeds_align_closely_and_pca_explains_variance() {
     let dir = tmp();
     let (a, b, c, p) =

@@ -230,7 +230,11 @@ def embed_graph(edges, client, partitions: Optional[int] = None, *, order: str =
     for a silent peer. Returns the :class:`pmivec.Embedding` that
     ``pmivec.embed_graph`` gives for the concatenated files with
     ``estimator="first-order"``, byte for byte, with ``report["cluster"]``
-    holding each shard's rows, ghost rows, bytes moved and plan.
+    holding each shard's rows, ghost rows, bytes moved and plan. (A cluster
+    does not run the single machine's locality probe: ``propagation="auto"``
+    is 6 passes here, as on one machine for every graph whose signal reaches
+    two steps — social and community graphs; give ``propagation=0`` for a
+    word co-occurrence graph.)
 
     ``output``: a directory where the workers write their rows in parallel
     (``part-00000.npy`` + ``.ids`` + sidecar per shard, in row order, and a

@@ -103,7 +103,8 @@ impl GraphInput {
 #[derive(Args, Clone)]
 pub struct EmbedOptions {
     /// The matrix to factorize: windows of random walks (NetMF), the exact first-order matrix (ProNE's first
-    /// stage), or auto (windows while 60 steps per edge fit a 2.5e8-step cap, first-order beyond).
+    /// stage), or auto: the first-order matrix on a local graph (word co-occurrence: the locality probe, see the
+    /// summary), else windows while 60 steps per edge fit a 2.5e8-step cap, first-order beyond.
     #[arg(long, value_enum, default_value = "auto")]
     estimator: EstimatorArg,
     /// Window size T.
@@ -136,12 +137,13 @@ pub struct EmbedOptions {
     /// Drop window pairs seen fewer times before the PMI.
     #[arg(long, default_value_t = EmbedConfig::default().min_pair_count)]
     min_pair_count: u32,
-    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), `none`, or `auto` (6 on
-    /// undirected graphs, none on directed ones, where it measured worse).
+    /// Spectral propagation passes (ProNE's band-pass filter after the SVD), `none`, or `auto`: 6 on an
+    /// undirected graph whose signal reaches two steps (the locality probe), none on a local graph (word
+    /// co-occurrence) and on directed ones, where it measured worse.
     #[arg(long, default_value = "auto")]
     propagation: String,
-    /// Centre μ of the propagation filter (μ ≤ 0, e.g. `--mu -4`, gives a low-pass filter, which ProNE
-    /// advises for word co-occurrence graphs).
+    /// Centre μ of the propagation filter, in [0, 2] (the Laplacian's spectrum; outside it the filter's
+    /// Chebyshev series does not converge at 10 terms). On word co-occurrence graphs `auto` turns propagation off.
     #[arg(long, default_value_t = PropagationConfig::default().mu, allow_negative_numbers = true)]
     mu: f64,
     /// Width θ of the propagation filter.
@@ -306,10 +308,11 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         } else {
             String::new()
         };
+        let auto = if report.auto.is_empty() { String::new() } else { format!("; auto: {}", report.auto) };
         let zeros = emb.zero_rows(args.side.into());
         let zeros = if zeros > 0 { format!(", {} zero rows", thousands(zeros as u64)) } else { String::new() };
         eprintln!(
-            "pmivec: wrote {}: {} nodes{zeros}, {} {} ({} duplicates merged, {} self-loops); {} ({}){memory}; \
+            "pmivec: wrote {}: {} nodes{zeros}, {} {} ({} duplicates merged, {} self-loops); {} ({}){auto}{memory}; \
              {walks}{} nonzeros, SVD with {} power iterations, {} propagation passes | {} · total {:.2}s",
             args.output.display(),
             thousands(graph.node_count() as u64),

@@ -48,7 +48,8 @@ enum Command {
     Eval(eval::EvalCommand),
     /// What an embedding file is: shape, row order, provenance and config (from its sidecar).
     Info(info::InfoArgs),
-    /// Pick the configuration for a graph by cross-validated node classification; write it as a config file.
+    /// Pick the configuration for a graph (by cross-validated node classification with --labels, by the graph's
+    /// locality without); write it as a config file.
     Tune(tune::TuneArgs),
     /// Embed nodes added after `embed --save-model`, from their edges to known nodes, without refitting.
     FoldIn(foldin::FoldInArgs),

@@ -1,6 +1,7 @@
-//! `pmivec tune EDGES --labels LABELS -o BEST.toml`: pick this graph's
-//! configuration by cross-validated node classification, write it as a
-//! config file for `embed --config`.
+//! `pmivec tune EDGES [--labels LABELS] -o BEST.toml`: pick this graph's
+//! configuration — by cross-validated node classification with labels, by
+//! the label-free locality probe without — and write it as a config file
+//! for `embed --config`.
 
 use super::embed::{EmbedOptions, GraphInput};
 use anyhow::Context;
@@ -14,8 +15,9 @@ pub struct TuneArgs {
     /// Edge list.
     edges: PathBuf,
     /// `node<TAB>label` per line: the labelled nodes the search may see (keep a test set out of it).
+    /// Without labels, the graph's locality decides (what `embed` does by default), written out explicitly.
     #[arg(long)]
-    labels: PathBuf,
+    labels: Option<PathBuf>,
     /// Where the winning config goes (TOML, for `embed --config`).
     #[arg(short, long)]
     output: PathBuf,
@@ -41,11 +43,27 @@ fn describe(c: &pmivec::EmbedConfig) -> String {
 pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let base = args.options.config(m, args.input.directed)?;
-    let mut inputs = vec![args.edges.as_path(), args.labels.as_path()];
+    let mut inputs = vec![args.edges.as_path()];
+    inputs.extend(args.labels.as_deref());
     inputs.extend(args.options.config.as_deref());
-    let mut outputs = super::common::check_outputs_and(&inputs, &[], &[&args.output])?;
+    let outputs = super::common::check_outputs_and(&inputs, &[], &[&args.output])?;
     let graph = args.input.read(&args.edges, false)?;
-    let labels = eval::read_node_labels(&args.labels).context("reading the labels")?;
+    let Some(labels) = &args.labels else {
+        let (best, why, found) = pmivec::pipeline::choose_config(&graph, &base, &pmivec::NoProgress)?;
+        if let Some(f) = found {
+            outln!(
+                "locality: one step {:.4}, two steps {:.4}, random pairs {:.4}: two-step reach {:.3}",
+                f.one_step,
+                f.two_steps,
+                f.random,
+                f.reach()
+            );
+        }
+        outln!("chosen: {} ({why})", describe(&best));
+        let text = format!("# pmivec tune {} without labels: {why}\n{}", args.edges.display(), toml::to_string(&best)?);
+        return write_config(outputs, &args.output, &text, start);
+    };
+    let labels = eval::read_node_labels(labels).context("reading the labels")?;
     let trials = eval::tune(&graph, &labels, &base, args.fold_seed, |t| {
         eprintln!("rung {}  {}  Micro-F1 {:.4}  ({:.1}s)", t.rung, describe(&t.config), t.micro_f1, t.seconds);
     })?;
@@ -61,13 +79,23 @@ pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
         trials[0].micro_f1,
         toml::to_string(best)?
     );
-    outputs.batch().add_bytes(&args.output, text.as_bytes())?;
+    write_config(outputs, &args.output, &text, start)
+}
+
+/// Write the chosen config and say how to use it.
+fn write_config(
+    mut outputs: super::common::Outputs,
+    path: &std::path::Path,
+    text: &str,
+    start: Instant,
+) -> anyhow::Result<()> {
+    outputs.batch().add_bytes(path, text.as_bytes())?;
     outputs.commit()?;
     eprintln!(
         "pmivec: wrote {} in {:.1}s; use it with `pmivec embed EDGES --config {}`",
-        args.output.display(),
+        path.display(),
         start.elapsed().as_secs_f64(),
-        args.output.display()
+        path.display()
     );
     Ok(())
 }
