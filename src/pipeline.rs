@@ -237,6 +237,9 @@ fn run_stored<T: Store>(
     let mut report = Report::from_plan(&plan);
     let keep_v = want_model || config.keep_context;
     if !crate::locality::wanted(graph, config) {
+        if crate::locality::open(graph, config) {
+            report.auto = crate::locality::too_small(config.factorize.dim);
+        }
         let first = first_factors::<T>(graph, config, &plan, keep_v, &mut report, progress)?;
         let (emb, model) = finish(graph, config, &plan, first, want_model, &mut report, progress)?;
         return Ok((emb, report, model));

@@ -48,7 +48,7 @@ fn a_word_graph_is_local_and_its_choice_is_the_explicit_first_order_run() {
 #[test]
 fn a_social_graph_is_smooth_and_keeps_the_windows_and_propagation() {
     let g = karate();
-    let config = EmbedConfig::default().dim(8);
+    let config = EmbedConfig::default().dim(32);
     let (auto, report) = embed(&g, &config, &NoProgress).unwrap();
     assert!(report.auto.starts_with("smooth graph"), "{}", report.auto);
     assert_eq!((report.estimator.as_str(), report.propagation_passes), ("windows", 6));
@@ -80,17 +80,21 @@ fn on_the_word_graph_auto_beats_the_propagated_windows_by_far() {
 fn what_is_set_is_kept() {
     let g = words();
     // Propagation set: only the estimator is open, and it switches.
-    let mut config = EmbedConfig::default().dim(16);
+    let mut config = EmbedConfig::default().dim(32);
     config.propagation.passes = Some(2);
     let (_, report) = embed(&g, &config, &NoProgress).unwrap();
     assert_eq!((report.estimator.as_str(), report.propagation_passes), ("first-order", 2), "{}", report.auto);
     // Windows set: only the propagation is open, and it is turned off.
-    let config = EmbedConfig::default().dim(16).estimator(Estimator::Windows);
+    let config = EmbedConfig::default().dim(32).estimator(Estimator::Windows);
     let (_, report) = embed(&g, &config, &NoProgress).unwrap();
     assert_eq!((report.estimator.as_str(), report.propagation_passes), ("windows", 0), "{}", report.auto);
     // Both set: no probe.
-    let mut config = EmbedConfig::default().dim(16).estimator(Estimator::Windows);
+    let mut config = EmbedConfig::default().dim(32).estimator(Estimator::Windows);
     config.propagation.passes = Some(1);
     let (_, report) = embed(&g, &config, &NoProgress).unwrap();
     assert!(report.auto.is_empty() && report.locality.is_none());
+    // Below 32 dimensions the probe is not read, and the summary says so.
+    let (_, report) = embed(&g, &EmbedConfig::default().dim(16), &NoProgress).unwrap();
+    assert!(report.auto.contains("below 32") && report.locality.is_none(), "{}", report.auto);
+    assert_eq!((report.estimator.as_str(), report.propagation_passes), ("windows", 6));
 }

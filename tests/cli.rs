@@ -223,7 +223,7 @@ fn tune_without_labels_writes_the_auto_choice_and_embed_says_it() {
     let dir = tmp();
     let best = dir.path().join("best.toml");
     let words = "graphs/words/edges.tsv.gz";
-    let r = pmivec(&["tune", words, "--weighted", "-o", s(&best), "--dim", "16"]);
+    let r = pmivec(&["tune", words, "--weighted", "-o", s(&best), "--dim", "32"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.starts_with("locality: one step") && table.contains("chosen: first-order"), "{table}");
@@ -232,7 +232,7 @@ fn tune_without_labels_writes_the_auto_choice_and_embed_says_it() {
     let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
     let r = pmivec(&["embed", words, "--weighted", "--config", s(&best), "-o", s(&a), "-q"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let r = pmivec(&["embed", words, "--weighted", "--dim", "16", "-o", s(&b)]);
+    let r = pmivec(&["embed", words, "--weighted", "--dim", "32", "-o", s(&b)]);
     let summary = String::from_utf8_lossy(&r.stderr);
     assert!(summary.contains("auto: local graph (two-step reach"), "{summary}");
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());

@@ -277,3 +277,16 @@ def test_save_follows_the_file_name_unless_told(tmp_path):
     assert back.ids == e.ids and np.array_equal(back.vectors, e.vectors)
     with pytest.raises(ValueError, match="named as npy"):
         e.save(tmp_path / "x.npy", format="word2vec")
+
+
+def test_auto_reads_the_word_graph_as_local_as_the_cli_does(tmp_path):
+    words = ROOT / "graphs" / "words" / "edges.tsv.gz"
+    auto = pmivec.embed_graph(str(words), weighted=True, dim=32)
+    assert auto.report["auto"].startswith("local graph"), auto.report["auto"]
+    assert auto.report["estimator"] == "first-order" and auto.report["propagation_passes"] == 0
+    assert auto.report["locality"]["two_steps"] < auto.report["locality"]["one_step"]
+    fixed = pmivec.embed_graph(str(words), weighted=True, dim=32, estimator="first-order", propagation="none")
+    assert fixed.report["auto"] == ""
+    assert np.array_equal(auto.vectors, fixed.vectors)
+    karate = pmivec.embed_graph(karate_edges(), dim=32)
+    assert karate.report["auto"].startswith("smooth graph") and karate.report["propagation_passes"] == 6

@@ -13,6 +13,7 @@ use crate::embeddings::Side;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::progress::NoProgress;
+use crate::propagate::DEFAULT_PASSES;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -31,11 +32,13 @@ pub struct Trial {
 
 /// The candidates around `base`: windows with T ∈ {1, 2, 3, 5, 10} × eig
 /// weight {0.5, 1} × context smoothing {1, 0.75} × propagation {on, off},
-/// and the first-order matrix × eig weight × propagation: 44 in all.
+/// and the first-order matrix × eig weight × propagation: 44 in all. Each
+/// is explicit (propagation 6 or none), so the locality probe leaves it as
+/// it is.
 pub fn candidates(base: &EmbedConfig) -> Vec<EmbedConfig> {
     let mut out = Vec::new();
     for eig in [0.5, 1.0] {
-        for passes in [None, Some(0)] {
+        for passes in [Some(DEFAULT_PASSES), Some(0)] {
             let mut c = base.clone().estimator(Estimator::FirstOrder);
             c.factorize.eig_weight = eig;
             c.propagation.passes = passes;
@@ -45,7 +48,7 @@ pub fn candidates(base: &EmbedConfig) -> Vec<EmbedConfig> {
     for window in [1, 2, 3, 5, 10] {
         for eig in [0.5, 1.0] {
             for cds in [1.0, 0.75] {
-                for passes in [None, Some(0)] {
+                for passes in [Some(DEFAULT_PASSES), Some(0)] {
                     let mut c = base.clone().estimator(Estimator::Windows).window(window).cds(Some(cds));
                     c.factorize.eig_weight = eig;
                     c.propagation.passes = passes;
