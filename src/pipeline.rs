@@ -245,7 +245,8 @@ fn run_stored<T: Store>(
         return Ok((emb, report, model));
     }
     let reusable = crate::locality::may_reuse(config, plan.estimator);
-    let (first, found) = probe_stage::<T>(graph, config, &plan, keep_v && reusable, want_model, &mut report, progress)?;
+    let (first, found, same_svd) =
+        probe_stage::<T>(graph, config, &plan, keep_v && reusable, want_model, &mut report, progress)?;
     let (chosen, why) = crate::locality::choose(config, found);
     let chosen_plan = plan_for(graph, &chosen, want_model)?;
     let mut out = Report::from_plan(&chosen_plan);
@@ -254,7 +255,7 @@ fn run_stored<T: Store>(
     }
     out.auto = why;
     out.locality = found;
-    let first = if crate::locality::is_probe_matrix(&chosen, chosen_plan.estimator) {
+    let first = if same_svd && crate::locality::is_probe_matrix(&chosen, chosen_plan.estimator) {
         out.stage_seconds = std::mem::take(&mut report.stage_seconds);
         out.pmi_nonzeros = report.pmi_nonzeros;
         out.power_iters = report.power_iters;
@@ -271,7 +272,10 @@ fn run_stored<T: Store>(
 
 /// The locality probe: the first-order matrix at α = 0.75 (the plan's own
 /// when that is its first stage), its SVD (V when `keep_v`) and the
-/// [`crate::locality::Locality`] of U·Σ^½.
+/// [`crate::locality::Locality`] of U·Σ^½; and whether that SVD is the one
+/// the run would compute (a probe beside a windows run takes
+/// [`crate::locality::PROBE_POWER_ITERS`]).
+#[allow(clippy::type_complexity)]
 fn probe_stage<T: Store>(
     graph: &Graph,
     config: &EmbedConfig,
@@ -280,17 +284,22 @@ fn probe_stage<T: Store>(
     want_model: bool,
     report: &mut Report,
     progress: &dyn Progress,
-) -> Result<(Factors<T>, Option<crate::locality::Locality>)> {
-    let probe_config = config.clone().estimator(Estimator::FirstOrder).cds(Some(crate::locality::PROBE_CDS)).neg(1.0);
+) -> Result<(Factors<T>, Option<crate::locality::Locality>, bool)> {
+    let mut probe_config =
+        config.clone().estimator(Estimator::FirstOrder).cds(Some(crate::locality::PROBE_CDS)).neg(1.0);
     let probe_plan = if plan.estimator == Estimator::FirstOrder {
         plan.clone()
     } else {
+        let iters = config.factorize.svd(graph.node_count()).power_iters;
+        probe_config.factorize.power_iters = Some(iters.min(crate::locality::PROBE_POWER_ITERS));
         plan_for(graph, &probe_config, want_model)?
     };
-    let first = first_factors::<T>(graph, &probe_config, &probe_plan, keep_v, report, progress)?;
+    let n = graph.node_count();
+    let same_svd = probe_config.factorize.svd(n).power_iters == config.factorize.svd(n).power_iters;
+    let first = first_factors::<T>(graph, &probe_config, &probe_plan, keep_v && same_svd, report, progress)?;
     let weights = crate::factorize::sigma_powers(&first.s, 0.5);
     let found = report.time("locality", || crate::locality::probe(graph, &first.u, &weights, config.factorize.seed));
-    Ok((first, found))
+    Ok((first, found, same_svd))
 }
 
 /// What `auto` chooses for `graph` under `config`, as an explicit config
@@ -311,9 +320,9 @@ pub fn choose_config(
         let found = with_threads(config.factorize.threads, || {
             let mut report = Report::default();
             if plan.half {
-                probe_stage::<f16>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f)| f)
+                probe_stage::<f16>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f, _)| f)
             } else {
-                probe_stage::<f32>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f)| f)
+                probe_stage::<f32>(graph, config, &plan, false, false, &mut report, progress).map(|(_, f, _)| f)
             }
         })??;
         let (chosen, why) = crate::locality::choose(config, found);
