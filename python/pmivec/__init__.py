@@ -219,8 +219,14 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
 
     ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
     (m, 3) array or a list of tuples (a third column is a weight), a
-    scipy.sparse adjacency matrix, or a networkx graph. ``propagation`` is
-    "auto", "none" or a number of passes; ``side="both"`` also keeps the
+    scipy.sparse adjacency matrix, or a networkx graph. ``estimator``:
+    "windows", "first-order" or "auto" and ``propagation``: "auto", "none"
+    or a number of passes — with both at "auto" on an undirected graph
+    (d ≥ 32), the locality probe reads the graph first: a word
+    co-occurrence graph gets the first-order matrix without propagation,
+    any other the windows (small graphs) or first-order matrix (large) with
+    6 passes; ``report["auto"]`` says which and why, ``report["locality"]``
+    holds the probe's cosines. ``side="both"`` also keeps the
     context vectors as ``.right``. ``save_model``: a path where to keep what
     :func:`fold_in` needs to place nodes added later. ``precision``: how
     the dense blocks are stored, "f32", "f16" (half the memory, f32 sums)
