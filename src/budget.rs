@@ -87,20 +87,20 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
     let adj = graph.adjacency_len() as f64;
     let node2vec = config.p != 1.0 || config.q != 1.0;
     let (estimator, reason) = match config.estimator {
-        Estimator::Windows => (Estimator::Windows, "windows, as set".to_owned()),
-        Estimator::FirstOrder => (Estimator::FirstOrder, "first-order matrix, as set".to_owned()),
-        Estimator::Auto if node2vec => (Estimator::Windows, "windows: node2vec's p and q need walks".to_owned()),
+        Estimator::Windows => (Estimator::Windows, "as set".to_owned()),
+        Estimator::FirstOrder => (Estimator::FirstOrder, "as set".to_owned()),
+        Estimator::Auto if node2vec => (Estimator::Windows, "node2vec's p and q need walks".to_owned()),
         Estimator::Auto if config.budget != Budget::Auto => {
-            (Estimator::Windows, "windows: a walk budget was given".to_owned())
+            (Estimator::Windows, "a walk budget was given".to_owned())
         }
         Estimator::Auto if AUTO_STEPS_PER_EDGE * adj <= AUTO_MAX_STEPS => (
             Estimator::Windows,
-            format!("windows: {AUTO_STEPS_PER_EDGE} steps per edge fit the {:.1e}-step cap", AUTO_MAX_STEPS),
+            format!("{AUTO_STEPS_PER_EDGE} steps per edge fit the {:.1e}-step cap", AUTO_MAX_STEPS),
         ),
         Estimator::Auto => (
             Estimator::FirstOrder,
             format!(
-                "first-order matrix: {AUTO_STEPS_PER_EDGE} steps per edge would need {:.1e} steps, over the \
+                "{AUTO_STEPS_PER_EDGE} steps per edge would need {:.1e} steps, over the \
                  {:.1e}-step cap, and thinner walks measured worse than the exact first-order matrix",
                 AUTO_STEPS_PER_EDGE * adj,
                 AUTO_MAX_STEPS
@@ -132,7 +132,7 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
 /// # Errors
 /// [`Error::OverMemory`] when the estimated peak exceeds the limit.
 pub fn plan_exact(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
-    fit(graph, config, Estimator::Windows, Matrix::Exact, 0.0, "exact NetMF, as set".into(), false)
+    fit(graph, config, Estimator::Windows, Matrix::Exact, 0.0, "as set".into(), false)
 }
 
 /// Which matrix the memory estimate is of.

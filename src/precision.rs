@@ -246,7 +246,7 @@ macro_rules! convert_for {
 convert_for!(load_avx512, store_avx512, "avx512f,avx2");
 convert_for!(load_avx2, store_avx2, "avx2");
 
-/// Multiply column j of a row-major block (`scale.len()` columns) by scale[j].
+/// Multiply column j of a row-major block (`scale.len()` columns) by `scale[j]`.
 pub fn scale_columns<T: Elem>(x: &mut [T], scale: &[f32]) {
     use rayon::prelude::*;
     let k = scale.len().max(1);

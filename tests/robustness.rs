@@ -577,6 +577,14 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("looks like an undirected edge list read as directed"), "{err}");
     assert!(err.contains("8 of 34 nodes have no out-arcs") && err.contains("8 zero rows"), "{err}");
+    // eval nodes counts them too.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("k.txt");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4", "--directed", "-q"]);
+    assert!(r.status.success());
+    let r = pmivec(&["eval", "nodes", s(&out), "graphs/karate/labels.tsv", "--ratios", "0.5"]);
+    let table = String::from_utf8_lossy(&r.stdout);
+    assert!(table.contains("0 missing from the embedding, 8 with zero vectors"), "{table}");
     // A list with reciprocal arcs is directed as given: no warning.
     let dir = tempfile::tempdir().unwrap();
     let e = write(dir.path(), "d.tsv", "0\t1\n1\t0\n1\t2\n2\t3\n3\t0\n");

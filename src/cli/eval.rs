@@ -133,11 +133,12 @@ fn nodes(args: NodesEval) -> anyhow::Result<()> {
         return Ok(());
     }
     outln!(
-        "{} labelled nodes, {} labels, d = {}, {} missing from the embedding (zero vectors), {} splits, C = {}",
+        "{} labelled nodes, {} labels, d = {}, {} missing from the embedding, {} with zero vectors, {} splits, C = {}",
         scores.labelled,
         scores.labels,
         emb.dim(),
         scores.missing,
+        scores.zero_vectors,
         config.splits,
         config.c
     );

@@ -112,6 +112,9 @@ pub struct NodeScores {
     pub labels: usize,
     /// Labelled nodes absent from the embedding (scored as zero vectors).
     pub missing: usize,
+    /// Labelled nodes present with an all-zero vector (a node without
+    /// out-arcs of a directed graph, say): they carry no information either.
+    pub zero_vectors: usize,
     /// Scores per training ratio.
     pub ratios: Vec<RatioScore>,
 }
@@ -148,10 +151,14 @@ pub fn node_classification(emb: &Embeddings, side: Side, labels: &NodeLabels, ev
     let d = emb.side_dim(side);
     let n = labels.nodes.len();
     let mut x = vec![0f32; n * d];
-    let mut missing = 0;
+    let (mut missing, mut zero_vectors) = (0, 0);
     for (i, node) in labels.nodes.iter().enumerate() {
         match emb.position(node) {
-            Some(r) => emb.row_into(r, side, &mut x[i * d..(i + 1) * d]),
+            Some(r) => {
+                let row = &mut x[i * d..(i + 1) * d];
+                emb.row_into(r, side, row);
+                zero_vectors += row.iter().all(|&v| v == 0.0) as usize;
+            }
             None => missing += 1,
         }
     }
@@ -165,7 +172,7 @@ pub fn node_classification(emb: &Embeddings, side: Side, labels: &NodeLabels, ev
             summarize(ratio, &scores)
         })
         .collect();
-    Ok(NodeScores { labelled: n, labels: labels.labels.len(), missing, ratios })
+    Ok(NodeScores { labelled: n, labels: labels.labels.len(), missing, zero_vectors, ratios })
 }
 
 fn summarize(ratio: f64, scores: &[(f64, f64)]) -> RatioScore {

@@ -1,5 +1,5 @@
 //! Fold-in: place rows that arrive after a model was fitted — new nodes
-//! from their edges ([`graph`]), new words from text ([`words`]) — without
+//! from their edges ([`Model`]), new words from text ([`WordModel`]) — without
 //! recomputing it. Both project a new row m of the model's PMI matrix onto
 //! its right factors, u = m·V·Σ^(p−1), which reproduces U·Σ^p for the rows
 //! the model was fitted on. Models are saved as a magic number, JSON

@@ -61,7 +61,7 @@ impl WordModel {
         }
     }
 
-    /// Write the model (see [`Model::save`]).
+    /// Write the model (see [`crate::foldin::Model::save`]).
     ///
     /// # Errors
     /// [`Error::Io`] naming the file.
