@@ -651,3 +651,14 @@ fn info_offers_a_config_only_when_it_is_one() {
     let info = String::from_utf8(pmivec(&["info", s(&folded)]).stdout).unwrap();
     assert!(info.contains("made from (not a --config)") && !info.contains("usable as --config"), "{info}");
 }
+
+#[test]
+fn eval_docs_refuses_a_label_column_with_a_class_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..12).map(|i| format!("d{i}\tverse {i} text\tthe cat sat on mat number {i}\n")).collect();
+    let docs = write(dir.path(), "d.tsv", &lines);
+    let r = pmivec(&["eval", "docs", s(&docs), "--label-column", "2", "--dim", "2", "--folds", "2"]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("12 classes among 12 rows") && err.contains("is this the label column?"), "{err}");
+}

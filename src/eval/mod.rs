@@ -299,8 +299,10 @@ pub fn logistic_regression(train: &[&[f32]], labels: &[usize], classes: usize, t
 ///
 /// # Errors
 /// [`crate::Error::InvalidConfig`] if `rows` and `labels` differ in length,
-/// `folds < 2`, or `folds` exceeds the rows (a fold without a test row has
-/// no accuracy).
+/// `folds < 2`, `folds` exceeds the rows (a fold without a test row has
+/// no accuracy), or the classes are more than half the rows (most of them
+/// then have one row, which no fold can both learn and test: a wrong label
+/// column, e.g. the text itself, which took minutes to fit 31,102 classes).
 pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usize, seed: u64) -> crate::Result<f64> {
     use crate::error::Error;
     if rows.len() != labels.len() {
@@ -313,6 +315,17 @@ pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usiz
         return Err(Error::invalid(
             "folds",
             format!("{folds} folds need at least {folds} documents, and there are {}", rows.len()),
+        ));
+    }
+    let distinct = labels.iter().collect::<std::collections::HashSet<_>>().len();
+    if distinct * 2 > rows.len() {
+        return Err(Error::invalid(
+            "labels",
+            format!(
+                "{distinct} classes among {} rows: most classes have a single row, which cross-validation \
+                 cannot learn — is this the label column?",
+                rows.len()
+            ),
         ));
     }
     let unit: Vec<Vec<f32>> = rows
