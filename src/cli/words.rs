@@ -136,7 +136,12 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let bars = Bars::new(args.quiet);
     let t = Instant::now();
     let corpus = match args.column {
-        None => Corpus::from_path(&args.corpus, &text),
+        None => pmivec::text::read_lines(&args.corpus).and_then(|lines| {
+            if let Some(hint) = pmivec::text::column_hint(&lines) {
+                eprintln!("pmivec: warning: {}: {hint} (--column K)", args.corpus.display());
+            }
+            Corpus::from_lines(lines.iter().map(String::as_str), &text).map_err(|e| e.with_path(&args.corpus))
+        }),
         Some(col) => {
             let sep = match args.delimiter {
                 ColumnDelimiter::Tab => '\t',

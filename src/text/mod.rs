@@ -302,6 +302,23 @@ pub fn read_lines(path: &Path) -> Result<Vec<String>> {
     read_lines_from(crate::source::open(path)?, Some(path))
 }
 
+/// A hint when `lines` look like a table rather than running text: every
+/// non-empty line (of the first 1,000) has the same number (2–20) of
+/// tab-separated fields. Read whole, its first field (a reference, an id)
+/// becomes tokens of every sentence.
+pub fn column_hint(lines: &[String]) -> Option<String> {
+    let sample: Vec<&String> = lines.iter().filter(|l| !l.trim().is_empty()).take(1000).collect();
+    let fields = sample.first()?.split('\t').count();
+    if !(2..=20).contains(&fields) || sample.iter().any(|l| l.split('\t').count() != fields) {
+        return None;
+    }
+    let first = sample[0].split('\t').next().unwrap_or_default();
+    Some(format!(
+        "every line has {fields} tab-separated fields, and all of them are read as text (the first, e.g. `{first}`, \
+         included); read one field as the text (1-based column) if the others are not"
+    ))
+}
+
 /// Column `column` (1-based) of every line of a delimited corpus file
 /// (plain or gzip): the text of `ref<TAB>text` lines without the reference.
 ///
@@ -350,6 +367,15 @@ pub fn read_lines_from(reader: impl BufRead, name: Option<&Path>) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_of_text_gets_a_column_hint_and_running_text_none() {
+        let table: Vec<String> = ["Ge1:1\tIn the beginning", "Ge1:2\tAnd the earth"].map(String::from).to_vec();
+        let hint = column_hint(&table).unwrap();
+        assert!(hint.contains("2 tab-separated fields") && hint.contains("`Ge1:1`"), "{hint}");
+        let text: Vec<String> = ["a cat sat", "on\tthe mat", "and slept"].map(String::from).to_vec();
+        assert_eq!(column_hint(&text), None);
+    }
 
     #[test]
     fn vocabulary_is_rank_ordered_and_rare_and_stop_words_are_removed() {
