@@ -63,17 +63,35 @@ class Embedding:
     def __getitem__(self, id):
         return self.vectors[self.index(id)]
 
-    def most_similar(self, id, k: int = 10):
-        """The ``k`` labels closest to ``id`` by cosine, best first: [(label, score)]."""
+    def _units(self):
         if self._unit is None:
             norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
             norms[norms == 0] = 1.0
             self._unit = self.vectors / norms
-        i = self.index(id)
-        scores = self._unit @ self._unit[i]
-        scores[i] = -np.inf
+        return self._unit
+
+    def most_similar(self, id=None, k: int = 10, *, positive=(), negative=(), topn: Optional[int] = None):
+        """The ``k`` labels closest by cosine, best first: [(label, score)].
+
+        ``most_similar(id)`` ranks the neighbours of one label;
+        ``most_similar(positive=["king", "woman"], negative=["man"])`` answers
+        an analogy as gensim does (3CosAdd: the mean of the unit vectors of
+        ``positive`` minus those of ``negative``), the query labels left
+        out. ``topn`` is gensim's name for ``k``.
+        """
+        k = topn if topn is not None else k
+        positive = ([id] if id is not None else []) + [str(p) for p in positive]
+        negative = [str(n) for n in negative]
+        if not positive and not negative:
+            raise ValueError("most_similar: give an id, or positive= and/or negative= labels")
+        unit = self._units()
+        rows = [self.index(p) for p in positive] + [self.index(n) for n in negative]
+        query = unit[rows[:len(positive)]].sum(0) - unit[rows[len(positive):]].sum(0)
+        norm = np.linalg.norm(query)
+        scores = unit @ (query / norm if norm > 0 else query)
+        scores[rows] = -np.inf
         top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.ids[j], float(scores[j])) for j in top]
+        return [(self.ids[j], float(scores[j])) for j in top if scores[j] > -np.inf]
 
     def to_gensim(self):
         """A gensim ``KeyedVectors`` (needs gensim)."""
@@ -217,23 +235,53 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 order: str = "input") -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
-    ``edges``: a path (any edge-list format the CLI reads), an (m, 2) or
-    (m, 3) array or a list of tuples (a third column is a weight), a
-    scipy.sparse adjacency matrix, or a networkx graph. ``estimator``:
-    "windows", "first-order" or "auto" and ``propagation``: "auto", "none"
-    or a number of passes — with both at "auto" on an undirected graph
-    (d ≥ 32), the locality probe reads the graph first: a word
-    co-occurrence graph gets the first-order matrix without propagation,
-    any other the windows (small graphs) or first-order matrix (large) with
-    6 passes; ``report["auto"]`` says which and why, ``report["locality"]``
-    holds the probe's cosines. ``side="both"`` also keeps the
-    context vectors as ``.right``. ``save_model``: a path where to keep what
-    :func:`fold_in` needs to place nodes added later. ``precision``: how
-    the dense blocks are stored, "f32", "f16" (half the memory, f32 sums)
-    or "auto" (f16 from 200,000 nodes); the vectors are float32 either way.
-    ``order``: the rows' order, "input" (first appearance; a networkx or
-    scipy graph's node order) or "id" (numeric when every id is an integer,
-    as the CLI's ``--order id``).
+    ``edges``: a path (any edge-list format the CLI reads, gzip included), an
+    (m, 2) or (m, 3) array or a list of tuples (a third column is a weight),
+    a scipy.sparse adjacency matrix, or a networkx graph.
+
+    Keyword arguments (the CLI's flag of the same name, ``_`` for ``-``):
+
+    - ``dim``: embedding dimension d (128).
+    - ``estimator``: "windows" (NetMF's matrix from random-walk windows),
+      "first-order" (ProNE's exact first-order matrix) or "auto"; and
+      ``propagation``: "auto", "none" or a number of passes. With both at
+      "auto" on an undirected graph (d ≥ 32) the locality probe reads the
+      graph first: a word co-occurrence graph gets the first-order matrix
+      without propagation, any other the windows (small graphs) or the
+      first-order matrix (large) with 6 passes; ``report["auto"]`` says which
+      and why, ``report["locality"]`` holds the probe's cosines.
+    - ``window``: window size T (5). ``steps_per_edge``: walk budget per
+      adjacency entry (60, at most 2.5e8 steps); or ``walks_per_node`` and
+      ``walk_length`` (80), DeepWalk's γ and t.
+    - ``p``, ``q``: node2vec's return and in-out parameters (1, 1).
+    - ``neg``: negative-sampling constant b, the PMI shifted by log b (1).
+    - ``cds``: context-distribution smoothing α (None: 1 for windows, 0.75
+      for the first-order matrix). ``min_pair_count``: window pairs seen
+      fewer times are dropped (4).
+    - ``mu``, ``theta``: centre (in [0, 2]) and width of the propagation
+      filter (0.1, 0.5).
+    - ``oversample`` (20), ``power_iters`` (None: 8 up to 100,000 nodes, 3
+      above): the randomized SVD. ``eig_weight``: p of U·Σ^p (0.5).
+    - ``memory_limit``: refuse a run whose estimated peak is above this
+      (bytes or "2G"; default 80 % of RAM).
+    - ``weighted``, ``directed``: read a third column as weights, edges as
+      arcs (None: from the input — a file is neither, a 3-column array is weighted, a networkx
+      DiGraph directed). ``delimiter``: "auto", "tab", "comma", "whitespace"
+      (files). ``exact``: factorize the closed-form NetMF matrix (small
+      graphs).
+    - ``side``: "left" (node vectors), "right" (contexts), "both"
+      (concatenated) or "sum"; ``side="both"`` also keeps the context
+      vectors as ``.right``.
+    - ``seed`` (0), ``threads`` (0 = all cores; the output does not depend
+      on it), ``progress``: progress bars on stderr.
+    - ``precision``: how the dense blocks are stored, "f32", "f16" (half the
+      memory, f32 sums) or "auto" (f16 from 200,000 nodes); the vectors are
+      float32 either way.
+    - ``save_model``: a path where to keep what :func:`fold_in` needs to
+      place nodes added later.
+    - ``order``: the rows' order, "input" (first appearance; a networkx or
+      scipy graph's node order) or "id" (numeric when every id is an
+      integer, as the CLI's ``--order id``).
     """
     if side not in ("left", "right", "both", "sum"):
         raise ValueError(f"side: expected left, right, both or sum, got {side!r}")
@@ -328,6 +376,12 @@ class Lsa:
             self.text_config["stopwords"] = [w for w in self.text_config["stopwords"] if w != "\0english"] \
                 + _core_english()
         self._model = None
+
+    def __repr__(self):
+        f = self.lsa_config["factorize"]
+        fitted = "not fitted" if self._model is None else \
+            f"{len(self.documents)} documents × {len(self.terms)} terms"
+        return f"Lsa(dim={f['dim']}, weighting={self.lsa_config['weighting']!r}, {fitted})"
 
     def fit(self, documents: Sequence[str], ids: Optional[Sequence[str]] = None) -> "Lsa":
         ids = [str(i) for i in (ids if ids is not None else range(1, len(documents) + 1))]

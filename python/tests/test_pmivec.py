@@ -290,3 +290,22 @@ def test_auto_reads_the_word_graph_as_local_as_the_cli_does(tmp_path):
     assert np.array_equal(auto.vectors, fixed.vectors)
     karate = pmivec.embed_graph(karate_edges(), dim=32)
     assert karate.report["auto"].startswith("smooth graph") and karate.report["propagation_passes"] == 6
+
+
+def test_most_similar_answers_analogies_as_gensim_and_lsa_has_a_repr():
+    ids = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0]], dtype=np.float32)
+    e = pmivec.Embedding(v, ids)
+    best = e.most_similar(positive=["king", "woman"], negative=["man"], topn=1)
+    assert best[0][0] == "queen", best
+    assert all(w not in ("king", "woman", "man") for w, _ in e.most_similar(positive=["king", "woman"],
+                                                                             negative=["man"]))
+    assert e.most_similar("king", 1)[0][0] in ("queen", "man")
+    with pytest.raises(ValueError):
+        e.most_similar()
+    with pytest.raises(KeyError):
+        e.most_similar(positive=["nope"])
+    model = pmivec.Lsa(dim=2, min_count=1, stopwords=None)
+    assert repr(model) == "Lsa(dim=2, weighting='tf-idf', not fitted)"
+    model.fit(["a cat sat", "a dog sat", "stocks fell", "bonds fell"])
+    assert repr(model).startswith("Lsa(dim=2, weighting='tf-idf', 4 documents × ")
