@@ -90,9 +90,7 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
         Estimator::Windows => (Estimator::Windows, "as set".to_owned()),
         Estimator::FirstOrder => (Estimator::FirstOrder, "as set".to_owned()),
         Estimator::Auto if node2vec => (Estimator::Windows, "node2vec's p and q need walks".to_owned()),
-        Estimator::Auto if config.budget != Budget::Auto => {
-            (Estimator::Windows, "a walk budget was given".to_owned())
-        }
+        Estimator::Auto if config.budget != Budget::Auto => (Estimator::Windows, "a walk budget was given".to_owned()),
         Estimator::Auto if AUTO_STEPS_PER_EDGE * adj <= AUTO_MAX_STEPS => (
             Estimator::Windows,
             format!("{AUTO_STEPS_PER_EDGE} steps per edge fit the {:.1e}-step cap", AUTO_MAX_STEPS),

@@ -54,7 +54,7 @@ fn words_query_and_eval_work_together() {
     std::fs::write(&sims, "# header\ncat\tdog\t9\ncat\tstock\t1\nbond\tstock\t8\nunicorn\tcat\t5\n").unwrap();
     let qs = dir.path().join("q.txt");
     std::fs::write(&qs, ": pets\ncat dog stock bond\nunicorn cat dog bond\n").unwrap();
-    let r = pmivec(&["eval", "words", s(&out), "--similarity", s(&sims), "--analogy", s(&qs)]);
+    let r = pmivec(&["eval", "words", s(&out), "--similarity", s(&sims), "--analogy", s(&qs), "--json"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(json["sims"]["covered"], 3);
@@ -100,6 +100,10 @@ fn docs_fit_fold_in_and_classify() {
     let f = std::fs::read_to_string(&folded).unwrap();
     assert!(f.starts_with("2 3\n1 ") && f.contains("\n2 "), "{f}");
     let r = pmivec(&["eval", "docs", s(&docs), "--dim", "3", "--label-column", "2"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let table = String::from_utf8_lossy(&r.stdout);
+    assert!(table.starts_with("60 documents, 2 classes") && table.contains("accuracy"), "{table}");
+    let r = pmivec(&["eval", "docs", s(&docs), "--dim", "3", "--label-column", "2", "--json"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert!(json["accuracy"].as_f64().unwrap() > 0.95, "{json}");

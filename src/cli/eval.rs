@@ -81,6 +81,9 @@ pub struct WordsEval {
     /// Search analogy answers among the most frequent N words (0 = all).
     #[arg(long, default_value_t = 30_000)]
     restrict: usize,
+    /// Print JSON on stdout (the table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -93,6 +96,9 @@ pub struct DocsEval {
     /// Folds.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Print JSON on stdout (the table goes to stderr).
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     lsa: LsaArgs,
 }
@@ -108,8 +114,19 @@ pub struct LeeEval {
     /// 50 × 50 human similarity matrix (similarities0-1.txt).
     #[arg(long)]
     similarities: PathBuf,
+    /// Print JSON on stdout (the table goes to stderr).
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     lsa: LsaArgs,
+}
+
+/// A line of the human-readable table: on stdout, or on stderr when stdout
+/// carries JSON (`--json`), so every `eval` command reads the same way.
+macro_rules! table {
+    ($json:expr, $($arg:tt)*) => {
+        if $json { eprintln!($($arg)*) } else { outln!($($arg)*) }
+    };
 }
 
 pub fn run(cmd: EvalCommand, m: &clap::ArgMatches) -> anyhow::Result<()> {
@@ -185,7 +202,7 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
     for path in &args.similarity {
         let s = eval::word_similarity(&index, path)?;
         let name = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-        eprintln!("{name}: Spearman {:.4} ({} of {} pairs covered)", s.spearman, s.covered, s.total);
+        table!(args.json, "{name}: Spearman {:.4} ({} of {} pairs covered)", s.spearman, s.covered, s.total);
         json.insert(name, serde_json::to_value(s)?);
     }
     if let Some(path) = &args.analogy {
@@ -193,7 +210,8 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
         let a = eval::analogy(&index, path, args.restrict)?;
         for s in &a.sections {
             let pct = |k: usize| if s.covered == 0 { 0.0 } else { 100.0 * k as f64 / s.covered as f64 };
-            eprintln!(
+            table!(
+                args.json,
                 "  {:<28} add {:5.1}%  mul {:5.1}%  ({} of {})",
                 s.section,
                 pct(s.add_correct),
@@ -202,7 +220,8 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
                 s.total
             );
         }
-        eprintln!(
+        table!(
+            args.json,
             "analogy: 3CosAdd {:.2}%, 3CosMul {:.2}% ({} of {} questions covered, restrict {}) in {:.1}s",
             100.0 * a.add_accuracy,
             100.0 * a.mul_accuracy,
@@ -213,7 +232,9 @@ fn words(args: WordsEval) -> anyhow::Result<()> {
         );
         json.insert("analogy".into(), serde_json::to_value(a)?);
     }
-    outln!("{}", serde_json::Value::Object(json));
+    if args.json {
+        outln!("{}", serde_json::Value::Object(json));
+    }
     Ok(())
 }
 
@@ -231,7 +252,8 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
     let m = lsa.documents().matrix(Side::Left);
     let rows: Vec<Vec<f32>> = m.chunks(d).map(<[f32]>::to_vec).collect();
     let acc = eval::cross_validated_accuracy(&rows, &labels, args.folds, args.lsa.factorize.seed)?;
-    eprintln!(
+    table!(
+        args.json,
         "{} documents, {} classes, {} terms: {}-fold logistic-regression accuracy {:.4} (LSA fit {:.2}s, total {:.2}s)",
         docs.ids.len(),
         names.len(),
@@ -241,10 +263,12 @@ fn docs(args: DocsEval) -> anyhow::Result<()> {
         fit_secs,
         start.elapsed().as_secs_f64()
     );
-    outln!(
-        "{}",
-        serde_json::json!({"accuracy": acc, "folds": args.folds, "documents": docs.ids.len(), "fit_seconds": fit_secs})
-    );
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::json!({"accuracy": acc, "folds": args.folds, "documents": docs.ids.len(), "fit_seconds": fit_secs})
+        );
+    }
     Ok(())
 }
 
@@ -274,12 +298,15 @@ fn lee(args: LeeEval) -> anyhow::Result<()> {
         }
     }
     let r = eval::pearson(&model, &judged);
-    eprintln!(
+    table!(
+        args.json,
         "Lee: Pearson {r:.4} over {} document pairs ({} background documents, {} terms)",
         model.len(),
         bg.ids.len(),
         lsa.terms().len()
     );
-    outln!("{}", serde_json::json!({"pearson": r, "pairs": model.len()}));
+    if args.json {
+        outln!("{}", serde_json::json!({"pearson": r, "pairs": model.len()}));
+    }
     Ok(())
 }
