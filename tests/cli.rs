@@ -119,7 +119,7 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
     let dir = tmp();
     let out = dir.path().join("o.txt");
     for (extra, path) in [
-        (vec!["--exact", "--window", "3"], "exact (exact NetMF"),
+        (vec!["--exact", "--window", "3"], "exact (as set)"),
         (vec!["--p", "0.5", "--q", "2"], "node2vec-rejection walks"),
         (vec!["--directed"], "first-order walks"),
     ] {

@@ -585,6 +585,14 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
     let r = pmivec(&["eval", "nodes", s(&out), "graphs/karate/labels.tsv", "--ratios", "0.5"]);
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.contains("0 missing from the embedding, 8 with zero vectors"), "{table}");
+    // The reverse: reciprocal arcs read as undirected are merged, with a note.
+    let tmp = tempfile::tempdir().unwrap();
+    let email = write(tmp.path(), "e.tsv", "0\t1\n1\t0\n1\t2\n2\t3\n3\t2\n");
+    let r = pmivec(&["embed", s(&email), "-o", "-", "--dim", "2"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("2 edges appear in both directions") && err.contains("(--directed)"), "{err}");
+    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "2"]);
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("both directions"));
     // A list with reciprocal arcs is directed as given: no warning.
     let dir = tempfile::tempdir().unwrap();
     let e = write(dir.path(), "d.tsv", "0\t1\n1\t0\n1\t2\n2\t3\n3\t0\n");

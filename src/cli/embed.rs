@@ -95,6 +95,9 @@ impl GraphInput {
         if let (Some(hint), false) = (graph.undirected_hint(), quiet) {
             eprintln!("pmivec: warning: {}: {hint}", path.display());
         }
+        if let (Some(hint), false) = (graph.directed_hint(), quiet) {
+            eprintln!("pmivec: note: {}: {hint} (--directed)", path.display());
+        }
         Ok(graph)
     }
 }

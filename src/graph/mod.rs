@@ -26,6 +26,10 @@ pub struct GraphStats {
     pub edge_records: u64,
     /// Records that repeated an edge already seen (merged, see module docs).
     pub duplicate_edges: u64,
+    /// Of an undirected graph's merged edges, those seen in both directions
+    /// (`a b` and `b a`): reciprocal arcs, if the file was a directed graph.
+    #[serde(default)]
+    pub reverse_pairs: u64,
     /// Distinct self-loops.
     pub self_loops: u64,
     /// Records with weight 0, which add their nodes but no edge.
@@ -47,6 +51,22 @@ pub(crate) fn edge_weight(u: u32, v: u32, w: f64, weighted: bool) -> Result<Opti
         ));
     }
     Ok((w != 0.0).then_some(if weighted { w } else { 1.0 }))
+}
+
+/// Count the runs of the same (a, b) in a sorted list that hold both signs
+/// of weight (both directions of one edge), and make every weight positive.
+fn count_reverse_pairs(list: &mut [(u32, u32, f64)]) -> u64 {
+    let mut count = 0;
+    let mut start = 0;
+    while start < list.len() {
+        let key = (list[start].0, list[start].1);
+        let end = start + list[start..].iter().take_while(|e| (e.0, e.1) == key).count();
+        let run = &mut list[start..end];
+        count += (run.iter().any(|e| e.2 < 0.0) && run.iter().any(|e| e.2 > 0.0)) as u64;
+        run.iter_mut().for_each(|e| e.2 = e.2.abs());
+        start = end;
+    }
+    count
 }
 
 /// Merge runs of the same (a, b) in a sorted edge list, as graphs merge
@@ -120,10 +140,16 @@ impl Graph {
                 stats.zero_weight_edges += 1;
                 continue;
             };
-            let (a, b) = if directed || u <= v { (u, v) } else { (v, u) };
+            // An undirected record stored against its direction carries a
+            // negative weight until the merge (weights here are > 0), so
+            // that reverse pairs can be counted without a second list.
+            let (a, b, w) = if directed || u <= v { (u, v, w) } else { (v, u, -w) };
             list.push((a, b, w));
         }
         list.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
+        if !directed {
+            stats.reverse_pairs = count_reverse_pairs(&mut list);
+        }
         let (merged, duplicates) = merge_sorted(list, weighted, |_, _| true);
         stats.duplicate_edges = duplicates;
         stats.self_loops = merged.iter().filter(|e| e.0 == e.1).count() as u64;
@@ -262,6 +288,19 @@ impl Graph {
              matrix are empty); drop --directed if it is",
             self.node_count()
         ))
+    }
+
+    /// A hint when an undirected graph merged reverse pairs (`a b` and
+    /// `b a`) as duplicates — most of its duplicates, at least one in a
+    /// hundred edges: a directed graph's reciprocal arcs, if the file is one.
+    pub fn directed_hint(&self) -> Option<String> {
+        let (r, d) = (self.stats.reverse_pairs, self.stats.duplicate_edges);
+        (!self.directed && r > 0 && 2 * r >= d && 100 * r >= self.edge_count() as u64).then(|| {
+            format!(
+                "{r} edges appear in both directions (`a b` and `b a`) and were merged; if the file lists the arcs \
+                 of a directed graph, read it as directed"
+            )
+        })
     }
 
     /// Read an edge list from any reader; `name` is used in error messages.
