@@ -287,14 +287,14 @@ fn probe_stage<T: Store>(
 ) -> Result<(Factors<T>, Option<crate::locality::Locality>, bool)> {
     let mut probe_config =
         config.clone().estimator(Estimator::FirstOrder).cds(Some(crate::locality::PROBE_CDS)).neg(1.0);
+    let n = graph.node_count();
     let probe_plan = if plan.estimator == Estimator::FirstOrder {
         plan.clone()
     } else {
-        let iters = config.factorize.svd(graph.node_count()).power_iters;
+        let iters = config.factorize.svd(n).power_iters;
         probe_config.factorize.power_iters = Some(iters.min(crate::locality::PROBE_POWER_ITERS));
         plan_for(graph, &probe_config, want_model)?
     };
-    let n = graph.node_count();
     let same_svd = probe_config.factorize.svd(n).power_iters == config.factorize.svd(n).power_iters;
     let first = first_factors::<T>(graph, &probe_config, &probe_plan, keep_v && same_svd, report, progress)?;
     let weights = crate::factorize::sigma_powers(&first.s, 0.5);
