@@ -18,7 +18,7 @@
 //! inside rayon tasks over fixed row blocks, so results are bit-identical
 //! for any thread count and the caller's global faer settings are untouched.
 
-use crate::cluster::{Comm, Local, Side};
+use crate::comm::{Comm, Local, Side};
 use crate::error::{Error, Result};
 use crate::precision::Elem;
 use crate::seed;

@@ -9,21 +9,28 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 pub use crate::embeddings::{Format, Metadata};
-pub(crate) use crate::output::sibling;
-pub use crate::output::{Batch, remove_staged_files};
+
+/// The first bytes of a graph model (`embed --save-model`).
+pub(crate) const GRAPH_MODEL_MAGIC: &[u8; 8] = b"PMIVECM1";
+/// The first bytes of a word model (`words --save-model`).
+pub(crate) const WORD_MODEL_MAGIC: &[u8; 8] = b"PMIVECW1";
+
+/// Whether `bytes` start as a saved model does (graph or word): what to
+/// say when one is given where embeddings are expected.
+pub(crate) fn starts_as_model(bytes: &[u8]) -> bool {
+    bytes.starts_with(GRAPH_MODEL_MAGIC) || bytes.starts_with(WORD_MODEL_MAGIC)
+}
+
+/// `path` with `.ext` appended (`emb.txt` → `emb.txt.json`): where a file's
+/// sidecars are.
+pub(crate) fn sibling(path: &Path, ext: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    std::path::PathBuf::from(s)
+}
 
 impl Embeddings {
-    /// Write `side` to `path` in `format`, with `<path>.json` from the
-    /// metadata (or a minimal one) and `<path>.ids` for npy; all files
-    /// appear together or not at all (see [`crate::io::save`]).
-    ///
-    /// # Errors
-    /// [`crate::Error::Io`] naming the file that could not be written.
-    pub fn save(&self, path: impl AsRef<Path>, side: Side, format: Format) -> Result<()> {
-        let meta = self.metadata().cloned().unwrap_or_else(|| Metadata::new(self, side, format, &()));
-        save(self, side, format, path.as_ref(), &meta)
-    }
-
     /// Write `side` in word2vec text format to any writer.
     ///
     /// # Errors
@@ -179,18 +186,6 @@ pub fn write_npy<W: Write>(data: &[f32], rows: usize, cols: usize, mut w: W) -> 
         w.write_all(&v.to_le_bytes())?;
     }
     Ok(())
-}
-
-/// Write `side` of `emb` to `path` in `format`, plus `<path>.json` with
-/// `meta` (and `<path>.ids` for npy). All files appear together or not at
-/// all (a one-output [`Batch`]).
-///
-/// # Errors
-/// [`Error::Io`] naming the output that could not be written.
-pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
-    let mut batch = Batch::new();
-    batch.add(emb, side, format, path, meta)?;
-    batch.commit()
 }
 
 /// Read embeddings in word2vec text format (`n d` header, then `label v1 … vd`).
@@ -449,7 +444,7 @@ pub fn load(path: &Path) -> Result<Embeddings> {
     use std::io::BufRead;
     let mut reader = crate::source::open(path)?;
     let head = reader.fill_buf().map_err(|e| Error::io(path.to_path_buf(), e))?;
-    if crate::foldin::starts_as_model(head) {
+    if starts_as_model(head) {
         return Err(Error::Parse {
             path: Some(path.to_path_buf()),
             line: 1,
@@ -541,7 +536,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (name, format) in [("e.txt", Format::Word2vec), ("e.npy", Format::Npy)] {
             let path = dir.path().join(name);
-            let meta = Metadata::new(&emb, Side::Left, format, &crate::EmbedConfig::default().dim(2));
+            let meta = Metadata::new(&emb, Side::Left, format, &crate::config::EmbedConfig::default().dim(2));
             let mut with_meta = emb.clone();
             with_meta.set_metadata(meta);
             with_meta.save(&path, Side::Left, format).unwrap();
@@ -550,7 +545,7 @@ mod tests {
             assert_eq!(back.matrix(Side::Left), emb.matrix(Side::Left), "{name}");
             assert_eq!(back.position("z"), Some(2));
             assert_eq!(back.vector("y", Side::Left).unwrap(), vec![3.0, 4.0]);
-            let config: crate::EmbedConfig = back.metadata().unwrap().config().unwrap();
+            let config: crate::config::EmbedConfig = back.metadata().unwrap().config().unwrap();
             assert_eq!(config.factorize.dim, 2);
         }
     }
@@ -565,7 +560,7 @@ mod tests {
         ];
         for (q, e) in parts.iter().enumerate() {
             let meta = Metadata::new(e, Side::Left, Format::Npy, &());
-            save(e, Side::Left, Format::Npy, &dir.path().join(format!("part-{q}.npy")), &meta).unwrap();
+            crate::output::save(e, Side::Left, Format::Npy, &dir.path().join(format!("part-{q}.npy")), &meta).unwrap();
         }
         let manifest = |rows: usize| {
             format!(

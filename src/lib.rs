@@ -91,6 +91,7 @@ pub mod progress; // the progress hook (the library never prints)
 pub mod seed; // where seeds become randomness: (seed, stream, index) → draws
 pub mod sparse; // the sparse matrix every stage shares, and its parallel products
 pub mod precision; // how dense blocks are stored: f32, or f16 with f32 sums
+pub mod comm; // where a stage's rows live: one machine, or a cluster's shard
 pub mod source; // 0. input files: opened once, hashed as read, lines bounded
 pub mod graph; // 1. edge list → CSR graph
 pub mod text; // 1'. text → tokens → vocabulary → sentences
@@ -102,6 +103,7 @@ pub mod factorize; // 5. randomized truncated SVD
 pub mod locality; //    how far a graph's signal reaches: the label-free evidence for `auto`
 pub mod propagate; // 6. spectral propagation (ProNE's band-pass filter)
 pub mod embeddings; // 7. U·Σ^p, V·Σ^p with labels
+pub mod fit; //    the tail every path shares: matrix → SVD → embeddings, the run's report
 pub mod similarity; //    queries: nearest, analogy, similarity
 pub mod io; // 8. word2vec text / npy output with a JSON sidecar
 pub mod output; // 9. outputs checked, staged and committed as one set

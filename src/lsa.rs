@@ -16,7 +16,7 @@ use crate::config::FactorizeConfig;
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::factorize::{Factor, randomized_svd};
-use crate::pipeline::{Report, with_threads};
+use crate::fit::{Report, with_threads};
 use crate::progress::Progress;
 use crate::sparse::SparseMatrix;
 use crate::text::{Corpus, TextConfig, Vocab};

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     // A bug should read as one line, not a backtrace; exit status 2 as for errors.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("pmivec: internal error (please report): {info}");
-        pmivec::io::remove_staged_files();
+        pmivec::output::remove_staged_files();
         std::process::exit(2);
     }));
     match cli::run() {

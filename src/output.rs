@@ -18,6 +18,7 @@
 
 use crate::embeddings::{Embeddings, Format, Metadata, Side};
 use crate::error::{Error, Result};
+use crate::io::sibling;
 
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -48,14 +49,6 @@ fn unregister(p: &Path) {
     if let Ok(mut s) = STAGED.lock() {
         s.retain(|q| q != p);
     }
-}
-
-/// `path` with `.ext` appended (`emb.txt` → `emb.txt.json`).
-pub(crate) fn sibling(path: &Path, ext: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
 }
 
 /// The directory a file is (or will be) in.
@@ -439,4 +432,29 @@ fn lock_dirs<'a>(dirs: impl Iterator<Item = &'a Path>) -> Vec<std::fs::File> {
             Some(f)
         })
         .collect()
+}
+
+/// Write `side` of `emb` to `path` in `format`, plus `<path>.json` with
+/// `meta` (and `<path>.ids` for npy). All files appear together or not at
+/// all (a one-output [`Batch`]).
+///
+/// # Errors
+/// [`Error::Io`] naming the output that could not be written.
+pub fn save(emb: &Embeddings, side: Side, format: Format, path: &Path, meta: &Metadata) -> Result<()> {
+    let mut batch = Batch::new();
+    batch.add(emb, side, format, path, meta)?;
+    batch.commit()
+}
+
+impl Embeddings {
+    /// Write `side` to `path` in `format`, with `<path>.json` from the
+    /// metadata (or a minimal one) and `<path>.ids` for npy; all files
+    /// appear together or not at all (see [`save`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] naming the file that could not be written.
+    pub fn save(&self, path: impl AsRef<Path>, side: Side, format: Format) -> Result<()> {
+        let meta = self.metadata().cloned().unwrap_or_else(|| Metadata::new(self, side, format, &()));
+        save(self, side, format, path.as_ref(), &meta)
+    }
 }

@@ -1,14 +1,14 @@
-//! The graph path in one call — plan → first-stage matrix (windows or
-//! first-order) → SVD → propagation — and the tail every path shares:
-//! matrix → SVD → weighted factors as [`Embeddings`].
+//! The graph path in one call: plan → first-stage matrix (windows or
+//! first-order) → SVD ([`crate::fit`]) → propagation.
 
 use crate::budget::{Plan, plan_for};
-use crate::cluster::Local;
-use crate::config::{EmbedConfig, Estimator, FactorizeConfig};
+use crate::config::{EmbedConfig, Estimator};
 use crate::cooccur::{CountConfig, count_graph};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
-use crate::factorize::{Factors, SparseOperator, Store, svd_blocks, symmetric_blocks};
+use crate::factorize::{Factors, Store};
+pub use crate::fit::Report;
+use crate::fit::{factorize_square, non_empty, svd_stored, with_threads};
 use crate::foldin::Model;
 use crate::graph::Graph;
 use crate::pmi::{pmi, transition_pmi};
@@ -18,53 +18,9 @@ use crate::propagate::{COLUMN_BLOCK, PropagationConfig, propagate_stored};
 use crate::sparse::SparseMatrix;
 use crate::walk::WalkKind;
 use half::f16;
-use serde::{Deserialize, Serialize};
-use std::time::Instant;
 
-/// What a run did: the plan, stage times and sizes, for the CLI summary
-/// and the sidecar.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// (stage, seconds), in order.
-    pub stage_seconds: Vec<(String, f64)>,
-    /// The matrix factorized ("windows", "first-order", "exact", "sentences", "tf-idf", …).
-    pub estimator: String,
-    /// Why that matrix and budget (graphs).
-    pub reason: String,
-    /// Which walk sampler ran ("first-order" or "node2vec-rejection"), if any.
-    pub walk_path: String,
-    /// Walk steps taken.
-    pub walk_steps: u64,
-    /// Distinct pairs counted.
-    pub distinct_pairs: u64,
-    /// Pairs kept after `min_pair_count`.
-    pub kept_pairs: u64,
-    /// Nonzeros of the factorized matrix.
-    pub pmi_nonzeros: u64,
-    /// Power iterations the SVD ran.
-    pub power_iters: usize,
-    /// Propagation passes applied.
-    pub propagation_passes: usize,
-    /// Estimated peak memory (bytes) and the limit it was checked against.
-    pub memory_estimate: (u64, u64),
-    /// What the locality probe chose and why, when auto left a choice open
-    /// ([`crate::locality`]); empty when it did not run.
-    #[serde(default)]
-    pub auto: String,
-    /// The probe's measurements, when it ran.
-    #[serde(default)]
-    pub locality: Option<crate::locality::Locality>,
-}
-
+/// How the plan reports itself.
 impl Report {
-    pub(crate) fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
-        let t = Instant::now();
-        let out = f();
-        crate::precision::clear_upper_state();
-        self.stage_seconds.push((stage.to_owned(), t.elapsed().as_secs_f64()));
-        out
-    }
-
     fn from_plan(plan: &Plan) -> Self {
         Report {
             estimator: match plan.estimator {
@@ -79,67 +35,12 @@ impl Report {
     }
 }
 
-/// Run `f` on a rayon pool of `threads` threads (0 = all cores).
-pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::invalid("threads", e.to_string()))?;
-    Ok(pool.install(f))
-}
-
 fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
     config.validate()?;
     if config.factorize.dim > graph.node_count() {
         return Err(Error::RankTooLarge { requested: config.factorize.dim, max: graph.node_count() });
     }
     Ok(())
-}
-
-/// The tail every path shares: the rank-d SVD of `m` (one-sided when
-/// `symmetric`) weighed into U·Σ^p and V·Σ^p with `labels` on both sides.
-pub(crate) fn factorize_square(
-    labels: Vec<String>,
-    m: &SparseMatrix,
-    symmetric: bool,
-    config: &FactorizeConfig,
-    report: &mut Report,
-    progress: &dyn Progress,
-) -> Result<Embeddings> {
-    let svd = if config.precision.half_for(m.shape().0) {
-        svd_stored::<f16>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
-    } else {
-        svd_stored::<f32>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
-    };
-    Ok(Embeddings::from_svd(labels, svd, config.eig_weight))
-}
-
-/// The rank-d SVD of `m` on blocks stored as `T` (V only when `want_v`),
-/// timed in `report`.
-fn svd_stored<T: Store>(
-    m: &SparseMatrix,
-    symmetric: bool,
-    want_v: bool,
-    config: &FactorizeConfig,
-    report: &mut Report,
-    progress: &dyn Progress,
-) -> Result<Factors<T>> {
-    report.pmi_nonzeros = m.nnz() as u64;
-    let svd_config = config.svd(m.shape().0);
-    report.power_iters = svd_config.power_iters;
-    progress.start("svd", 0);
-    let svd = report.time("svd", || {
-        if symmetric {
-            symmetric_blocks::<T>(m, config.dim, &svd_config, want_v)
-        } else {
-            let at = m.transpose();
-            let (rows, cols) = m.shape();
-            let op = SparseOperator { a: m, at: &at, shape: (rows, cols) };
-            svd_blocks::<T>(&op, config.dim, &svd_config, &Local::new(rows, cols), want_v)
-        }
-    });
-    progress.finish();
-    svd
 }
 
 /// Filter the left (node) side `left` (stored as `T`) by spectral
@@ -428,19 +329,6 @@ fn first_stage(
     let pmi_config = config.pmi();
     let m = report.time("pmi", || pmi(&co, &pmi_config));
     (m, !graph.is_directed() && pmi_config.cds == 1.0)
-}
-
-/// A matrix without nonzeros would give all-zero vectors: say why instead.
-pub(crate) fn non_empty(m: &SparseMatrix) -> Result<()> {
-    if m.nnz() == 0 {
-        return Err(Error::Empty {
-            path: None,
-            what: "the matrix to factorize has no nonzero entry (every pair was pruned or had a PMI ≤ 0): \
-                   lower --min-pair-count or raise the walk budget"
-                .into(),
-        });
-    }
-    Ok(())
 }
 
 /// Embed the nodes of `graph` by factorizing the exact NetMF matrix

@@ -1,6 +1,6 @@
 //! Pictures: a 2-D map of an embedding coloured by label, and the singular
 //! value spectrum, drawn with `plotters` as PNG or SVG bytes (the caller
-//! writes them, e.g. through [`crate::io::Batch::add_bytes`]). PNG text uses
+//! writes them, e.g. through [`crate::output::Batch::add_bytes`]). PNG text uses
 //! a bundled subset of DejaVu Sans, so no system font is needed.
 
 use crate::error::{Error, Result};

@@ -46,8 +46,8 @@ impl Precision {
 }
 
 /// The error for an `f16` block on a cluster: its shards exchange `f32` rows.
-pub(crate) fn cluster_needs_f32() -> crate::Error {
-    crate::Error::invalid("precision", "a cluster's shards store f32 blocks")
+pub(crate) fn cluster_needs_f32() -> crate::error::Error {
+    crate::error::Error::invalid("precision", "a cluster's shards store f32 blocks")
 }
 
 /// A stored element of a dense block: `f32` or `f16`.

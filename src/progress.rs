@@ -11,15 +11,15 @@ pub trait Progress: Sync {
     /// The current stage is done.
     fn finish(&self);
     /// Whether the caller wants the run stopped (a binding's Ctrl-C): long
-    /// stages poll it and return [`crate::Error::Interrupted`]. Default: never.
+    /// stages poll it and return [`crate::error::Error::Interrupted`]. Default: never.
     fn cancelled(&self) -> bool {
         false
     }
 }
 
-/// [`crate::Error::Interrupted`] if `progress` asks to stop.
-pub(crate) fn check(progress: &dyn Progress) -> crate::Result<()> {
-    if progress.cancelled() { Err(crate::Error::Interrupted) } else { Ok(()) }
+/// [`crate::error::Error::Interrupted`] if `progress` asks to stop.
+pub(crate) fn check(progress: &dyn Progress) -> crate::error::Result<()> {
+    if progress.cancelled() { Err(crate::error::Error::Interrupted) } else { Ok(()) }
 }
 
 /// Reports nothing.

@@ -18,7 +18,7 @@
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
-use crate::cluster::{Comm, Local, Side};
+use crate::comm::{Comm, Local, Side};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::params::check;

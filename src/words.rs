@@ -6,9 +6,9 @@ use crate::config::FactorizeConfig;
 use crate::cooccur::{Weighting, count_corpus};
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
+use crate::fit::{Report, factorize_square, non_empty, with_threads};
 use crate::foldin::WordModel;
 use crate::params::check;
-use crate::pipeline::{Report, factorize_square, non_empty, with_threads};
 use crate::pmi::{PmiConfig, pmi};
 use crate::progress::Progress;
 use crate::text::Corpus;
@@ -109,7 +109,8 @@ pub fn embed_words_with_model(
     progress: &dyn Progress,
 ) -> Result<(Embeddings, Report, WordModel)> {
     let (emb, report, (log_context, log_shift)) = run(corpus, config, progress)?;
-    let model = WordModel::new(&emb, config, text.clone(), log_context, log_shift);
+    let fit = (config.window, config.weighting, config.factorize.eig_weight);
+    let model = WordModel::new(&emb, fit, text.clone(), log_context, log_shift);
     Ok((emb, report, model))
 }
 

@@ -349,7 +349,7 @@ fn save(
     let config: serde_json::Value = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
     let emb = pmivec::Embeddings::from_matrix(labels, shape[1], data);
     let meta = pmivec::io::Metadata::new(&emb, pmivec::Side::Left, format, &config);
-    pmivec::io::save(&emb, pmivec::Side::Left, format, &path, &meta).map_err(to_py_err)
+    pmivec::output::save(&emb, pmivec::Side::Left, format, &path, &meta).map_err(to_py_err)
 }
 
 /// Fold new nodes (edges: `path` or `src`/`dst`/`weights`) or new words

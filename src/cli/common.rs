@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pmivec::config::FactorizeConfig;
-use pmivec::io::{self, Format, Metadata};
+use pmivec::io::{Format, Metadata};
 use pmivec::text::TextConfig;
 use pmivec::{Embeddings, Side};
 use std::path::Path;
@@ -193,12 +193,12 @@ impl TextArgs {
     }
 }
 
-/// The outputs of one command: files staged in one [`io::Batch`] and
+/// The outputs of one command: files staged in one [`pmivec::output::Batch`] and
 /// committed together after every stage has succeeded, or word2vec text to
 /// stdout for `-o -`.
 #[derive(Default)]
 pub struct Outputs {
-    batch: io::Batch,
+    batch: pmivec::output::Batch,
     stdout: Option<(Embeddings, Side)>,
     /// The row order the sidecars record.
     pub row_order: pmivec::embeddings::RowOrder,
@@ -229,7 +229,7 @@ impl Outputs {
     }
 
     /// The batch, to stage other files (a model) with the outputs.
-    pub fn batch(&mut self) -> &mut io::Batch {
+    pub fn batch(&mut self) -> &mut pmivec::output::Batch {
         &mut self.batch
     }
 
@@ -269,7 +269,7 @@ pub fn check_outputs_and(inputs: &[&Path], outputs: &[(&Path, Format)], single: 
     let targets: Vec<Target> =
         outputs.iter().map(|&(p, f)| Target::Embeddings(p, f)).chain(single.iter().map(|&p| Target::File(p))).collect();
     pmivec::output::check(&inputs, &targets)?;
-    Ok(Outputs { batch: io::Batch::reading(inputs), ..Outputs::default() })
+    Ok(Outputs { batch: pmivec::output::Batch::reading(inputs), ..Outputs::default() })
 }
 
 /// `n` with thousands separators: 333,983.

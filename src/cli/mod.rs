@@ -88,7 +88,7 @@ pub fn run() -> anyhow::Result<bool> {
     // SIGINT/SIGTERM during a run: remove the temporary output files, which
     // no destructor will, and exit as a shell expects (128 + 2).
     let _ = ctrlc::set_handler(|| {
-        pmivec::io::remove_staged_files();
+        pmivec::output::remove_staged_files();
         std::process::exit(130);
     });
     // --threads governs the whole command (reading and writing too), not

@@ -7,8 +7,8 @@ use super::{Comm, Mesh, MeshStats, Partition, Side};
 use crate::config::{EmbedConfig, Estimator};
 use crate::error::{Error, Result, human_bytes};
 use crate::factorize::{SparseOperator, randomized_svd_in};
+use crate::fit::Report;
 use crate::graph::GraphStats;
-use crate::pipeline::Report;
 use crate::pmi::{log_or_zero, smooth, transition_entry};
 use crate::progress::Progress;
 use crate::propagate::{COLUMN_BLOCK, diffusion_row, propagate_rows};
@@ -387,9 +387,7 @@ impl Shard {
                 message: "another shard's estimate is over its memory limit (its error says which)".into(),
             });
         }
-        crate::pipeline::with_threads(config.factorize.threads, || {
-            self.run(mesh, &ghosts, config, passes, plan, progress)
-        })?
+        crate::fit::with_threads(config.factorize.threads, || self.run(mesh, &ghosts, config, passes, plan, progress))?
     }
 
     /// The stages, `ghosts` the global ids the mesh's halo was planned for.

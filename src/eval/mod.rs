@@ -303,7 +303,12 @@ pub fn logistic_regression(train: &[&[f32]], labels: &[usize], classes: usize, t
 /// no accuracy), or the classes are more than half the rows (most of them
 /// then have one row, which no fold can both learn and test: a wrong label
 /// column, e.g. the text itself, which took minutes to fit 31,102 classes).
-pub fn cross_validated_accuracy(rows: &[Vec<f32>], labels: &[usize], folds: usize, seed: u64) -> crate::Result<f64> {
+pub fn cross_validated_accuracy(
+    rows: &[Vec<f32>],
+    labels: &[usize],
+    folds: usize,
+    seed: u64,
+) -> crate::error::Result<f64> {
     use crate::error::Error;
     if rows.len() != labels.len() {
         return Err(Error::invalid("labels", format!("{} labels for {} rows", labels.len(), rows.len())));

@@ -22,8 +22,6 @@ fn default_cds() -> f64 {
     0.75
 }
 
-pub(super) const MAGIC: &[u8; 8] = b"PMIVECM1";
-
 /// What fold-in needs, saved by `embed --save-model`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -170,7 +168,7 @@ impl Model {
     /// # Errors
     /// [`Error::Io`] naming the file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut batch = crate::io::Batch::new();
+        let mut batch = crate::output::Batch::new();
         self.stage(&mut batch, path)?;
         batch.commit()
     }
@@ -180,8 +178,8 @@ impl Model {
     ///
     /// # Errors
     /// [`Error::Io`] naming the file.
-    pub fn stage(&self, batch: &mut crate::io::Batch, path: &Path) -> Result<()> {
-        stage_model(batch, path, MAGIC, self, |w| {
+    pub fn stage(&self, batch: &mut crate::output::Batch, path: &Path) -> Result<()> {
+        stage_model(batch, path, crate::io::GRAPH_MODEL_MAGIC, self, |w| {
             w.write_all(&(self.edges.len() as u64).to_le_bytes())?;
             for &(a, b, x) in &self.edges {
                 w.write_all(&a.to_le_bytes())?;

@@ -8,10 +8,10 @@
 mod graph;
 mod words;
 
-use graph::MAGIC;
 pub use graph::{FOLD_IN_BOOST, Model};
-use words::WORD_MAGIC;
 pub use words::WordModel;
+
+use crate::io::{GRAPH_MODEL_MAGIC as MAGIC, WORD_MODEL_MAGIC as WORD_MAGIC};
 
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
@@ -70,11 +70,6 @@ impl Saved {
     }
 }
 
-/// Whether `bytes` start as a saved model does (graph or word).
-pub(crate) fn starts_as_model(bytes: &[u8]) -> bool {
-    bytes.starts_with(MAGIC) || bytes.starts_with(WORD_MAGIC)
-}
-
 fn not_a_model(path: &Path) -> Error {
     Error::Parse {
         path: Some(path.into()),
@@ -90,7 +85,7 @@ fn projection_scale(singular_values: &[f64], p: f64) -> Vec<f32> {
 
 /// V = (V·Σ^p)·Σ^(−p), row-major.
 pub(crate) fn unweighted_right(emb: &Embeddings, p: f64) -> Vec<f32> {
-    unweighted(emb.matrix(crate::Side::Right), emb.singular_values(), p)
+    unweighted(emb.matrix(crate::embeddings::Side::Right), emb.singular_values(), p)
 }
 
 /// V·Σ^p (row-major, k = s.len() columns) back to V.
@@ -104,7 +99,7 @@ pub(crate) fn unweighted(mut v: Vec<f32>, s: &[f64], p: f64) -> Vec<f32> {
 /// Stage a model file: magic, the JSON settings (length-prefixed), then
 /// the arrays `arrays` writes.
 fn stage_model(
-    batch: &mut crate::io::Batch,
+    batch: &mut crate::output::Batch,
     path: &Path,
     magic: &[u8; 8],
     settings: &impl Serialize,

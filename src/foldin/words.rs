@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
-pub(super) const WORD_MAGIC: &[u8; 8] = b"PMIVECW1";
-
 /// What placing new words needs, saved by `words --save-model`: the same
 /// projection as for nodes, u = m·V·Σ^(p−1), where m is a new word's PPMI
 /// row against the known words as contexts, counted in new text with the
@@ -40,9 +38,11 @@ pub struct WordModel {
 }
 
 impl WordModel {
+    /// The model of `emb` (weighed by Σ^`eig_weight`), fitted with
+    /// `window` and `weighting` on text read with `text`.
     pub(crate) fn new(
         emb: &Embeddings,
-        config: &crate::words::WordConfig,
+        (window, weighting, eig_weight): (usize, crate::cooccur::Weighting, f64),
         text: crate::text::TextConfig,
         log_context: Vec<f64>,
         log_shift: f64,
@@ -50,14 +50,14 @@ impl WordModel {
         WordModel {
             words: emb.labels().to_vec(),
             dim: emb.dim(),
-            window: config.window,
-            weighting: config.weighting,
-            eig_weight: config.factorize.eig_weight,
+            window,
+            weighting,
+            eig_weight,
             singular_values: emb.singular_values().to_vec(),
             log_shift,
             text,
             log_context,
-            v: unweighted_right(emb, config.factorize.eig_weight),
+            v: unweighted_right(emb, eig_weight),
         }
     }
 
@@ -66,7 +66,7 @@ impl WordModel {
     /// # Errors
     /// [`Error::Io`] naming the file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut batch = crate::io::Batch::new();
+        let mut batch = crate::output::Batch::new();
         self.stage(&mut batch, path)?;
         batch.commit()
     }
@@ -75,8 +75,8 @@ impl WordModel {
     ///
     /// # Errors
     /// [`Error::Io`] naming the file.
-    pub fn stage(&self, batch: &mut crate::io::Batch, path: &Path) -> Result<()> {
-        stage_model(batch, path, WORD_MAGIC, self, |w| {
+    pub fn stage(&self, batch: &mut crate::output::Batch, path: &Path) -> Result<()> {
+        stage_model(batch, path, crate::io::WORD_MODEL_MAGIC, self, |w| {
             w.write_all(&(self.log_context.len() as u64).to_le_bytes())?;
             for x in &self.log_context {
                 w.write_all(&x.to_le_bytes())?;
