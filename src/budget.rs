@@ -87,6 +87,7 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
     let adj = graph.adjacency_len() as f64;
     let node2vec = config.p != 1.0 || config.q != 1.0;
     let (estimator, reason) = match config.estimator {
+        Estimator::Exact => return fit(graph, config, Estimator::Exact, Matrix::Exact, 0.0, "as set".into(), model),
         Estimator::Windows => (Estimator::Windows, "as set".to_owned()),
         Estimator::FirstOrder => (Estimator::FirstOrder, "as set".to_owned()),
         Estimator::Auto if node2vec => (Estimator::Windows, "node2vec's p and q need walks".to_owned()),
@@ -119,7 +120,11 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
     } else {
         format!("{reason}; {budget_words}")
     };
-    let matrix = if estimator == Estimator::Windows { Matrix::Windows(steps) } else { Matrix::FirstOrder };
+    let matrix = match estimator {
+        Estimator::Windows => Matrix::Windows(steps),
+        Estimator::FirstOrder => Matrix::FirstOrder,
+        Estimator::Exact | Estimator::Auto => unreachable!("decided above"),
+    };
     fit(graph, config, estimator, matrix, windows, reason, model)
 }
 
@@ -130,7 +135,7 @@ pub(crate) fn plan_for(graph: &Graph, config: &EmbedConfig, model: bool) -> Resu
 /// # Errors
 /// [`Error::OverMemory`] when the estimated peak exceeds the limit.
 pub fn plan_exact(graph: &Graph, config: &EmbedConfig) -> Result<Plan> {
-    fit(graph, config, Estimator::Windows, Matrix::Exact, 0.0, "as set".into(), false)
+    plan(graph, &config.clone().estimator(Estimator::Exact))
 }
 
 /// Which matrix the memory estimate is of.

@@ -85,6 +85,7 @@ impl FactorizeConfig {
 
 /// The matrix the graph path factorizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Estimator {
     /// The first-order matrix on an undirected graph that the locality probe
@@ -94,12 +95,22 @@ pub enum Estimator {
     /// scale measurements: on a million-node graph the affordable walks were
     /// too thin to beat the exact first-order matrix; on BlogCatalog they win).
     #[default]
+    #[cfg_attr(
+        feature = "cli",
+        value(help = "first-order on a local graph (the locality probe), else windows up to a work cap")
+    )]
     Auto,
     /// NetMF's matrix, estimated from rooted random-walk windows.
+    #[cfg_attr(feature = "cli", value(help = "NetMF's matrix from random-walk windows"))]
     Windows,
     /// ProNE's first stage: the PMI of the one-step transition matrix,
     /// computed exactly (no sampling).
+    #[cfg_attr(feature = "cli", value(help = "ProNE's first-order matrix, exact"))]
     FirstOrder,
+    /// NetMF's closed-form matrix (what windows sample), computed densely:
+    /// small graphs only ([`crate::netmf::EXACT_NODE_LIMIT`]), no fold-in model.
+    #[cfg_attr(feature = "cli", value(help = "NetMF's closed-form matrix, dense (small graphs)"))]
+    Exact,
 }
 
 /// Walk steps per adjacency entry of [`Budget::Auto`]: the knee measured on
@@ -270,7 +281,7 @@ impl EmbedConfig {
             "propagation",
             "needs dim ≥ 2: propagation ends in unit rows, which at dim 1 are all ±1 (the default skips it there)",
         )?;
-        check((1..=1000).contains(&self.window), "window", "must be in [1, 1000]")?;
+        crate::params::check_window(self.window)?;
         match self.budget {
             Budget::Auto => {}
             Budget::StepsPerEdge(s) => {

@@ -155,7 +155,9 @@ pub const PROBE_MIN_DIM: usize = 32;
 /// undirected (a directed one is not propagated by default) and the
 /// estimator or the propagation is auto.
 pub fn open(graph: &Graph, config: &EmbedConfig) -> bool {
-    !graph.is_directed() && (config.propagation.passes.is_none() || estimator_open(config))
+    !graph.is_directed()
+        && config.estimator != Estimator::Exact
+        && (config.propagation.passes.is_none() || estimator_open(config))
 }
 
 /// Whether a run of `config` on `graph` reads the graph's locality first:

@@ -120,9 +120,11 @@ pub fn netmf_exact_with(
     let mut indptr = vec![0usize];
     let mut indices = Vec::new();
     let mut values = Vec::new();
+    // The ratio holds the marginals (vol/T and D⁻¹) already.
+    let marginals = crate::pmi::Marginals::unweighted(n, neg);
     ratio_rows(graph, window, progress, |_, row| {
         for (c, &v) in row.iter().enumerate() {
-            let m = (v / neg).ln();
+            let m = marginals.entry(v.ln(), 0.0, c);
             if m > 0.0 {
                 indices.push(c as u32);
                 values.push(m as f32);

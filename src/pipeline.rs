@@ -25,7 +25,9 @@ impl Report {
         Report {
             estimator: match plan.estimator {
                 Estimator::FirstOrder => "first-order",
-                _ => "windows",
+                Estimator::Windows => "windows",
+                Estimator::Exact => "exact",
+                Estimator::Auto => unreachable!("a plan decides the estimator"),
             }
             .into(),
             reason: plan.reason.clone(),
@@ -113,6 +115,15 @@ fn run(
     want_model: bool,
 ) -> Result<(Embeddings, Report, Option<Model>)> {
     check_dim(graph, config)?;
+    if config.estimator == Estimator::Exact {
+        if want_model {
+            return Err(Error::invalid(
+                "estimator",
+                "fold-in needs a sampled or first-order matrix: the exact one keeps no model",
+            ));
+        }
+        return embed_exact(graph, config, progress).map(|(e, r)| (e, r, None));
+    }
     let plan = plan_for(graph, config, want_model)?;
     with_threads(config.factorize.threads, || {
         if plan.half {
@@ -331,7 +342,8 @@ fn first_stage(
     (m, !graph.is_directed() && pmi_config.cds == 1.0)
 }
 
-/// Embed the nodes of `graph` by factorizing the exact NetMF matrix
+/// Embed the nodes of `graph` by factorizing the exact NetMF matrix (what
+/// [`embed`] does with [`Estimator::Exact`])
 /// log max(vol(G)/(bT)·(Σ_r P^r)·D⁻¹, 1) (see [`crate::netmf`]) instead of a
 /// sampled one, then propagating as [`embed`] does. Uses `window`, `neg`,
 /// the factorization and the propagation; the sampling parameters do not
@@ -390,6 +402,18 @@ mod tests {
         fn cancelled(&self) -> bool {
             self.0.load(std::sync::atomic::Ordering::Relaxed)
         }
+    }
+
+    #[test]
+    fn the_exact_estimator_is_embed_exact_and_keeps_no_model() {
+        let g = Graph::from_edge_list_path("graphs/karate/edges.tsv", &Default::default()).unwrap();
+        let cfg = EmbedConfig::default().dim(4).estimator(Estimator::Exact);
+        let (a, report) = embed(&g, &cfg, &crate::progress::NoProgress).unwrap();
+        let (b, _) = embed_exact(&g, &cfg.clone().estimator(Estimator::Windows), &crate::progress::NoProgress).unwrap();
+        assert_eq!(report.estimator, "exact");
+        assert_eq!(a.matrix(crate::embeddings::Side::Left), b.matrix(crate::embeddings::Side::Left));
+        let e = embed_with_model(&g, &cfg, &crate::progress::NoProgress).unwrap_err().to_string();
+        assert!(e.contains("`estimator`") && e.contains("exact"), "{e}");
     }
 
     #[test]

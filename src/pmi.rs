@@ -25,34 +25,90 @@ impl Default for PmiConfig {
     }
 }
 
+/// What every PMI entry of a matrix shares: log(Z/b), the normalizer Z of
+/// the smoothed context masses less the shift log b, and each context's
+/// log smoothed mass α·log #(c) (+∞ for a context never seen: its PMI is
+/// −∞, never kept). [`Marginals::entry`] is the one PMI formula of the
+/// crate — the windows, first-order, exact and sentence matrices, and
+/// every fold-in row, are computed through it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marginals {
+    /// log(Z/b).
+    pub log_shift: f64,
+    /// α·log #(c) per context (+∞: no mass).
+    pub log_context: Vec<f64>,
+}
+
+impl Marginals {
+    /// The marginals of contexts with these (unsmoothed) masses, smoothed
+    /// by α = `cds`, shifted by log `neg`.
+    pub fn smoothed(masses: &[f64], cds: f64, neg: f64) -> Marginals {
+        let smoothed: Vec<f64> = masses.iter().map(|&c| smooth(c, cds)).collect();
+        let log_shift = smoothed.iter().sum::<f64>().ln() - neg.ln();
+        Marginals { log_shift, log_context: smoothed.iter().map(|&s| log_mass(s)).collect() }
+    }
+
+    /// The marginals of a counted matrix: its column totals as contexts.
+    pub fn of(co: &Cooccurrence, config: &PmiConfig) -> Marginals {
+        Marginals::smoothed(&co.col_totals, config.cds, config.neg)
+    }
+
+    /// No context weighting (a matrix whose ratio already holds its
+    /// marginals, as the exact NetMF one does): every log mass 0.
+    pub fn unweighted(contexts: usize, neg: f64) -> Marginals {
+        Marginals { log_shift: -neg.ln(), log_context: vec![0.0; contexts] }
+    }
+
+    /// PMI of a pair with log joint mass `log_joint` in a row of log mass
+    /// `log_row`, against context `c`:
+    /// log(#wc·Z / (b·#w·#c^α)) = log #wc + log(Z/b) − (log #w + α·log #c).
+    #[inline]
+    pub fn entry(&self, log_joint: f64, log_row: f64, c: usize) -> f64 {
+        formula(log_joint, log_row, self.log_shift, self.log_context[c])
+    }
+
+    /// The truncated PMI matrix of `co` under these marginals (entries ≤ 0
+    /// dropped).
+    pub fn matrix(&self, co: &Cooccurrence) -> SparseMatrix {
+        let log_row: Vec<f64> = co.row_totals.iter().map(|&r| log_mass(r)).collect();
+        let (rows, cols) = co.counts.shape();
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        for w in 0..rows {
+            let (cs, vs) = co.counts.row(w);
+            for (&c, &v) in cs.iter().zip(vs) {
+                let m = self.entry((v as f64).ln(), log_row[w], c as usize);
+                if m > 0.0 {
+                    indices.push(c);
+                    values.push(m as f32);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        SparseMatrix::from_csr((rows, cols), indptr, indices, values)
+    }
+}
+
+/// The PMI formula, for callers that hold the marginals' parts (a saved
+/// model, a cluster's shard). The two marginal logs are added before they
+/// are subtracted, so that symmetric counts with α = 1 give an exactly
+/// symmetric matrix.
+#[inline]
+pub(crate) fn formula(log_joint: f64, log_row: f64, log_shift: f64, log_context: f64) -> f64 {
+    log_joint + log_shift - (log_row + log_context)
+}
+
+/// log of a mass, +∞ for none (a context never seen: its PMI is −∞).
+#[inline]
+pub fn log_mass(s: f64) -> f64 {
+    if s > 0.0 { s.ln() } else { f64::INFINITY }
+}
+
 /// The truncated PMI matrix of `co` (entries ≤ 0 are dropped).
 pub fn pmi(co: &Cooccurrence, config: &PmiConfig) -> SparseMatrix {
-    let alpha = config.cds;
-    let smoothed: Vec<f64> = co.col_totals.iter().map(|&c| if c > 0.0 { c.powf(alpha) } else { 0.0 }).collect();
-    let z: f64 = smoothed.iter().sum();
-    // log(#wc·|D|/(b·#w·|D|·#c^α/Z)) = log #wc + (log Z − log b) − (log #w + α·log #c);
-    // the two marginal logs are added before they are subtracted, so that
-    // symmetric counts with α = 1 give an exactly symmetric matrix.
-    let log_ctx: Vec<f64> = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { 0.0 }).collect();
-    let log_row: Vec<f64> = co.row_totals.iter().map(|&r| if r > 0.0 { r.ln() } else { 0.0 }).collect();
-    let shift = z.ln() - config.neg.ln();
-    let (rows, cols) = co.counts.shape();
-    let mut indptr = Vec::with_capacity(rows + 1);
-    indptr.push(0);
-    let mut indices = Vec::new();
-    let mut values = Vec::new();
-    for w in 0..rows {
-        let (cs, vs) = co.counts.row(w);
-        for (&c, &v) in cs.iter().zip(vs) {
-            let m = (v as f64).ln() + shift - (log_row[w] + log_ctx[c as usize]);
-            if m > 0.0 {
-                indices.push(c);
-                values.push(m as f32);
-            }
-        }
-        indptr.push(indices.len());
-    }
-    SparseMatrix::from_csr((rows, cols), indptr, indices, values)
+    Marginals::of(co, config).matrix(co)
 }
 
 /// ProNE's first stage (Zhang et al., IJCAI 2019): the PMI of the one-step
@@ -65,14 +121,14 @@ pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Sparse
     let n = graph.node_count();
     let deg = graph.degrees();
     let weight = |u: u32, k: usize| graph.neighbor_weights(u).map_or(1.0, |w| w[k] as f64);
-    let (log_ctx, log_z_over_b) = transition_context_logs(graph, neg, cds);
+    let marginals = transition_marginals(graph, neg, cds);
     let mut indptr = Vec::with_capacity(n + 1);
     indptr.push(0);
     let mut indices = Vec::with_capacity(graph.adjacency_len());
     let mut values = Vec::with_capacity(graph.adjacency_len());
     for u in 0..n as u32 {
         for (k, &v) in graph.neighbors(u).iter().enumerate() {
-            let m = transition_entry(weight(u, k), deg[u as usize], log_z_over_b, log_ctx[v as usize]);
+            let m = marginals.entry((weight(u, k) / deg[u as usize]).ln(), 0.0, v as usize);
             if m != 0.0 {
                 indices.push(v);
                 values.push(m as f32);
@@ -83,10 +139,10 @@ pub fn transition_pmi(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Sparse
     SparseMatrix::from_csr((n, n), indptr, indices, values)
 }
 
-/// log p_c·Z of [`transition_pmi`]'s smoothed context distribution (0 for a
-/// node that is no context) and log(Z/b): what the first-order PMI of a
-/// new row needs too (fold-in).
-pub(crate) fn transition_context_logs(graph: &crate::graph::Graph, neg: f64, cds: f64) -> (Vec<f64>, f64) {
+/// The marginals of [`transition_pmi`]: each node's context mass
+/// Σ_w P_wc, smoothed — what the first-order PMI of a new row needs too
+/// (fold-in).
+pub(crate) fn transition_marginals(graph: &crate::graph::Graph, neg: f64, cds: f64) -> Marginals {
     let n = graph.node_count();
     let deg = graph.degrees();
     let mut col = vec![0f64; n];
@@ -96,9 +152,7 @@ pub(crate) fn transition_context_logs(graph: &crate::graph::Graph, neg: f64, cds
             col[v as usize] += w.map_or(1.0, |w| w[k] as f64) / deg[u as usize];
         }
     }
-    let smoothed: Vec<f64> = col.iter().map(|&c| smooth(c, cds)).collect();
-    let log_z_over_b = smoothed.iter().sum::<f64>().ln() - neg.ln();
-    (smoothed.iter().map(|&s| log_or_zero(s)).collect(), log_z_over_b)
+    Marginals::smoothed(&col, cds, neg)
 }
 
 /// A context's smoothed mass (Σ_w P_wc)^α, 0 for no mass. One formula for
@@ -107,16 +161,12 @@ pub(crate) fn smooth(col: f64, cds: f64) -> f64 {
     if col > 0.0 { col.powf(cds) } else { 0.0 }
 }
 
-/// log s, 0 for s = 0 (a node that is no context).
-pub(crate) fn log_or_zero(s: f64) -> f64 {
-    if s > 0.0 { s.ln() } else { 0.0 }
-}
-
 /// The first-order PMI of an edge of weight `w` out of a node of degree
-/// `deg`, into a context with log mass `log_ctx`.
+/// `deg`, into a context with log mass `log_ctx` ([`Marginals::entry`] for
+/// a cluster's shard, whose contexts are spread over ranks).
 #[inline]
 pub(crate) fn transition_entry(w: f64, deg: f64, log_z_over_b: f64, log_ctx: f64) -> f64 {
-    (w / deg).ln() + log_z_over_b - log_ctx
+    formula((w / deg).ln(), 0.0, log_z_over_b, log_ctx)
 }
 
 #[cfg(test)]

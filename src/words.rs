@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::fit::{Report, factorize_square, non_empty, with_threads};
 use crate::foldin::WordModel;
 use crate::params::check;
-use crate::pmi::{PmiConfig, pmi};
+use crate::pmi::{Marginals, PmiConfig};
 use crate::progress::Progress;
 use crate::text::Corpus;
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ impl WordConfig {
     /// Check the parameters; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
         self.factorize.validate()?;
-        check((1..=1000).contains(&self.window), "window", "must be in [1, 1000]")?;
+        crate::params::check_window(self.window)?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
         check(self.subsample.is_finite() && self.subsample >= 0.0, "subsample", "must be >= 0")?;
         check(self.cds.is_finite() && self.cds > 0.0 && self.cds <= 1.0, "cds", "must be in (0, 1]")?;
@@ -108,15 +108,15 @@ pub fn embed_words_with_model(
     text: &crate::text::TextConfig,
     progress: &dyn Progress,
 ) -> Result<(Embeddings, Report, WordModel)> {
-    let (emb, report, (log_context, log_shift)) = run(corpus, config, progress)?;
+    let (emb, report, marginals) = run(corpus, config, progress)?;
     let fit = (config.window, config.weighting, config.factorize.eig_weight);
-    let model = WordModel::new(&emb, fit, text.clone(), log_context, log_shift);
+    let model = WordModel::new(&emb, fit, text.clone(), marginals);
     Ok((emb, report, model))
 }
 
-/// The embedding, the report, and the PMI's context logs α·log #(c) and
-/// shift log(Z/b) (what a fold-in row needs).
-fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report, (Vec<f64>, f64))> {
+/// The embedding, the report, and the PMI's marginals (what a fold-in row
+/// needs).
+fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<(Embeddings, Report, Marginals)> {
     config.validate()?;
     if config.factorize.dim > corpus.vocab.len() {
         return Err(Error::RankTooLarge { requested: config.factorize.dim, max: corpus.vocab.len() });
@@ -137,18 +137,14 @@ fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<
         report.walk_steps = co.steps;
         report.distinct_pairs = co.distinct_pairs;
         report.kept_pairs = co.counts.nnz() as u64;
-        let pmi_config = PmiConfig { neg: config.neg, cds: config.cds };
-        let m = report.time("pmi", || pmi(&co, &pmi_config));
-        let smoothed: Vec<f64> =
-            co.col_totals.iter().map(|&c| if c > 0.0 { c.powf(config.cds) } else { 0.0 }).collect();
-        let log_shift = smoothed.iter().sum::<f64>().ln() - config.neg.ln();
-        let log_context = smoothed.iter().map(|&s| if s > 0.0 { s.ln() } else { f64::INFINITY }).collect();
+        let marginals = Marginals::of(&co, &PmiConfig { neg: config.neg, cds: config.cds });
+        let m = report.time("pmi", || marginals.matrix(&co));
         drop(co);
         non_empty(&m)?;
         let symmetric = config.cds == 1.0;
         let labels = corpus.vocab.words().to_vec();
         let emb = factorize_square(labels, &m, symmetric, &config.factorize, &mut report, progress)?;
-        Ok((emb, report, (log_context, log_shift)))
+        Ok((emb, report, marginals))
     })?
 }
 

@@ -120,6 +120,7 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
     let out = dir.path().join("o.txt");
     for (extra, path) in [
         (vec!["--exact", "--window", "3"], "exact (as set)"),
+        (vec!["--estimator", "exact", "--window", "3"], "exact (as set)"),
         (vec!["--p", "0.5", "--q", "2"], "node2vec-rejection walks"),
         (vec!["--directed"], "first-order walks"),
     ] {
@@ -438,4 +439,33 @@ fn words_fold_in_places_a_new_word_where_its_twin_is() {
     let r = pmivec(&["fold-in", s(&model), s(&corpus), "-o", s(&dir.path().join("x.txt"))]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("no new word occurs"));
+}
+
+#[test]
+fn a_config_files_text_switches_can_be_turned_off_and_unknown_keys_are_refused() {
+    let dir = tmp();
+    let corpus = dir.path().join("c.txt");
+    let lines = ["running dogs jumping 2024 fast", "cats sleeping 1999 slowly purring"];
+    std::fs::write(&corpus, (0..20).map(|i| lines[i % 2]).collect::<Vec<_>>().join("\n")).unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    let words = |out: &Path, extra: &[&str]| {
+        let mut args =
+            vec!["words", s(&corpus), "-o", s(out), "--dim", "2", "--min-count", "1", "--subsample", "0", "-q"];
+        args.extend(extra);
+        let r = pmivec(&args);
+        assert!(r.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&r.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let stemmed = words(&a, &["--stem", "--drop-numeric"]);
+    assert!(!stemmed.contains("running") && !stemmed.contains("2024"), "{stemmed}");
+    let sidecar = dir.path().join("a.txt.json");
+    let plain = words(&b, &["--config", s(&sidecar), "--no-stem", "--keep-numeric"]);
+    assert!(plain.contains("running ") && plain.contains("2024 "), "{plain}");
+    // The last of --stem / --no-stem wins.
+    assert!(!words(&b, &["--no-stem", "--stem"]).contains("running "));
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "[text]\nstemm = true\n").unwrap();
+    let r = pmivec(&["words", s(&corpus), "-o", s(&b), "--config", s(&toml), "-q"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("stemm"), "{err}");
 }

@@ -243,7 +243,8 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
 
     - ``dim``: embedding dimension d (128).
     - ``estimator``: "windows" (NetMF's matrix from random-walk windows),
-      "first-order" (ProNE's exact first-order matrix) or "auto"; and
+      "first-order" (ProNE's exact first-order matrix), "exact" (NetMF's
+      closed-form matrix, dense: small graphs; no ``save_model``) or "auto"; and
       ``propagation``: "auto", "none" or a number of passes. With both at
       "auto" on an undirected graph (d ≥ 32) the locality probe reads the
       graph first: a word co-occurrence graph gets the first-order matrix
@@ -267,8 +268,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     - ``weighted``, ``directed``: read a third column as weights, edges as
       arcs (None: from the input — a file is neither, a 3-column array is weighted, a networkx
       DiGraph directed). ``delimiter``: "auto", "tab", "comma", "whitespace"
-      (files). ``exact``: factorize the closed-form NetMF matrix (small
-      graphs).
+      (files). ``exact=True``: the same as ``estimator="exact"``.
     - ``side``: "left" (node vectors), "right" (contexts), "both"
       (concatenated) or "sum"; ``side="both"`` also keeps the context
       vectors as ``.right``.

@@ -210,20 +210,17 @@ fn embed_graph<'py>(
     };
     let side: pmivec::Side = serde_json::from_value(serde_json::Value::String(side.into()))
         .map_err(|_| PyValueError::new_err(format!("side: expected left, right, both or sum, got {side:?}")))?;
-    let config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
+    let mut config: pmivec::EmbedConfig = serde_json::from_str(config).map_err(|e| config_err("config", e))?;
+    if exact {
+        config.estimator = pmivec::config::Estimator::Exact;
+    }
     let delimiter = parse_delimiter(delimiter)?;
     let format = pmivec::EdgeListFormat::default().delimiter(delimiter).weighted(weighted).directed(directed);
     let watch = Watch::new(progress);
     let with_right = config.keep_context;
-    if exact && save_model.is_some() {
-        return Err(PyValueError::new_err("save_model: fold-in needs a sampled run (not exact=True)"));
-    }
     check_model_output(path.as_deref(), save_model.as_deref())?;
     let (mut emb, report) = run_interruptible(py, &watch, |w| {
         let graph = read_graph(path, src, dst, weights, nodes, &format)?;
-        if exact {
-            return pmivec::embed_exact(&graph, &config, w);
-        }
         match &save_model {
             None => pmivec::embed(&graph, &config, w),
             Some(p) => {

@@ -135,11 +135,17 @@ pub struct TextArgs {
     #[arg(long, default_value_t = 1)]
     pub min_length: usize,
     /// Reduce words to English Snowball stems.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_stem")]
     pub stem: bool,
-    /// Remove tokens containing digits.
+    /// Keep words as they are (turns off a config file's `stem = true`).
     #[arg(long)]
+    pub no_stem: bool,
+    /// Remove tokens containing digits.
+    #[arg(long, overrides_with = "keep_numeric")]
     pub drop_numeric: bool,
+    /// Keep tokens containing digits (turns off a config file's `drop_numeric = true`).
+    #[arg(long)]
+    pub keep_numeric: bool,
 }
 
 impl TextArgs {
@@ -160,8 +166,9 @@ impl TextArgs {
         if given("min_length") {
             base.min_length = self.min_length;
         }
-        base.stem |= self.stem;
-        base.drop_numeric |= self.drop_numeric;
+        // The last of --stem / --no-stem wins (clap keeps one), then the file.
+        base.stem = (base.stem || self.stem) && !self.no_stem;
+        base.drop_numeric = (base.drop_numeric || self.drop_numeric) && !self.keep_numeric;
         if !self.stopwords.is_empty() {
             base.stopwords.clear();
             base = self.with_stopwords(base, "none")?;

@@ -103,6 +103,7 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     };
     config.validate()?;
     let format = super::common::format_of(&args.output, args.format)?;
+    super::use_threads(config.factorize.threads);
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.fold_in.as_deref());
     inputs.extend(args.from_words.as_deref());
@@ -162,10 +163,4 @@ pub fn run(args: DocsArgs, m: &ArgMatches) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-impl DocsArgs {
-    pub fn threads(&self) -> usize {
-        self.lsa.factorize.threads
-    }
 }

@@ -25,13 +25,6 @@ enum OrderArg {
     Id,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum EstimatorArg {
-    Auto,
-    Windows,
-    FirstOrder,
-}
-
 #[derive(Args)]
 pub struct EmbedArgs {
     /// Edge list: `source target [weight]` per line; tab, comma or space separated.
@@ -106,10 +99,11 @@ impl GraphInput {
 #[derive(Args, Clone)]
 pub struct EmbedOptions {
     /// The matrix to factorize: windows of random walks (NetMF), the exact first-order matrix (ProNE's first
-    /// stage), or auto: the first-order matrix on a local graph (word co-occurrence: the locality probe, see the
-    /// summary), else windows while 60 steps per edge fit a 2.5e8-step cap, first-order beyond.
+    /// stage), NetMF's closed-form matrix (exact: small graphs), or auto: the first-order matrix on a local graph
+    /// (word co-occurrence: the locality probe, see the summary), else windows while 60 steps per edge fit a
+    /// 2.5e8-step cap, first-order beyond.
     #[arg(long, value_enum, default_value = "auto")]
-    estimator: EstimatorArg,
+    estimator: Estimator,
     /// Window size T.
     #[arg(long, default_value_t = EmbedConfig::default().window)]
     window: usize,
@@ -128,9 +122,9 @@ pub struct EmbedOptions {
     /// node2vec in-out parameter q.
     #[arg(long, default_value_t = EmbedConfig::default().q)]
     q: f64,
-    /// Factorize the exact NetMF matrix instead of sampling (small graphs; undirected or directed).
-    #[arg(long)]
-    pub exact: bool,
+    /// The same as --estimator exact: factorize NetMF's closed-form matrix instead of sampling (small graphs).
+    #[arg(long, conflicts_with = "estimator")]
+    exact: bool,
     /// Negative-sampling constant b (PMI shift log b).
     #[arg(long, default_value_t = EmbedConfig::default().neg)]
     neg: f64,
@@ -192,11 +186,10 @@ impl EmbedOptions {
         };
         let given = |id: &str| super::config::given(m, id);
         if given("estimator") {
-            c.estimator = match self.estimator {
-                EstimatorArg::Auto => Estimator::Auto,
-                EstimatorArg::Windows => Estimator::Windows,
-                EstimatorArg::FirstOrder => Estimator::FirstOrder,
-            };
+            c.estimator = self.estimator;
+        }
+        if self.exact {
+            c.estimator = Estimator::Exact;
         }
         if let Some(s) = self.steps_per_edge {
             c.budget = Budget::StepsPerEdge(s);
@@ -234,28 +227,12 @@ impl EmbedOptions {
         c.validate()?;
         Ok(c)
     }
-
-    /// Embed `graph` (the exact NetMF matrix with --exact).
-    pub fn embed(
-        &self,
-        graph: &Graph,
-        config: &EmbedConfig,
-        progress: &dyn pmivec::Progress,
-    ) -> anyhow::Result<(pmivec::Embeddings, pmivec::Report)> {
-        Ok(if self.exact {
-            pmivec::embed_exact(graph, config, progress)?
-        } else {
-            pmivec::embed(graph, config, progress)?
-        })
-    }
 }
 
 pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = args.options.config(matches, !matches!(args.side, SideArg::Left))?;
-    if args.save_model.is_some() && args.options.exact {
-        bail!("--save-model: fold-in needs a sampled run (not --exact)");
-    }
+    super::use_threads(config.factorize.threads);
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
     let mut inputs = vec![args.edges.as_path()];
     inputs.extend(args.options.config.as_deref());
@@ -269,7 +246,7 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         let (e, r, m) = pmivec::embed_with_model(&graph, &config, &bars)?;
         (e, r, Some(m))
     } else {
-        let (e, r) = args.options.embed(&graph, &config, &bars)?;
+        let (e, r) = pmivec::embed(&graph, &config, &bars)?;
         (e, r, None)
     };
     if matches!(args.order, OrderArg::Id) {
@@ -346,11 +323,5 @@ mod tests {
         assert_eq!(parse_size("1000").unwrap(), 1000);
         assert!(parse_size("lots").is_err());
         assert!(parse_size("3X").is_err());
-    }
-}
-
-impl EmbedArgs {
-    pub fn threads(&self) -> usize {
-        self.options.factorize.threads
     }
 }

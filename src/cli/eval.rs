@@ -173,7 +173,7 @@ fn links(args: LinksEval, m: &clap::ArgMatches) -> anyhow::Result<()> {
     let config = args.options.config(&m, args.input.directed)?;
     let graph = args.input.read(&args.edges, true)?;
     let split = eval::split_edges(&graph, args.test_fraction, args.split_seed)?;
-    let (emb, _) = args.options.embed(&split.train, &config, &pmivec::NoProgress)?;
+    let (emb, _) = pmivec::embed(&split.train, &config, &pmivec::NoProgress)?;
     let s = eval::score_links(&emb, args.input.directed, &split);
     if args.json {
         outln!("{}", serde_json::to_string(&s)?);

@@ -61,22 +61,13 @@ enum Command {
     Pca(tools::PcaArgs),
 }
 
-impl Command {
-    /// The --threads of commands that have it.
-    fn threads(&self) -> Option<usize> {
-        match self {
-            Command::Embed(a) => Some(a.threads()),
-            Command::Words(a) => Some(a.threads()),
-            Command::Docs(a) => Some(a.threads()),
-            Command::Tune(a) => Some(a.threads()),
-            Command::Query(_)
-            | Command::Eval(_)
-            | Command::Info(_)
-            | Command::FoldIn(_)
-            | Command::Align(_)
-            | Command::Plot(_)
-            | Command::Pca(_) => None,
-        }
+/// The whole command (reading and writing too, not just the library's
+/// stages) on `threads` threads (0 = all cores): what the resolved config
+/// says, flag or config file. Called once the config is known, before any
+/// parallel work.
+pub(crate) fn use_threads(threads: usize) {
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
     }
 }
 
@@ -91,12 +82,6 @@ pub fn run() -> anyhow::Result<bool> {
         pmivec::output::remove_staged_files();
         std::process::exit(130);
     });
-    // --threads governs the whole command (reading and writing too), not
-    // just the library's stages.
-    if let Some(threads) = cli.command.threads().filter(|&t| t > 0) {
-        pmivec::config::FactorizeConfig::default().threads(threads).validate()?;
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
-    }
     match cli.command {
         Command::Embed(args) => embed::run(args, &sub("embed")).map(|_| true),
         Command::Words(args) => words::run(args, &sub("words")).map(|_| true),

@@ -32,9 +32,11 @@ pub struct TuneArgs {
 
 /// A candidate in a few words.
 fn describe(c: &pmivec::EmbedConfig) -> String {
+    use pmivec::config::Estimator;
     let stage = match c.estimator {
-        pmivec::config::Estimator::FirstOrder => "first-order".to_owned(),
-        _ => format!("T={:<2} cds {}", c.window, c.cds.unwrap_or(1.0)),
+        Estimator::FirstOrder => "first-order".to_owned(),
+        Estimator::Exact => format!("exact T={:<2}", c.window),
+        Estimator::Windows | Estimator::Auto => format!("T={:<2} cds {}", c.window, c.cds.unwrap_or(1.0)),
     };
     let passes = c.propagation.passes.map_or("auto".into(), |p| p.to_string());
     format!("{stage:<16} eig {:<4} propagation {passes}", c.factorize.eig_weight)
@@ -43,6 +45,7 @@ fn describe(c: &pmivec::EmbedConfig) -> String {
 pub fn run(args: TuneArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let base = args.options.config(m, args.input.directed)?;
+    super::use_threads(base.factorize.threads);
     let mut inputs = vec![args.edges.as_path()];
     inputs.extend(args.labels.as_deref());
     inputs.extend(args.options.config.as_deref());
@@ -98,10 +101,4 @@ fn write_config(
         path.display()
     );
     Ok(())
-}
-
-impl TuneArgs {
-    pub fn threads(&self) -> usize {
-        self.options.factorize.threads
-    }
 }

@@ -127,6 +127,7 @@ fn configs(args: &WordsArgs, m: &ArgMatches) -> anyhow::Result<Recorded> {
 pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
     let Recorded { words: config, text } = configs(&args, m)?;
+    super::use_threads(config.factorize.threads);
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
     let mut inputs = vec![args.corpus.as_path()];
     inputs.extend(args.config.as_deref());
@@ -183,10 +184,4 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-impl WordsArgs {
-    pub fn threads(&self) -> usize {
-        self.factorize.threads
-    }
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, Result, human_bytes};
 use crate::factorize::{SparseOperator, randomized_svd_in};
 use crate::fit::Report;
 use crate::graph::GraphStats;
-use crate::pmi::{log_or_zero, smooth, transition_entry};
+use crate::pmi::{log_mass, smooth, transition_entry};
 use crate::progress::Progress;
 use crate::propagate::{COLUMN_BLOCK, diffusion_row, propagate_rows};
 use crate::sparse::SparseMatrix;
@@ -445,7 +445,7 @@ impl Shard {
         let log_z_over_b = z[0].ln() - config.neg.ln();
         let mut log_ctx = vec![0f64; lay.total()];
         for (i, &s) in smoothed.iter().enumerate() {
-            log_ctx[lay.below + i] = log_or_zero(s);
+            log_ctx[lay.below + i] = log_mass(s);
         }
         drop(smoothed);
         mesh.halo_f64(Side::Rows, &mut log_ctx)?;

@@ -22,6 +22,10 @@ fn default_cds() -> f64 {
     0.75
 }
 
+fn one() -> f64 {
+    1.0
+}
+
 /// What fold-in needs, saved by `embed --save-model`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -58,6 +62,16 @@ pub struct Model {
     /// The model's pruning: window pairs seen fewer times were dropped.
     #[serde(default)]
     pub min_pair_count: u32,
+    /// Context smoothing α of a windows model's PMI (models saved before
+    /// it was kept folded in with 1).
+    #[serde(default = "one")]
+    pub window_cds: f64,
+    /// node2vec return parameter p of a windows model's walks (1: DeepWalk).
+    #[serde(default = "one")]
+    pub p: f64,
+    /// node2vec in-out parameter q of a windows model's walks.
+    #[serde(default = "one")]
+    pub q: f64,
     /// Known graph as (source, target, weight) edges, for the walks.
     #[serde(skip)]
     pub edges: Vec<(u32, u32, f32)>,
@@ -99,8 +113,7 @@ impl Model {
         } else {
             Vec::new()
         };
-        let (log_context, log_shift) =
-            crate::pmi::transition_context_logs(graph, config.neg, config.cds.unwrap_or(0.75));
+        let first_order = crate::pmi::transition_marginals(graph, config.neg, config.cds.unwrap_or(0.75));
         let n = graph.node_count() as u32;
         let mut edges = Vec::with_capacity(graph.adjacency_len());
         for u in 0..n {
@@ -125,11 +138,14 @@ impl Model {
             singular_values,
             degrees: graph.degrees().to_vec(),
             volume: graph.volume(),
-            log_context,
-            log_shift,
+            log_context: first_order.log_context,
+            log_shift: first_order.log_shift,
             seed: config.factorize.seed,
             cds: config.cds.unwrap_or(0.75),
             min_pair_count: config.min_pair_count,
+            window_cds: config.pmi().cds,
+            p: config.p,
+            q: config.q,
             edges,
             directed: graph.is_directed(),
             v,
@@ -247,12 +263,15 @@ impl Model {
             return Err("inconsistent sizes");
         }
         let finite = |x: f64| x.is_finite();
-        let ranges = (1..=1000).contains(&self.window)
+        let ranges = crate::params::WINDOWS.contains(&self.window)
             && matches!(self.estimator, Estimator::Windows | Estimator::FirstOrder)
             && self.neg > 0.0
             && finite(self.neg)
             && self.cds > 0.0
             && self.cds <= 1.0
+            && self.window_cds > 0.0
+            && self.window_cds <= 1.0
+            && [self.p, self.q].iter().all(|&x| finite(x) && x >= f64::MIN_POSITIVE)
             && self.steps_per_edge > 0.0
             && self.steps_per_edge <= 1e6
             && (0.0..=1.0).contains(&self.eig_weight)
@@ -301,6 +320,10 @@ impl Model {
         // Walks (windows, T > 1) need the known graph; first-order rows do not.
         let walks = self.estimator == Estimator::Windows && self.window > 1;
         let graph = if walks { Some(self.graph()?) } else { None };
+        // The windows matrix's marginals: the degrees as context masses
+        // (vol/(bT)·Σ P^r·D⁻¹ at α = 1).
+        let windows = (self.estimator == Estimator::Windows)
+            .then(|| crate::pmi::Marginals::smoothed(&self.degrees, self.window_cds, self.neg));
         let k = self.dim;
         // V·Σ^(p−1) as a k-wide row per known node.
         let scale = projection_scale(&self.singular_values, self.eig_weight);
@@ -321,7 +344,7 @@ impl Model {
             .map_init(
                 || Accumulator::new(n),
                 |acc, (x, row)| {
-                    let m = self.pmi_row(graph.as_ref(), row, x as u64, acc);
+                    let m = self.pmi_row(graph.as_ref(), windows.as_ref(), row, x as u64, acc);
                     let mut left = vec![0f32; k];
                     project(&m, &self.v, &mut left);
                     let mut r = Vec::new();
@@ -355,12 +378,12 @@ impl Model {
         }
         let known = || row.iter().filter(|e| self.degrees[e.0 as usize] > 0.0);
         let mass: f64 = known().map(|&(c, w)| w / self.degrees[c as usize]).sum();
-        let log_px = crate::pmi::log_or_zero(crate::pmi::smooth(mass, self.cds));
+        let log_px = crate::pmi::log_mass(crate::pmi::smooth(mass, self.cds));
         let mut col: Vec<(u32, f32)> = known()
             .map(|&(c, w)| {
                 (c, crate::pmi::transition_entry(w, self.degrees[c as usize], self.log_shift, log_px) as f32)
             })
-            .filter(|e| e.1 != 0.0)
+            .filter(|e| e.1 != 0.0 && e.1.is_finite())
             .collect();
         col.sort_unstable_by_key(|e| e.0);
         col
@@ -403,20 +426,29 @@ impl Model {
 
     /// The new node's PMI row against known contexts (sparse), with a
     /// per-thread dense accumulator (`acc`: share and visits per context).
-    fn pmi_row(&self, graph: Option<&Graph>, row: &[(u32, f64)], key: u64, acc: &mut Accumulator) -> Vec<(u32, f32)> {
+    fn pmi_row(
+        &self,
+        graph: Option<&Graph>,
+        windows: Option<&crate::pmi::Marginals>,
+        row: &[(u32, f64)],
+        key: u64,
+        acc: &mut Accumulator,
+    ) -> Vec<(u32, f32)> {
         let dx: f64 = row.iter().map(|e| e.1).sum();
         if dx <= 0.0 {
             return Vec::new();
         }
-        if self.estimator == Estimator::FirstOrder {
+        let Some(marginals) = windows else {
+            // First-order: exact; a known node that is no context (no
+            // in-arcs) has PMI −∞ there, and no column to project on.
             return row
                 .iter()
                 .map(|&(c, w)| {
                     (c, crate::pmi::transition_entry(w, dx, self.log_shift, self.log_context[c as usize]) as f32)
                 })
-                .filter(|e| e.1 != 0.0)
+                .filter(|e| e.1 != 0.0 && e.1.is_finite())
                 .collect();
-        }
+        };
         // Σ_r P^r[x, ·]: the first step exact, steps 2..T from walks started
         // at the neighbours in proportion to P[x, c] (stratified), at
         // FOLD_IN_BOOST times the model's budget: a new row costs little,
@@ -428,7 +460,10 @@ impl Model {
             acc.adjacent[c as usize] = true;
         }
         if let Some(graph) = graph {
-            let walker = Walker::new(graph, WalkKind::DeepWalk, t - 1, crate::seed::mix(self.seed, key));
+            // The model's walk; a node2vec walk from a neighbour starts
+            // first-order (its step back to the new node is not in the graph).
+            let kind = WalkKind::from_pq(self.p, self.q);
+            let walker = Walker::new(graph, kind, t - 1, crate::seed::mix(self.seed, key));
             for &(c, w) in row {
                 let share = windows * w / dx;
                 let drawn = share.round().max(1.0);
@@ -441,13 +476,14 @@ impl Model {
         // keeps a little more of it (measured: closer to a refit than
         // scaling it with the boost), and its neighbours (exact) always.
         let keep_from = self.min_pair_count.div_ceil(2) as f64;
-        let scale = self.volume / (self.neg * t as f64);
+        // Σ_r of the row's shares is T: its row mass.
+        let log_row = (t as f64).ln();
         let mut out = Vec::new();
         for &c in &acc.touched {
             let (p, visits, adjacent) = (acc.share[c as usize], acc.visits[c as usize], acc.adjacent[c as usize]);
             let d = self.degrees[c as usize];
             if d > 0.0 && (adjacent || visits as f64 >= keep_from) {
-                let m = (scale * p / d).ln();
+                let m = marginals.entry(p.ln(), log_row, c as usize);
                 if m > 0.0 {
                     out.push((c, m as f32));
                 }
@@ -523,6 +559,74 @@ mod tests {
     fn twin_of_33(g: &Graph) -> Vec<(String, String, f64)> {
         let i = g.labels().iter().position(|l| l == "33").unwrap() as u32;
         g.neighbors(i).iter().map(|&c| ("twin".to_owned(), g.labels()[c as usize].clone(), 1.0)).collect()
+    }
+
+    /// The PMI row that [`Model::fold_in`] projects for a new node x with
+    /// edges to a (weight 1) and d (weight 2), on a 5-node graph by hand:
+    /// the triangle a–b–c, c–d, d–e (weights 1, 1, 2, 1, 3).
+    fn folded_row(cfg: &EmbedConfig) -> Vec<(u32, f32)> {
+        let labels = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let edges = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 2.0), (2, 3, 1.0), (3, 4, 3.0)];
+        let g = Graph::from_edges(labels, edges, true, false).unwrap();
+        let (_, _, model) = crate::pipeline::embed_with_model(&g, cfg, &NoProgress).unwrap();
+        let windows = (model.estimator == Estimator::Windows)
+            .then(|| crate::pmi::Marginals::smoothed(&model.degrees, model.window_cds, model.neg));
+        model.pmi_row(None, windows.as_ref(), &[(0, 1.0), (3, 2.0)], 0, &mut Accumulator::new(5))
+    }
+
+    /// `got` holds the entries of `want` (column, value), in order.
+    fn assert_row(got: &[(u32, f32)], want: &[(u32, f64)]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.0 == w.0 && (g.1 as f64 - w.1).abs() < 1e-5, "{got:?} vs {want:?}");
+        }
+    }
+
+    #[test]
+    fn a_first_order_fold_in_row_is_the_formula_by_hand() {
+        // Degrees a 3, b 2, c 4, d 4, e 3. Context masses Σ_w w/d_w:
+        // a: 1/2 + 2/4, b: 1/3 + 1/4, c: 2/3 + 1/2 + 1/4, d: 1/4 + 3/3, e: 3/4.
+        let mass = [1.0, 1.0 / 3.0 + 0.25, 2.0 / 3.0 + 0.5 + 0.25, 1.25, 0.75];
+        for (cds, neg) in [(0.75, 1.0), (1.0, 2.0)] {
+            let cfg = EmbedConfig::default().dim(2).estimator(Estimator::FirstOrder).cds(Some(cds)).neg(neg);
+            let z: f64 = mass.iter().map(|m: &f64| m.powf(cds)).sum();
+            // M[x, c] = log(w/d_x) + log(Z/b) − α·log mass_c, d_x = 3; negatives kept.
+            let want = |c: usize, w: f64| (w / 3.0f64).ln() + (z / neg).ln() - cds * mass[c].ln();
+            assert_row(&folded_row(&cfg.no_propagation()), &[(0, want(0, 1.0)), (3, want(3, 2.0))]);
+        }
+    }
+
+    #[test]
+    fn a_windows_fold_in_row_at_window_1_is_the_formula_by_hand() {
+        // T = 1: the row is the first step exactly, no walks:
+        // M[x, c] = log(P[x, c]) + log(Σ d^α / b) − (log T + α·log d_c), all
+        // positive here.
+        let deg = [3.0, 2.0, 4.0, 4.0, 3.0];
+        for (cds, neg) in [(1.0, 1.0), (0.5, 1.5)] {
+            let cfg = EmbedConfig::default().dim(2).estimator(Estimator::Windows).window(1).cds(Some(cds)).neg(neg);
+            let z: f64 = deg.iter().map(|d: &f64| d.powf(cds)).sum();
+            let want = |c: usize, p: f64| p.ln() + (z / neg).ln() - cds * deg[c].ln();
+            let got = folded_row(&cfg.min_pair_count(1).no_propagation());
+            assert_row(&got, &[(0, want(0, 1.0 / 3.0)), (3, want(3, 2.0 / 3.0))]);
+        }
+    }
+
+    #[test]
+    fn a_node2vec_model_folds_in_with_its_own_walks() {
+        let g = karate();
+        let cfg = EmbedConfig::default().dim(6).estimator(Estimator::Windows).p(0.25).q(4.0).no_propagation();
+        let (_, _, model) = crate::pipeline::embed_with_model(&g, &cfg, &NoProgress).unwrap();
+        assert_eq!((model.p, model.q), (0.25, 4.0));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.model");
+        model.save(&path).unwrap();
+        let loaded = Model::load(&path).unwrap();
+        assert_eq!((loaded.p, loaded.q), (0.25, 4.0));
+        let node2vec = loaded.fold_in(&twin_of_33(&g)).unwrap();
+        let mut deepwalk = loaded.clone();
+        (deepwalk.p, deepwalk.q) = (1.0, 1.0);
+        let deepwalk = deepwalk.fold_in(&twin_of_33(&g)).unwrap();
+        assert_ne!(node2vec.matrix(Side::Left), deepwalk.matrix(Side::Left));
     }
 
     #[test]

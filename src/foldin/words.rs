@@ -44,8 +44,7 @@ impl WordModel {
         emb: &Embeddings,
         (window, weighting, eig_weight): (usize, crate::cooccur::Weighting, f64),
         text: crate::text::TextConfig,
-        log_context: Vec<f64>,
-        log_shift: f64,
+        marginals: crate::pmi::Marginals,
     ) -> WordModel {
         WordModel {
             words: emb.labels().to_vec(),
@@ -54,9 +53,9 @@ impl WordModel {
             weighting,
             eig_weight,
             singular_values: emb.singular_values().to_vec(),
-            log_shift,
+            log_shift: marginals.log_shift,
             text,
-            log_context,
+            log_context: marginals.log_context,
             v: unweighted_right(emb, eig_weight),
         }
     }
@@ -99,7 +98,7 @@ impl WordModel {
         if !sizes {
             return Err(bad("inconsistent sizes"));
         }
-        let ranges = (1..=1000).contains(&model.window)
+        let ranges = crate::params::WINDOWS.contains(&model.window)
             && (0.0..=1.0).contains(&model.eig_weight)
             && model.log_shift.is_finite()
             && model.singular_values.iter().all(|&s| s.is_finite() && s >= 0.0)
@@ -145,9 +144,9 @@ impl WordModel {
             let mut counts: Vec<(u32, f64)> = counts.iter().map(|(&c, &n)| (c, n)).collect();
             counts.sort_unstable_by_key(|e| e.0);
             let mut u = vec![0f32; k];
+            let log_row = total.ln();
             for (c, n) in counts {
-                // log(#wc·Z / (b·#w·#c^α)), positive part.
-                let m = n.ln() - total.ln() + self.log_shift - self.log_context[c as usize];
+                let m = crate::pmi::formula(n.ln(), log_row, self.log_shift, self.log_context[c as usize]);
                 if m > 0.0 {
                     let vc = &self.v[c as usize * k..(c as usize + 1) * k];
                     for ((o, v), s) in u.iter_mut().zip(vc).zip(&scale) {
@@ -256,6 +255,32 @@ mod tests {
             "a mouse ran from the cat",
         ];
         (0..6).flat_map(|_| base.iter().map(|s| s.to_string())).collect()
+    }
+
+    #[test]
+    fn a_fold_in_row_is_the_formula_by_hand() {
+        // Known words apple, berry, cherry (V = I, Σ = I: u is the PMI row);
+        // log(Z/b) = log 10, log masses log 2, log 2, +∞ (cherry never a
+        // context). "xylo" (new) sees apple twice, berry and cherry once:
+        // M = log(#wc·Z/(b·#w·#c^α)) = log(2·10/(4·2)), log(1·10/(4·2)), −∞.
+        let model = super::WordModel {
+            words: ["apple", "berry", "cherry"].map(String::from).to_vec(),
+            dim: 3,
+            window: 1,
+            weighting: crate::cooccur::Weighting::Uniform,
+            eig_weight: 0.5,
+            singular_values: vec![1.0; 3],
+            log_shift: 10f64.ln(),
+            text: crate::text::TextConfig::default(),
+            log_context: vec![2f64.ln(), 2f64.ln(), f64::INFINITY],
+            v: vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        };
+        let lines = ["apple xylo berry", "cherry xylo apple"].map(String::from);
+        let folded = model.fold_in(&lines, 2).unwrap();
+        assert_eq!(folded.labels(), &["xylo"]);
+        let u = folded.vector("xylo", Side::Left).unwrap();
+        let want = [2.5f64.ln(), 1.25f64.ln(), 0.0];
+        assert!(u.iter().zip(want).all(|(a, b)| (*a as f64 - b).abs() < 1e-6), "{u:?}");
     }
 
     #[test]

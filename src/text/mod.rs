@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// How text becomes token ids.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TextConfig {
     /// Words seen fewer times are dropped (before windows are taken). Default 5.
