@@ -20,7 +20,7 @@ use std::time::Instant;
 pub struct Report {
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
-    /// The matrix factorized ("windows", "first-order", "exact", "sentences", "tf-idf", …).
+    /// The matrix factorized ("windows", "first-order", "exact", "sentences", "tf-idf", "given", …).
     pub estimator: String,
     /// Why that matrix and budget (graphs).
     pub reason: String,
@@ -66,6 +66,55 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
         .build()
         .map_err(|e| Error::invalid("threads", e.to_string()))?;
     Ok(pool.install(f))
+}
+
+/// Factorize a square matrix the caller built — a PMI of their own, a
+/// graph operator, a matrix from [`SparseMatrix::from_sprs`] — as every
+/// path ends: the rank-d randomized SVD (one-sided when the matrix is
+/// exactly symmetric) weighed into U·Σ^p and V·Σ^p, `labels` naming the
+/// rows (and the columns, the right side's rows).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a parameter out of range, a matrix that is
+/// not square or labels of another count; [`Error::RankTooLarge`] when
+/// `dim` exceeds its rows; [`Error::Empty`] for a matrix without nonzeros.
+///
+/// # Examples
+/// ```
+/// use pmivec::{config::FactorizeConfig, fit::factorize, sparse::SparseMatrix, NoProgress};
+/// // Two blocks that share nothing.
+/// let m = SparseMatrix::from_csr((4, 4), vec![0, 2, 4, 6, 8], vec![0, 1, 0, 1, 2, 3, 2, 3], vec![1.0; 8]);
+/// let labels = ["a", "b", "c", "d"].map(String::from).to_vec();
+/// let (emb, report) = factorize(labels, &m, &FactorizeConfig::default().dim(2), &NoProgress)?;
+/// assert_eq!((emb.len(), emb.dim(), report.estimator.as_str()), (4, 2, "given"));
+/// # Ok::<(), pmivec::Error>(())
+/// ```
+pub fn factorize(
+    labels: Vec<String>,
+    m: &SparseMatrix,
+    config: &FactorizeConfig,
+    progress: &dyn Progress,
+) -> Result<(Embeddings, Report)> {
+    config.validate()?;
+    let (rows, cols) = m.shape();
+    if rows != cols {
+        return Err(Error::invalid("matrix", format!("{rows} × {cols} is not square")));
+    }
+    if labels.len() != rows {
+        return Err(Error::invalid("labels", format!("{} labels for {rows} rows", labels.len())));
+    }
+    if config.dim > rows {
+        return Err(Error::RankTooLarge { requested: config.dim, max: rows });
+    }
+    if m.nnz() == 0 {
+        return Err(Error::Empty { path: None, what: "the matrix has no nonzero entry".into() });
+    }
+    with_threads(config.threads, || {
+        let mut report = Report { estimator: "given".into(), ..Default::default() };
+        let symmetric = m.transpose() == *m;
+        let emb = factorize_square(labels, m, symmetric, config, &mut report, progress)?;
+        Ok((emb, report))
+    })?
 }
 
 /// The tail every path shares: the rank-d SVD of `m` (one-sided when
@@ -125,4 +174,26 @@ pub(crate) fn non_empty(m: &SparseMatrix) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    #[test]
+    fn a_given_matrix_must_be_square_labelled_and_nonzero() {
+        let labels = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+        let config = FactorizeConfig::default().dim(1);
+        let wide = SparseMatrix::from_csr((2, 3), vec![0, 1, 2], vec![0, 2], vec![1.0, 1.0]);
+        let e = factorize(labels(2), &wide, &config, &NoProgress).unwrap_err().to_string();
+        assert!(e.contains("2 × 3 is not square"), "{e}");
+        let square = SparseMatrix::from_csr((2, 2), vec![0, 1, 2], vec![1, 0], vec![1.0, 1.0]);
+        let e = factorize(labels(3), &square, &config, &NoProgress).unwrap_err().to_string();
+        assert!(e.contains("3 labels for 2 rows"), "{e}");
+        let empty = SparseMatrix::from_csr((2, 2), vec![0, 0, 0], vec![], vec![]);
+        assert!(matches!(factorize(labels(2), &empty, &config, &NoProgress), Err(Error::Empty { .. })));
+        let (emb, report) = factorize(labels(2), &square, &config, &NoProgress).unwrap();
+        assert_eq!((emb.len(), report.pmi_nonzeros), (2, 2));
+    }
 }

@@ -544,8 +544,64 @@ fn row_kernel_for_cpu<T: Elem>() -> RowKernel<T> {
     }
 }
 
+/// A matrix a Rust caller already holds (feature `sprs`).
+#[cfg(feature = "sprs")]
+impl SparseMatrix {
+    /// The matrix of a [`sprs`] matrix, CSR or CSC (converted), any value
+    /// type that widens to `f64`; values are stored as `f32`, explicit zeros
+    /// dropped.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::InvalidConfig`] for a non-finite value, or a
+    /// dimension beyond what `u32` column indices hold.
+    pub fn from_sprs<N: Copy + Default + Into<f64>>(m: sprs::CsMatView<'_, N>) -> crate::error::Result<SparseMatrix> {
+        use crate::error::Error;
+        let (rows, cols) = m.shape();
+        if cols > u32::MAX as usize {
+            return Err(Error::invalid("matrix", "more columns than u32 indexes"));
+        }
+        let converted = (!m.is_csr()).then(|| m.to_other_storage());
+        let m = converted.as_ref().map_or(m, |c| c.view());
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        let (mut indices, mut values) = (Vec::with_capacity(m.nnz()), Vec::with_capacity(m.nnz()));
+        for (i, row) in m.outer_iterator().enumerate() {
+            for (j, &x) in row.iter() {
+                let x: f64 = x.into();
+                if !x.is_finite() {
+                    return Err(Error::invalid("matrix", format!("entry ({i}, {j}) is {x}")));
+                }
+                if x != 0.0 {
+                    indices.push(j as u32);
+                    values.push(x as f32);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        Ok(SparseMatrix::from_csr((rows, cols), indptr, indices, values))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "sprs")]
+    #[test]
+    fn a_sprs_matrix_comes_in_as_csr_whatever_its_storage() {
+        let mut t = sprs::TriMat::new((2, 3));
+        t.add_triplet(0, 2, 1.5f64);
+        t.add_triplet(1, 0, -2.0);
+        t.add_triplet(1, 1, 0.0);
+        let csr: sprs::CsMat<f64> = t.to_csr();
+        let csc: sprs::CsMat<f64> = t.to_csc();
+        let (a, b) = (SparseMatrix::from_sprs(csr.view()).unwrap(), SparseMatrix::from_sprs(csc.view()).unwrap());
+        assert_eq!(a, b);
+        assert_eq!((a.shape(), a.nnz(), a.get(0, 2), a.get(1, 0)), ((2, 3), 2, 1.5, -2.0));
+        let mut bad = sprs::TriMat::new((1, 1));
+        bad.add_triplet(0, 0, f32::NAN);
+        let bad: sprs::CsMat<f32> = bad.to_csr();
+        assert!(SparseMatrix::from_sprs(bad.view()).unwrap_err().to_string().contains("(0, 0) is NaN"));
+    }
+
     use super::*;
 
     fn small() -> SparseMatrix {

@@ -53,3 +53,32 @@ fn foldin_example_places_held_out_nodes_near_a_refit() {
     // Measured: 0.011; the bar is 0.02.
     assert!(gap <= 0.02, "{text}");
 }
+
+/// `cargo run` of an example that needs the optional input features (both
+/// at once: one build of the library for the two).
+fn run_with_inputs(example: &str) -> String {
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "--release", "--quiet", "--features", "petgraph,sprs", "--example", example])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn same_faction(text: &str) -> usize {
+    text.split("same faction: ").nth(1).unwrap().split('/').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn petgraph_example_embeds_a_petgraph_graph_in_its_node_order() {
+    let text = run_with_inputs("petgraph");
+    assert!(text.contains("row 0 is node 0: true"), "{text}");
+    assert!(same_faction(&text) >= 30, "{text}");
+}
+
+#[test]
+fn sprs_example_factorizes_a_sprs_matrix() {
+    let text = run_with_inputs("sprs");
+    assert!(text.contains("factorized as `given`"), "{text}");
+    assert!(same_faction(&text) >= 30, "{text}");
+}

@@ -23,7 +23,7 @@ def karate_edges():
 
 @pytest.mark.skipif(not CLI.exists(), reason=f"the CLI is not built at {CLI} (cargo build --release)")
 @pytest.mark.parametrize("options", [[], ["--estimator", "first-order"], ["--p", "0.5", "--q", "2"], ["--exact"],
-                                     ["--precision", "f16"]])
+                                     ["--estimator", "exact"], ["--precision", "f16"]])
 def test_vectors_are_bit_identical_to_the_cli(tmp_path, options):
     out = tmp_path / "k.txt"
     subprocess.run([str(CLI), "embed", str(KARATE), "-o", str(out), "--dim", "8", "--seed", "3", "-q", *options],
@@ -31,7 +31,7 @@ def test_vectors_are_bit_identical_to_the_cli(tmp_path, options):
     cli = pmivec.load(out)
     kwargs = {"dim": 8, "seed": 3}
     if "--estimator" in options:
-        kwargs["estimator"] = "first-order"
+        kwargs["estimator"] = options[options.index("--estimator") + 1]
     if "--p" in options:
         kwargs.update(p=0.5, q=2.0)
     if "--exact" in options:

@@ -424,8 +424,89 @@ impl Graph {
     }
 }
 
+/// A graph a Rust caller already holds (feature `petgraph`).
+#[cfg(feature = "petgraph")]
+impl Graph {
+    /// The graph of a [`petgraph::Graph`]: its nodes in index order (row i
+    /// of the embedding is node index i), labelled by their weights'
+    /// `Display`; its edges with weight 1 (parallel edges merged), arcs when
+    /// the petgraph graph is directed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when two nodes display alike (the labels name
+    /// the rows), or the graph has more nodes than `u32` indexes.
+    pub fn from_petgraph<N, E, Ty, Ix>(g: &petgraph::Graph<N, E, Ty, Ix>) -> Result<Graph>
+    where
+        N: std::fmt::Display,
+        Ty: petgraph::EdgeType,
+        Ix: petgraph::graph::IndexType,
+    {
+        Self::petgraph_edges(g, false, |_| 1.0)
+    }
+
+    /// [`Graph::from_petgraph`] with edge weights from `weight` (parallel
+    /// edges summed; zero weights dropped).
+    ///
+    /// # Errors
+    /// As [`Graph::from_petgraph`], and for a negative or non-finite weight.
+    pub fn from_petgraph_weighted<N, E, Ty, Ix>(
+        g: &petgraph::Graph<N, E, Ty, Ix>,
+        weight: impl Fn(&E) -> f64,
+    ) -> Result<Graph>
+    where
+        N: std::fmt::Display,
+        Ty: petgraph::EdgeType,
+        Ix: petgraph::graph::IndexType,
+    {
+        Self::petgraph_edges(g, true, weight)
+    }
+
+    fn petgraph_edges<N, E, Ty, Ix>(
+        g: &petgraph::Graph<N, E, Ty, Ix>,
+        weighted: bool,
+        weight: impl Fn(&E) -> f64,
+    ) -> Result<Graph>
+    where
+        N: std::fmt::Display,
+        Ty: petgraph::EdgeType,
+        Ix: petgraph::graph::IndexType,
+    {
+        use petgraph::visit::EdgeRef;
+        if g.node_count() > u32::MAX as usize {
+            return Err(Error::invalid("graph", "more nodes than u32 indexes"));
+        }
+        let labels: Vec<String> = g.node_weights().map(|n| n.to_string()).collect();
+        let mut seen = std::collections::HashSet::with_capacity(labels.len());
+        if let Some(twice) = labels.iter().find(|l| !seen.insert(l.as_str())) {
+            return Err(Error::invalid("graph", format!("two nodes display as `{twice}`: labels name the rows")));
+        }
+        let edges =
+            g.edge_references().map(|e| (e.source().index() as u32, e.target().index() as u32, weight(e.weight())));
+        Graph::from_edges(labels, edges, weighted, g.is_directed())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "petgraph")]
+    #[test]
+    fn a_petgraph_graph_keeps_its_node_order_direction_and_weights() {
+        let mut g = petgraph::graph::DiGraph::<&str, f32>::new();
+        let [a, b, c] = ["a", "b", "c"].map(|l| g.add_node(l));
+        g.extend_with_edges([(a, b, 2.0), (b, c, 1.0), (a, b, 0.5)]);
+        let graph = Graph::from_petgraph_weighted(&g, |&w| w as f64).unwrap();
+        assert_eq!(graph.labels(), &["a", "b", "c"]);
+        assert!(graph.is_directed() && graph.is_weighted());
+        assert_eq!(graph.degrees(), &[2.5, 1.0, 0.0]);
+        let plain = Graph::from_petgraph(&g).unwrap();
+        assert_eq!(plain.degrees(), &[1.0, 1.0, 0.0], "parallel edges merged, weight 1");
+        let mut twice = petgraph::graph::UnGraph::<&str, ()>::new_undirected();
+        let (x, y) = (twice.add_node("x"), twice.add_node("x"));
+        twice.add_edge(x, y, ());
+        let e = Graph::from_petgraph(&twice).unwrap_err().to_string();
+        assert!(e.contains("two nodes display as `x`"), "{e}");
+    }
+
     use super::*;
 
     fn labels(n: usize) -> Vec<String> {
