@@ -159,7 +159,10 @@ def _edges(edges, directed, weighted):
         return (None, [str(int(r)) for r in m.row], [str(int(c)) for c in m.col],
                 [float(x) for x in data] if weighted else None, bool(directed), weighted,
                 _Nodes([str(i) for i in range(m.shape[0])]))
-    arr = edges if isinstance(edges, np.ndarray) else np.asarray(list(edges), dtype=object)
+    if _is_table(edges):
+        arr, weighted = _table_array(edges, weighted)
+    else:
+        arr = edges if isinstance(edges, np.ndarray) else np.asarray(list(edges), dtype=object)
     if arr.ndim != 2 or arr.shape[1] not in (2, 3):
         raise ValueError(f"edges: expected shape (m, 2) or (m, 3), got {arr.shape}")
     weighted = (arr.shape[1] == 3) if weighted is None else weighted
@@ -176,6 +179,57 @@ def _edges(edges, directed, weighted):
         src, dst = [src[i] for i in keep], [dst[i] for i in keep]
         weights = None if weights is None else [weights[i] for i in keep]
     return None, src, dst, weights, bool(directed), bool(weighted), _Nodes(None, skipped)
+
+
+_SOURCE = ("src", "source", "from", "u", "head")
+_TARGET = ("dst", "target", "to", "v", "tail")
+_WEIGHT = ("weight", "w", "weights")
+
+
+def _is_table(edges):
+    """A pandas or polars DataFrame, or a pyarrow Table (duck-typed: none is a dependency)."""
+    return (hasattr(edges, "column_names") and hasattr(edges, "column")) or (
+        hasattr(edges, "columns") and (hasattr(edges, "iloc") or hasattr(edges, "get_column")))
+
+
+def _table_array(table, weighted):
+    """A data frame's edges as an (m, 2) or (m, 3) object array, and whether weighted.
+
+    The columns named source/target (or src/dst, from/to, u/v), else the
+    first two; the weight is the column named weight (or w), else with
+    ``weighted=True`` the third. ``weighted=None``: weighted when a weight
+    column is named.
+    """
+    names = [str(c) for c in (table.column_names if hasattr(table, "column_names") else table.columns)]
+    lower = [n.lower() for n in names]
+
+    def find(options):
+        return next((lower.index(o) for o in options if o in lower), None)
+
+    src, dst, weight = find(_SOURCE), find(_TARGET), find(_WEIGHT)
+    if src is None or dst is None:
+        src, dst = 0, 1
+    if weighted is None:
+        weighted = weight is not None
+    if weighted and weight is None:
+        weight = next((i for i in range(len(names)) if i not in (src, dst)), None)
+        if weight is None:
+            raise ValueError(f"edges: weighted=True needs a weight column, the frame has {names}")
+    if len(names) < 2:
+        raise ValueError(f"edges: a frame needs source and target columns, got {names}")
+
+    def column(i):
+        if hasattr(table, "column_names"):  # pyarrow
+            return table.column(i).to_pylist()
+        if hasattr(table, "iloc"):  # pandas
+            return table.iloc[:, i].tolist()
+        return table.get_column(names[i]).to_list()  # polars
+
+    cols = [column(i) for i in ([src, dst, weight] if weighted else [src, dst])]
+    arr = np.empty((len(cols[0]), len(cols)), dtype=object)
+    for j, c in enumerate(cols):
+        arr[:, j] = c
+    return arr, weighted
 
 
 class _Nodes(list):
@@ -237,7 +291,10 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
 
     ``edges``: a path (any edge-list format the CLI reads, gzip included), an
     (m, 2) or (m, 3) array or a list of tuples (a third column is a weight),
-    a scipy.sparse adjacency matrix, or a networkx graph.
+    a pandas or polars DataFrame or a pyarrow Table (the columns named
+    source/target, src/dst, from/to or u/v, else the first two; a column
+    named weight makes it weighted), a scipy.sparse adjacency matrix, or a
+    networkx graph.
 
     Keyword arguments (the CLI's flag of the same name, ``_`` for ``-``):
 

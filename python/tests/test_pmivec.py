@@ -77,6 +77,39 @@ def test_every_input_form_gives_the_same_vectors(tmp_path):
     assert pmivec.embed_graph(g, dim=8).ids == [str(v) for v in g.nodes()]
 
 
+def test_data_frames_give_the_array_vectors_by_column_name_or_position():
+    pd = pytest.importorskip("pandas")
+    edges = karate_edges()
+    ref = pmivec.embed_graph(edges, dim=8)
+    # Named columns in any order, extra columns ignored; unnamed: the first two.
+    named = pd.DataFrame({"when": range(len(edges)), "target": edges[:, 1], "source": edges[:, 0]})
+    positional = pd.DataFrame(edges, columns=["a", "b"])
+    forms = {"pandas": named, "pandas by position": positional}
+    pa = None
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pass
+    if pa is not None:
+        forms["pyarrow"] = pa.Table.from_pandas(named, preserve_index=False)
+    try:
+        import polars as pl
+        forms["polars"] = pl.from_pandas(named)
+    except ImportError:
+        pass
+    for name, frame in forms.items():
+        emb = pmivec.embed_graph(frame, dim=8)
+        assert emb.ids == ref.ids, name
+        assert np.array_equal(emb.vectors, ref.vectors), name
+    # A weight column makes it weighted, as a third array column does.
+    weighted = pd.DataFrame({"src": [0, 1, 2, 2], "dst": [1, 2, 0, 3], "weight": [2.0, 1.0, 5.0, 1.0]})
+    array = pmivec.embed_graph(weighted.to_numpy(), dim=2)
+    frame = pmivec.embed_graph(weighted, dim=2)
+    assert np.array_equal(frame.vectors, array.vectors)
+    with pytest.raises(ValueError, match="weight column"):
+        pmivec.embed_graph(pd.DataFrame({"src": [0, 1], "dst": [1, 2]}), dim=2, weighted=True)
+
+
 def test_weighted_arrays_read_the_third_column():
     edges = np.array([[0, 1, 2.0], [1, 2, 1.0], [2, 0, 5.0], [2, 3, 1.0]])
     emb = pmivec.embed_graph(edges, dim=2)
