@@ -1,50 +1,16 @@
 //! Arguments and output handling shared by the subcommands.
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use pmivec::config::FactorizeConfig;
 use pmivec::io::{Format, Metadata};
 use pmivec::text::TextConfig;
 use pmivec::{Embeddings, Side};
 use std::path::Path;
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum FormatArg {
-    Word2vec,
-    Npy,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Word2vec => Format::Word2vec,
-            FormatArg::Npy => Format::Npy,
-        }
-    }
-}
-
 /// The format of the output `path`: `--format`, else what its name says.
-pub fn format_of(path: &Path, given: Option<FormatArg>) -> anyhow::Result<Format> {
-    Ok(Format::for_path(path, given.map(Into::into))?)
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum SideArg {
-    Left,
-    Right,
-    Both,
-    Sum,
-}
-
-impl From<SideArg> for Side {
-    fn from(s: SideArg) -> Side {
-        match s {
-            SideArg::Left => Side::Left,
-            SideArg::Right => Side::Right,
-            SideArg::Both => Side::Both,
-            SideArg::Sum => Side::Sum,
-        }
-    }
+pub fn format_of(path: &Path, given: Option<Format>) -> anyhow::Result<Format> {
+    Ok(Format::for_path(path, given)?)
 }
 
 /// Rank, SVD and run parameters, shared by every command; unset values
@@ -71,25 +37,7 @@ pub struct FactorizeArgs {
     pub threads: usize,
     /// Storage of the dense blocks: f32, or half-width f16 with f32 sums [default: auto: f16 from 200,000 rows].
     #[arg(long, value_enum)]
-    pub precision: Option<PrecisionArg>,
-}
-
-/// `--precision`.
-#[derive(clap::ValueEnum, Clone, Copy)]
-pub enum PrecisionArg {
-    Auto,
-    F32,
-    F16,
-}
-
-impl From<PrecisionArg> for pmivec::precision::Precision {
-    fn from(p: PrecisionArg) -> Self {
-        match p {
-            PrecisionArg::Auto => Self::Auto,
-            PrecisionArg::F32 => Self::F32,
-            PrecisionArg::F16 => Self::F16,
-        }
-    }
+    pub precision: Option<pmivec::precision::Precision>,
 }
 
 impl FactorizeArgs {

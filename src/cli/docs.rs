@@ -1,27 +1,22 @@
 //! `pmivec docs CORPUS -o OUT [--term-output TERMS]`: LSA document and term vectors.
 
-use super::common::{FactorizeArgs, FormatArg, TextArgs, check_outputs, stage_line};
+use super::common::{FactorizeArgs, TextArgs, check_outputs, stage_line};
 use anyhow::Context;
 use clap::ArgMatches;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use pmivec::Side;
+use pmivec::io::Format;
 use pmivec::lsa::{Lsa, LsaConfig, TermWeighting, read_documents};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum WeightingArg {
-    TfIdf,
-    LogEntropy,
-}
 
 /// LSA model parameters.
 #[derive(Args, Clone)]
 pub struct LsaArgs {
     /// Term weighting: tf-idf or log-entropy.
     #[arg(long, value_enum, default_value = "tf-idf")]
-    pub weighting: WeightingArg,
+    pub weighting: TermWeighting,
     /// With tf-idf, use raw term frequency instead of 1 + ln(tf).
     #[arg(long)]
     pub raw_tf: bool,
@@ -35,10 +30,7 @@ impl LsaArgs {
     pub fn config(&self) -> LsaConfig {
         LsaConfig::default()
             .sublinear_tf(!self.raw_tf)
-            .weighting(match self.weighting {
-                WeightingArg::TfIdf => TermWeighting::TfIdf,
-                WeightingArg::LogEntropy => TermWeighting::LogEntropy,
-            })
+            .weighting(self.weighting)
             .factorize(self.factorize.apply(LsaConfig::default().factorize))
     }
 }
@@ -67,7 +59,7 @@ pub struct DocsArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     #[command(flatten)]
     lsa: LsaArgs,
     /// Parameters from a file: TOML (sections [lsa] and [text]), or the JSON sidecar of an earlier run.

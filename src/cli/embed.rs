@@ -1,23 +1,17 @@
 //! `pmivec embed EDGES -o OUT`.
 
-use super::common::{FactorizeArgs, FormatArg, SideArg, check_outputs_and, stage_line, thousands};
+use super::common::{FactorizeArgs, check_outputs_and, stage_line, thousands};
 use super::progress::Bars;
 use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, ValueEnum};
+use pmivec::Side;
 use pmivec::budget::human_bytes;
 use pmivec::config::{Budget, Estimator};
+use pmivec::io::Format;
 use pmivec::propagate::PropagationConfig;
 use pmivec::{Delimiter, EdgeListFormat, EmbedConfig, Graph};
 use std::path::PathBuf;
 use std::time::Instant;
-
-#[derive(Clone, Copy, ValueEnum)]
-enum DelimArg {
-    Auto,
-    Tab,
-    Comma,
-    Whitespace,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OrderArg {
@@ -35,14 +29,14 @@ pub struct EmbedArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     /// Row order of the output: input (first appearance) or id (numeric ascending when every id is an
     /// integer, so row i is node i; else lexicographic). The sidecar records it.
     #[arg(long, value_enum, default_value = "input")]
     order: OrderArg,
     /// Which factor to write: left (nodes), right (contexts), both (concatenated), sum.
     #[arg(long, value_enum, default_value = "left")]
-    side: SideArg,
+    side: Side,
     #[command(flatten)]
     input: GraphInput,
     #[command(flatten)]
@@ -60,7 +54,7 @@ pub struct EmbedArgs {
 pub struct GraphInput {
     /// Field separator of the edge list.
     #[arg(long, value_enum, default_value = "auto")]
-    delimiter: DelimArg,
+    delimiter: Delimiter,
     /// Read the third column as the edge weight.
     #[arg(long)]
     weighted: bool,
@@ -72,15 +66,8 @@ pub struct GraphInput {
 impl GraphInput {
     /// Read `path`, with a note on stderr when a header line was skipped.
     pub fn read(&self, path: &std::path::Path, quiet: bool) -> anyhow::Result<Graph> {
-        let format = EdgeListFormat::default()
-            .delimiter(match self.delimiter {
-                DelimArg::Auto => Delimiter::Auto,
-                DelimArg::Tab => Delimiter::Tab,
-                DelimArg::Comma => Delimiter::Comma,
-                DelimArg::Whitespace => Delimiter::Whitespace,
-            })
-            .weighted(self.weighted)
-            .directed(self.directed);
+        let format =
+            EdgeListFormat::default().delimiter(self.delimiter).weighted(self.weighted).directed(self.directed);
         let graph = Graph::from_edge_list_path(path, &format).context("reading the edge list")?;
         if let (Some(h), false) = (&graph.stats().header, quiet) {
             eprintln!("pmivec: note: skipped the first line `{h}` of {} as a header", path.display());
@@ -231,7 +218,7 @@ impl EmbedOptions {
 
 pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let start = Instant::now();
-    let config = args.options.config(matches, !matches!(args.side, SideArg::Left))?;
+    let config = args.options.config(matches, !matches!(args.side, Side::Left))?;
     super::use_threads(config.factorize.threads);
     let model_path: Vec<&std::path::Path> = args.save_model.iter().map(|p| p.as_path()).collect();
     let mut inputs = vec![args.edges.as_path()];

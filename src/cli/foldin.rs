@@ -2,12 +2,13 @@
 //! with `embed --save-model` (NEW: edges), or words met after `words
 //! --save-model` (NEW: text), without refitting.
 
-use super::common::{FormatArg, check_outputs};
+use super::common::check_outputs;
 use super::embed::GraphInput;
 use anyhow::Context;
 use clap::Args;
 use pmivec::Side;
 use pmivec::foldin::Saved;
+use pmivec::io::Format;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -29,7 +30,7 @@ pub struct FoldInArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     #[command(flatten)]
     input: GraphInput,
     /// No summary.

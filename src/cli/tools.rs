@@ -1,10 +1,11 @@
 //! `pmivec align` and `pmivec pca`: working with embeddings and feature matrices.
 
-use super::common::{FormatArg, check_outputs};
+use super::common::check_outputs;
 use anyhow::{Context, bail};
 use clap::Args;
 use pmivec::align::{AlignConfig, align};
 use pmivec::factorize::SvdConfig;
+use pmivec::io::Format;
 use pmivec::pca::{Features, pca};
 use pmivec::sparse::SparseMatrix;
 use pmivec::{Embeddings, Side};
@@ -32,7 +33,7 @@ pub struct AlignArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     /// No report on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -110,7 +111,7 @@ pub struct PcaArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     /// No report on stderr.
     #[arg(short, long)]
     quiet: bool,

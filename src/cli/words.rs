@@ -1,11 +1,13 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FactorizeArgs, FormatArg, SideArg, TextArgs, check_outputs_and, stage_line};
+use super::common::{FactorizeArgs, TextArgs, check_outputs_and, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::ArgMatches;
 use clap::{Args, ValueEnum};
+use pmivec::Side;
 use pmivec::cooccur::Weighting;
+use pmivec::io::Format;
 use pmivec::text::Corpus;
 use pmivec::words::{WordConfig, embed_words, embed_words_with_model};
 use serde::{Deserialize, Serialize};
@@ -16,13 +18,6 @@ use std::time::Instant;
 enum ColumnDelimiter {
     Tab,
     Comma,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum WeightingArg {
-    Uniform,
-    Dynamic,
-    Harmonic,
 }
 
 #[derive(Args)]
@@ -41,7 +36,7 @@ pub struct WordsArgs {
     /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<Format>,
     /// Also save a model that `pmivec fold-in` uses to embed words met later, from new text.
     #[arg(long)]
     save_model: Option<PathBuf>,
@@ -50,7 +45,7 @@ pub struct WordsArgs {
     window: usize,
     /// Context weighting by distance: uniform, dynamic (word2vec's (T-d+1)/T) or harmonic (1/d).
     #[arg(long, value_enum, default_value = "uniform")]
-    weighting: WeightingArg,
+    weighting: Weighting,
     /// Subsample frequent words with threshold t (word2vec's `sample`, e.g. 1e-5; 0 = off).
     #[arg(long, default_value_t = WordConfig::default().subsample)]
     subsample: f64,
@@ -65,7 +60,7 @@ pub struct WordsArgs {
     min_pair_count: f64,
     /// left (word vectors), right (context vectors), sum (w + c) or both (concatenated).
     #[arg(long, value_enum, default_value = "left")]
-    side: SideArg,
+    side: Side,
     #[command(flatten)]
     text: TextArgs,
     #[command(flatten)]
@@ -101,11 +96,7 @@ fn configs(args: &WordsArgs, m: &ArgMatches) -> anyhow::Result<Recorded> {
         config.window = args.window;
     }
     if given("weighting") {
-        config.weighting = match args.weighting {
-            WeightingArg::Uniform => Weighting::Uniform,
-            WeightingArg::Dynamic => Weighting::Dynamic,
-            WeightingArg::Harmonic => Weighting::Harmonic,
-        };
+        config.weighting = args.weighting;
     }
     if given("subsample") {
         config.subsample = args.subsample;
