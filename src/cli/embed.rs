@@ -247,9 +247,9 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         OrderArg::Id => pmivec::embeddings::RowOrder::Id,
     };
     outputs.row_order = order;
-    outputs.add(&emb, args.side.into(), format, &args.output, &config, &args.edges, &stages)?;
+    outputs.add(&emb, args.side, format, &args.output, &config, &args.edges, &stages)?;
     if let (Some(model), Some(path)) = (model, &args.save_model) {
-        model.with_side(args.side.into())?.stage(outputs.batch(), path).context("writing the model")?;
+        model.with_side(args.side)?.stage(outputs.batch(), path).context("writing the model")?;
     }
     outputs.commit()?;
     stages.push(("write".into(), t.elapsed().as_secs_f64()));
@@ -276,7 +276,7 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
             String::new()
         };
         let auto = if report.auto.is_empty() { String::new() } else { format!("; auto: {}", report.auto) };
-        let zeros = emb.zero_rows(args.side.into());
+        let zeros = emb.zero_rows(args.side);
         let zeros = if zeros > 0 { format!(", {} zero rows", thousands(zeros as u64)) } else { String::new() };
         eprintln!(
             "pmivec: wrote {}: {} nodes{zeros}, {} {} ({} duplicates merged, {} self-loops); {} ({}){auto}{memory}; \

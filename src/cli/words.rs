@@ -155,7 +155,7 @@ pub fn run(args: WordsArgs, m: &ArgMatches) -> anyhow::Result<()> {
     stages.extend(report.stage_seconds.iter().cloned());
     let t = Instant::now();
     let recorded = Recorded { words: config, text };
-    outputs.add(&emb, args.side.into(), format, &args.output, &recorded, &args.corpus, &stages)?;
+    outputs.add(&emb, args.side, format, &args.output, &recorded, &args.corpus, &stages)?;
     if let (Some(model), Some(path)) = (&model, &args.save_model) {
         model.stage(outputs.batch(), path).context("writing the model")?;
     }

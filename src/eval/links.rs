@@ -200,7 +200,7 @@ mod tests {
         let labels = (0..12).map(|i| i.to_string()).collect();
         let edges = (0..12u32).flat_map(|i| (i + 1..12).map(move |j| (i, j, 1.0)));
         let g = Graph::from_edges(labels, edges, false, false).unwrap();
-        let e = split_edges(&g, 0.1, 1).err().expect("refused").to_string();
+        let e = split_edges(&g, 0.1, 1).expect_err("refused").to_string();
         assert!(e.contains("complete graph"), "{e}");
     }
 

@@ -474,7 +474,7 @@ mod tests {
             let i: usize = node.parse().unwrap();
             labels.nodes.push(node.into());
             let mut of = vec![faction.parse::<u32>().unwrap()];
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 of.push(2);
             }
             labels.of.push(of);
