@@ -178,10 +178,10 @@ fn fit(
             limit: memory_limit,
             breakdown: plan.breakdown(),
             advice: match matrix {
-                Matrix::Exact => "drop --exact (the sampled matrix converges to it in far less memory), \
-                                  lower the dimension, or raise --memory-limit"
+                Matrix::Exact => "use a sampled `estimator` (its matrix converges to the exact one in far less \
+                                  memory), lower the dimension, or raise `memory_limit`"
                     .into(),
-                _ => "lower the walk budget or the dimension, or raise --memory-limit".into(),
+                _ => "lower the walk budget or the dimension, or raise `memory_limit`".into(),
             },
         });
     }
@@ -288,7 +288,7 @@ mod tests {
         let e = plan(&g, &EmbedConfig::default().walks_per_node(1e300, 80)).unwrap_err().to_string();
         assert!(e.contains("lower the walk budget"), "{e}");
         let e = plan(&g, &EmbedConfig::default().dim(8).memory_limit(Some(1000))).unwrap_err().to_string();
-        assert!(e.contains("above the limit of 1000 B") && e.contains("--memory-limit"), "{e}");
+        assert!(e.contains("above the limit of 1000 B") && e.contains("`memory_limit`"), "{e}");
     }
 
     #[test]

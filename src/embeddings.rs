@@ -58,7 +58,7 @@ impl Format {
             (Some(g), Some(n)) if g != n => Err(crate::error::Error::InvalidConfig {
                 param: "format",
                 reason: format!(
-                    "{} is named as {} but --format asks for {}; drop --format or rename the output",
+                    "{} is named as {} but `format` asks for {}; drop `format` or rename the output",
                     path.display(),
                     n.name(),
                     g.name()
@@ -464,7 +464,7 @@ mod tests {
         }
         assert_eq!(Format::for_path(Path::new("cora.emb"), Some(Format::Npy)).unwrap(), Format::Npy);
         let e = Format::for_path(Path::new("cora.npy"), Some(Format::Word2vec)).unwrap_err().to_string();
-        assert!(e.contains("cora.npy is named as npy but --format asks for word2vec"), "{e}");
+        assert!(e.contains("cora.npy is named as npy but `format` asks for word2vec"), "{e}");
         assert!(Format::for_path(Path::new("cora.txt"), Some(Format::Npy)).is_err());
     }
 

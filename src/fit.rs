@@ -169,7 +169,7 @@ pub(crate) fn non_empty(m: &SparseMatrix) -> Result<()> {
         return Err(Error::Empty {
             path: None,
             what: "the matrix to factorize has no nonzero entry (every pair was pruned or had a PMI ≤ 0): \
-                   lower --min-pair-count or raise the walk budget"
+                   lower `min_pair_count` or raise the walk budget"
                 .into(),
         });
     }

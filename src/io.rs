@@ -448,7 +448,7 @@ pub fn load(path: &Path) -> Result<Embeddings> {
         return Err(Error::Parse {
             path: Some(path.to_path_buf()),
             line: 1,
-            message: "this is a fold-in model (from --save-model), not embeddings: give it to `pmivec fold-in`".into(),
+            message: "this is a fold-in model (from `save_model`), not embeddings: give it to fold-in".into(),
         });
     }
     let is_npy = head.starts_with(b"\x93NUMPY");

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("pmivec: {e:#}");
+            eprintln!("pmivec: {}", cli::in_flags(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -104,7 +104,7 @@ fn malformed_input_names_file_and_line_and_leaves_no_output() {
     assert_fails_cleanly("a b -2\n", &["--weighted"], &["bad.tsv:1", "must be finite and >= 0"]);
     assert_fails_cleanly("", &[], &["bad.tsv", "no edges"]);
     assert_fails_cleanly("a b\nb c\n", &["--dim", "5"], &["dimension 5 exceeds"]);
-    assert_fails_cleanly("a b\n", &["--cds", "0"], &["`cds`"]);
+    assert_fails_cleanly("a b\n", &["--cds", "0"], &["invalid parameter `--cds`"]);
 }
 
 #[test]

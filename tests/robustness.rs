@@ -152,13 +152,13 @@ fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
 fn absurd_parameters_are_refused_at_once() {
     let g = "graphs/karate/edges.tsv";
     for (args, needle) in [
-        (vec!["--oversample", "18446744073709551615"], "`oversample`"),
-        (vec!["--threads", "100000"], "`threads`"),
-        (vec!["--window", "18446744073709551615"], "`window`"),
-        (vec!["--walks-per-node", "1", "--walk-length", "18446744073709551615"], "`walk_length`"),
+        (vec!["--oversample", "18446744073709551615"], "`--oversample`"),
+        (vec!["--threads", "100000"], "`--threads`"),
+        (vec!["--window", "18446744073709551615"], "`--window`"),
+        (vec!["--walks-per-node", "1", "--walk-length", "18446744073709551615"], "`--walk-length`"),
         (vec!["--walks-per-node", "1e300", "--dim", "4"], "lower the walk budget"),
         (vec!["--dim", "128"], "at most 34"),
-        (vec!["--memory-limit", "1K", "--dim", "4"], "raise --memory-limit"),
+        (vec!["--memory-limit", "1K", "--dim", "4"], "raise `--memory-limit`"),
     ] {
         let mut all = vec!["embed", g, "-o", "/tmp/pmivec-never-written.txt"];
         all.extend(args.iter().copied());
@@ -546,7 +546,7 @@ fn the_output_name_picks_the_format_and_a_contradiction_is_refused() {
     assert!(std::fs::read_to_string(&txt).unwrap().starts_with("34 4\n"));
     let bad = dir.path().join("x.npy");
     let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&bad), "--format", "word2vec"]);
-    fails_with(&r, "is named as npy but --format asks for word2vec");
+    fails_with(&r, "is named as npy but `--format` asks for word2vec");
     assert!(!bad.exists());
 }
 
@@ -622,7 +622,7 @@ fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
     let model = dir.path().join("k.model");
     let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "4", "--save-model", s(&model)]);
     assert!(r.status.success());
-    fails_with(&pmivec(&["info", s(&model)]), "this is a fold-in model (from --save-model), not embeddings");
+    fails_with(&pmivec(&["info", s(&model)]), "this is a fold-in model (from `--save-model`), not embeddings");
     fails_with(&pmivec(&["info", "graphs/karate/edges.tsv"]), "this looks like an edge list or a labels file");
     // `eval nodes` with its two arguments swapped.
     let r = pmivec(&["eval", "nodes", "graphs/karate/labels.tsv", s(&emb)]);

@@ -128,7 +128,7 @@ def test_bad_inputs_raise_the_right_exception(tmp_path):
         pmivec.embed_graph(KARATE)
     with pytest.raises(ValueError, match="`window`"):
         pmivec.embed_graph(KARATE, dim=4, window=0)
-    with pytest.raises(MemoryError, match="memory-limit"):
+    with pytest.raises(MemoryError, match="memory_limit"):
         pmivec.embed_graph(KARATE, dim=4, memory_limit=1000)
     with pytest.raises(ValueError, match="shape"):
         pmivec.embed_graph(np.zeros((3, 4)))

@@ -61,6 +61,34 @@ enum Command {
     Pca(tools::PcaArgs),
 }
 
+/// A library message in the command line's words: each backticked
+/// parameter name (`min_pair_count`) that is one of the command line's long
+/// flags becomes that flag (`--min-pair-count`). The library names its
+/// parameters as its configs and the Python keywords do.
+pub fn in_flags(message: &str) -> String {
+    fn longs(c: &clap::Command, out: &mut std::collections::HashSet<String>) {
+        out.extend(c.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)));
+        c.get_subcommands().for_each(|s| longs(s, out));
+    }
+    let mut flags = std::collections::HashSet::new();
+    longs(&Cli::command(), &mut flags);
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let name = part.replace('_', "-");
+        let is_name = !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if i % 2 == 1 && is_name && flags.contains(&name) {
+            out.push_str("--");
+            out.push_str(&name);
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// The whole command (reading and writing too, not just the library's
 /// stages) on `threads` threads (0 = all cores): what the resolved config
 /// says, flag or config file. Called once the config is known, before any

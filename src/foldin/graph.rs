@@ -166,7 +166,7 @@ impl Model {
         let reason = if side == Side::Left {
             None
         } else if self.directed {
-            Some("a directed model folds in a new node's out-arcs, which give its left vector only; use --side left")
+            Some("a directed model folds in a new node's out-arcs, which give its left vector only; use `side` left")
         } else if self.u.is_empty() {
             Some("the run did not keep the right side (set keep_context)")
         } else {
@@ -218,7 +218,7 @@ impl Model {
             Saved::Words(_) => Err(Error::Parse {
                 path: Some(path.into()),
                 line: 1,
-                message: "a word model (from words --save-model), not a graph model".into(),
+                message: "a word model (from words with `save_model`), not a graph model".into(),
             }),
         }
     }

@@ -74,7 +74,7 @@ fn not_a_model(path: &Path) -> Error {
     Error::Parse {
         path: Some(path.into()),
         line: 1,
-        message: "not a pmivec model (made by embed or words with --save-model)".into(),
+        message: "not a pmivec model (made by embed or words with `save_model`)".into(),
     }
 }
 

@@ -327,7 +327,7 @@ fn edge(
 ) -> std::result::Result<(u32, u32, f64), String> {
     if fields.len() != want {
         let hint = match fields.len() {
-            3 if !weighted => " (a third column is only read with --weighted / EdgeListFormat::weighted)",
+            3 if !weighted => " (a third column is only read when `weighted`)",
             n if n == want + 1 => " (an index column, as pandas' to_csv writes? write it with index=False)",
             _ => "",
         };
@@ -379,7 +379,7 @@ mod tests {
         let e = parse("a b\nc\n", &EdgeListFormat::default()).unwrap_err().to_string();
         assert_eq!(e, "g.txt:2: expected 2 fields, found 1");
         let e = parse("a b 3\n", &EdgeListFormat::default()).unwrap_err().to_string();
-        assert!(e.contains("expected 2 fields, found 3") && e.contains("--weighted"), "{e}");
+        assert!(e.contains("expected 2 fields, found 3") && e.contains("`weighted`"), "{e}");
         let e = parse("# only a comment\n", &EdgeListFormat::default()).unwrap_err().to_string();
         assert!(e.starts_with("g.txt: no edges"), "{e}");
         let e = parse("a,,b\n", &EdgeListFormat::default().delimiter(Delimiter::Comma)).unwrap_err().to_string();
@@ -407,7 +407,7 @@ mod tests {
         let e = parse(",source,target\n0,1,2\n", &EdgeListFormat::default()).unwrap_err().to_string();
         assert!(e.starts_with("g.txt:1: this looks like a pandas export"), "{e}");
         let e = parse("0,1,2\n1,2,3\n", &EdgeListFormat::default().weighted(false)).unwrap_err().to_string();
-        assert!(e.contains("--weighted"), "{e}");
+        assert!(e.contains("`weighted`"), "{e}");
     }
 
     #[test]

@@ -285,7 +285,7 @@ impl Graph {
         Some(format!(
             "every arc runs from a smaller id to a larger one and none has its reverse: this looks like an \
              undirected edge list read as directed ({sinks} of {} nodes have no out-arcs, so their rows of the \
-             matrix are empty); drop --directed if it is",
+             matrix are empty); drop `directed` if it is",
             self.node_count()
         ))
     }

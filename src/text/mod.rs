@@ -276,7 +276,7 @@ impl Corpus {
             let what = if raw.is_empty() {
                 "no words at all (the input is empty, or every token is a stop word or too short)".to_owned()
             } else {
-                format!("no word occurs at least {} times (lower --min-count)", config.min_count)
+                format!("no word occurs at least {} times (lower `min_count`)", config.min_count)
             };
             return Err(Error::Empty { path: None, what });
         }
