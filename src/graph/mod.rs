@@ -94,6 +94,63 @@ pub(crate) fn merge_sorted(
     (merged, duplicates)
 }
 
+/// CSR rows of merged edges (sorted by (a, b), each once; an undirected
+/// non-loop edge goes into both rows): offsets, targets and weights. A
+/// counting sort split by rows among the threads: each scans every edge
+/// and places those of its rows, in the order one scan would.
+fn rows(n: usize, merged: &[(u32, u32, f64)], directed: bool) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let parts = rayon::current_num_threads().clamp(1, n.max(1));
+    let bounds: Vec<usize> = (0..=parts).map(|t| t * n / parts).collect();
+    // Each edge's entries: (row, column).
+    let entries = |&(a, b, _): &(u32, u32, f64)| [Some((a, b)), (!directed && a != b).then_some((b, a))];
+    let counts: Vec<Vec<usize>> = (0..parts)
+        .into_par_iter()
+        .map(|t| {
+            let (lo, hi) = (bounds[t], bounds[t + 1]);
+            let mut c = vec![0usize; hi - lo];
+            for (row, _) in merged.iter().flat_map(entries).flatten() {
+                if (lo..hi).contains(&(row as usize)) {
+                    c[row as usize - lo] += 1;
+                }
+            }
+            c
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0usize);
+    for c in counts.iter().flatten() {
+        offsets.push(offsets.last().unwrap() + c);
+    }
+    let nnz = offsets[n];
+    let mut targets = vec![0u32; nnz];
+    let mut wts = vec![0f32; nnz];
+    let mut slices = Vec::with_capacity(parts);
+    let (mut t_rest, mut w_rest) = (targets.as_mut_slice(), wts.as_mut_slice());
+    for t in 0..parts {
+        let len = offsets[bounds[t + 1]] - offsets[bounds[t]];
+        let (t_here, t_next) = std::mem::take(&mut t_rest).split_at_mut(len);
+        let (w_here, w_next) = std::mem::take(&mut w_rest).split_at_mut(len);
+        slices.push((t, t_here, w_here));
+        (t_rest, w_rest) = (t_next, w_next);
+    }
+    slices.into_par_iter().for_each(|(t, tg, wt)| {
+        let (lo, hi) = (bounds[t], bounds[t + 1]);
+        let base = offsets[lo];
+        let mut cursor: Vec<usize> = offsets[lo..hi].iter().map(|o| o - base).collect();
+        for e in merged {
+            for (row, col) in entries(e).into_iter().flatten() {
+                if (lo..hi).contains(&(row as usize)) {
+                    let k = &mut cursor[row as usize - lo];
+                    tg[*k] = col;
+                    wt[*k] = e.2 as f32;
+                    *k += 1;
+                }
+            }
+        }
+    });
+    (offsets, targets, wts)
+}
+
 /// A graph in compressed sparse row form.
 ///
 /// For a directed graph row `u` holds `u`'s out-neighbours; for an undirected
@@ -130,65 +187,44 @@ impl Graph {
     ) -> Result<Self> {
         let n = labels.len();
         let mut stats = GraphStats::default();
-        let mut list: Vec<(u32, u32, f64)> = Vec::new();
-        for (u, v, w) in edges {
-            stats.edge_records += 1;
+        // A vector of edges is reused in place (collect specializes).
+        let mut list: Vec<(u32, u32, f64)> = edges.into_iter().collect();
+        stats.edge_records = list.len() as u64;
+        let bad = |&(u, v, w): &(u32, u32, f64)| u as usize >= n || v as usize >= n || !w.is_finite() || w < 0.0;
+        if let Some(k) = list.par_iter().position_first(bad) {
+            let (u, v, w) = list[k];
             if u as usize >= n || v as usize >= n {
                 return Err(Error::invalid("edges", format!("edge ({u}, {v}) names a node >= {n}")));
             }
-            let Some(w) = edge_weight(u, v, w, weighted)? else {
-                stats.zero_weight_edges += 1;
-                continue;
-            };
-            // An undirected record stored against its direction carries a
-            // negative weight until the merge (weights here are > 0), so
-            // that reverse pairs can be counted without a second list.
-            let (a, b, w) = if directed || u <= v { (u, v, w) } else { (v, u, -w) };
-            list.push((a, b, w));
+            edge_weight(u, v, w, weighted)?;
         }
+        stats.zero_weight_edges = list.par_iter().filter(|e| e.2 == 0.0).count() as u64;
+        if stats.zero_weight_edges > 0 {
+            list.retain(|e| e.2 != 0.0);
+        }
+        // An undirected record stored against its direction carries a
+        // negative weight until the merge (weights here are > 0), so that
+        // reverse pairs can be counted without a second list.
+        list.par_iter_mut().for_each(|e| {
+            let w = if weighted { e.2 } else { 1.0 };
+            *e = if directed || e.0 <= e.1 { (e.0, e.1, w) } else { (e.1, e.0, -w) };
+        });
         list.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
         if !directed {
             stats.reverse_pairs = count_reverse_pairs(&mut list);
         }
         let (merged, duplicates) = merge_sorted(list, weighted, |_, _| true);
         stats.duplicate_edges = duplicates;
-        stats.self_loops = merged.iter().filter(|e| e.0 == e.1).count() as u64;
-
-        // Counting sort into rows; undirected non-loop edges go both ways.
-        let mut counts = vec![0usize; n + 1];
-        for &(a, b, _) in &merged {
-            counts[a as usize + 1] += 1;
-            if !directed && a != b {
-                counts[b as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            counts[i + 1] += counts[i];
-        }
-        let offsets = counts;
-        let nnz = offsets[n];
-        let mut cursor = offsets.clone();
-        let mut targets = vec![0u32; nnz];
-        let mut wts = vec![0f32; nnz];
-        let mut put = |row: u32, col: u32, w: f64| {
-            let k = cursor[row as usize];
-            targets[k] = col;
-            wts[k] = w as f32;
-            cursor[row as usize] += 1;
-        };
-        for &(a, b, w) in &merged {
-            put(a, b, w);
-            if !directed && a != b {
-                put(b, a, w);
-            }
-        }
+        stats.self_loops = merged.par_iter().filter(|e| e.0 == e.1).count() as u64;
+        let (offsets, targets, wts) = rows(n, &merged, directed);
+        drop(merged);
         // Rows come out sorted without a sort: `merged` is ordered by (a, b)
         // with a ≤ b (undirected), so row i receives its mirrored entries
         // (c, i), c < i, in increasing c, all before its own entries (i, b),
         // b ≥ i, in increasing b.
         debug_assert!((0..n).all(|i| targets[offsets[i]..offsets[i + 1]].windows(2).all(|w| w[0] < w[1])));
         let degree: Vec<f64> =
-            (0..n).map(|i| wts[offsets[i]..offsets[i + 1]].iter().map(|&w| w as f64).sum()).collect();
+            (0..n).into_par_iter().map(|i| wts[offsets[i]..offsets[i + 1]].iter().map(|&w| w as f64).sum()).collect();
         let (weights, alias) = if weighted && wts.iter().any(|&w| w != 1.0) {
             let alias = AliasTable::build(&offsets, &wts);
             (Some(wts), Some(alias))
