@@ -8,10 +8,10 @@
 
 use super::Graph;
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use rayon::prelude::*;
 use std::io::BufRead;
 use std::path::Path;
 
