@@ -37,6 +37,12 @@ pub struct Plan {
     pub column_block: usize,
     /// Whether the dense blocks are stored as `f16` ([`crate::precision`]).
     pub half: bool,
+    /// The folder of the memory-mapped dense blocks ([`crate::block`]) when
+    /// they do not fit in memory under the limit; `None`: all in memory.
+    pub scratch: Option<std::path::PathBuf>,
+    /// The peak with every block in memory: [`Plan::peak_bytes`] unless
+    /// the blocks are mapped.
+    pub in_memory_bytes: u64,
 }
 
 /// The default memory limit: 80 % of physical memory (8 GiB if unknown).
@@ -163,15 +169,44 @@ fn fit(
     let steps = if let Matrix::Windows(s) = matrix { s } else { 0.0 };
     let memory_limit = config.memory_limit.unwrap_or_else(default_memory_limit);
     let half = config.factorize.precision.half_for(graph.node_count());
-    // As many columns per block as 64 f32 ones take (f16: 128, all of d).
-    let mut column_block = if half { 2 * COLUMN_BLOCK } else { COLUMN_BLOCK };
-    let mut memory = estimate_memory(graph, config, matrix, column_block, half, model);
-    while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
-        column_block /= 2;
-        memory = estimate_memory(graph, config, matrix, column_block, half, model);
+    // As many columns per block as 64 f32 ones take (f16: 128, all of d),
+    // halved while the propagation would not fit.
+    let blocks = |mapped: bool| {
+        let mut column_block = if half { 2 * COLUMN_BLOCK } else { COLUMN_BLOCK };
+        let mut memory = estimate_memory(graph, config, matrix, column_block, half, model, mapped);
+        while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
+            column_block /= 2;
+            memory = estimate_memory(graph, config, matrix, column_block, half, model, mapped);
+        }
+        (column_block, memory)
+    };
+    let peak = |memory: &[(String, u64)]| memory.iter().map(|m| m.1).max().unwrap_or(0);
+    let (mut column_block, mut memory) = blocks(false);
+    let in_memory_bytes = peak(&memory);
+    let mut scratch = None;
+    // Beyond memory: the SVD's blocks and the vectors before propagation
+    // in scratch files, when that fits (the exact matrix's is dense itself).
+    if in_memory_bytes > memory_limit && !matches!(matrix, Matrix::Exact) {
+        let (mapped_block, mapped) = blocks(true);
+        if peak(&mapped) <= memory_limit {
+            (column_block, memory) = (mapped_block, mapped);
+            scratch = Some(config.scratch_dir.clone().unwrap_or_else(std::env::temp_dir));
+        }
     }
-    let peak_bytes = memory.iter().map(|m| m.1).max().unwrap_or(0);
-    let plan = Plan { estimator, windows, steps, reason, memory, peak_bytes, memory_limit, column_block, half };
+    let peak_bytes = peak(&memory);
+    let plan = Plan {
+        estimator,
+        windows,
+        steps,
+        reason,
+        memory,
+        peak_bytes,
+        memory_limit,
+        column_block,
+        half,
+        scratch,
+        in_memory_bytes,
+    };
     if peak_bytes > memory_limit {
         return Err(Error::OverMemory {
             needed: peak_bytes,
@@ -189,6 +224,11 @@ fn fit(
 }
 
 impl Plan {
+    /// Where the dense blocks live.
+    pub fn scratch(&self) -> crate::block::Scratch {
+        self.scratch.clone().map_or(crate::block::Scratch::Memory, crate::block::Scratch::Mapped)
+    }
+
     /// "stage 1.2 GiB, stage 300 MiB".
     pub fn breakdown(&self) -> String {
         self.memory.iter().map(|(s, b)| format!("{s} {}", human_bytes(*b))).collect::<Vec<_>>().join(", ")
@@ -197,7 +237,11 @@ impl Plan {
 
 /// Peak bytes of each stage, the graph included in each (it lives
 /// throughout). Bounds, not guesses: the windows' kept pairs are bounded
-/// by the steps that can reach the pruning threshold.
+/// by the steps that can reach the pruning threshold. With `mapped`, the
+/// SVD's two blocks and the vectors entering the propagation live in
+/// scratch files ([`crate::block`]): they are not counted, since the page
+/// cache holds of them only what memory has room for.
+#[allow(clippy::too_many_arguments)]
 fn estimate_memory(
     graph: &Graph,
     config: &EmbedConfig,
@@ -205,6 +249,7 @@ fn estimate_memory(
     column_block: usize,
     half: bool,
     model: bool,
+    mapped: bool,
 ) -> Vec<(String, u64)> {
     // Bytes per value of the dense blocks.
     let e = if half { 2.0 } else { 4.0 };
@@ -240,14 +285,15 @@ fn estimate_memory(
     // PMI: the counts and the PMI matrix; SVD: the matrix (and its
     // transpose unless symmetric) and two n × l f32 blocks.
     let pmi = 2.0 * matrix;
-    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + 2.0 * n * l * e;
+    let resident = if mapped { 0.0 } else { 1.0 };
+    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + resident * 2.0 * n * l * e;
     // U leaves the SVD in Q's block; V (f32) only when kept or modelled.
     let right = if config.keep_context || model { n * d * 4.0 } else { 0.0 };
-    let embeddings = n * l * e + right;
+    let embeddings = resident * n * l * e + right;
     let context = if config.keep_context { n * d * 4.0 } else { 0.0 };
     let propagation = if config.propagation.passes_for(graph.is_directed(), config.factorize.dim) > 0 {
         let diffusion = (adj + n) * entry;
-        let filter = n * d * e + 3.0 * n * (column_block as f64).min(d) * e;
+        let filter = resident * n * d * e + 3.0 * n * (column_block as f64).min(d) * e;
         // The f32 result, widened from the f16 block as that block is released.
         context + diffusion + filter.max(n * d * 4.0)
     } else {

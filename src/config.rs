@@ -176,6 +176,11 @@ pub struct EmbedConfig {
     /// Refuse a run whose estimated peak memory exceeds this many bytes;
     /// `None` = 80 % of physical memory.
     pub memory_limit: Option<u64>,
+    /// Folder for the memory-mapped dense blocks of a run that fits under
+    /// `memory_limit` only with them out of memory ([`crate::block`]);
+    /// `None` = the system's temporary folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scratch_dir: Option<std::path::PathBuf>,
     /// Keep the right (context) vectors V·Σ^p. Default true; false frees
     /// n·d floats before propagation (the CLI keeps them only when `--side`
     /// asks for them).
@@ -196,6 +201,7 @@ impl Default for EmbedConfig {
             propagation: PropagationConfig::default(),
             factorize: FactorizeConfig::default(),
             memory_limit: None,
+            scratch_dir: None,
             keep_context: true,
         }
     }
@@ -224,6 +230,8 @@ setters!(EmbedConfig {
     factorize: FactorizeConfig,
     /// Set [`EmbedConfig::memory_limit`].
     memory_limit: Option<u64>,
+    /// Set [`EmbedConfig::scratch_dir`].
+    scratch_dir: Option<std::path::PathBuf>,
     /// Set [`EmbedConfig::keep_context`].
     keep_context: bool,
 });

@@ -18,6 +18,7 @@
 //! inside rayon tasks over fixed row blocks, so results are bit-identical
 //! for any thread count and the caller's global faer settings are untouched.
 
+use crate::block::{Block, Scratch};
 use crate::comm::{Comm, Local, Side};
 use crate::error::{Error, Result};
 use crate::precision::Elem;
@@ -195,18 +196,17 @@ pub(crate) fn apply_in_place<T: Elem>(y: &mut [T], l: usize, t: MatRef<'_, f64>)
 
 /// Keep the first m of every row's l values: rows move from stride l to m
 /// and the buffer shrinks.
-fn compact<T: Elem>(mut y: Vec<T>, l: usize, m: usize) -> Vec<T> {
+fn compact<T: Elem>(mut y: Block<T>, l: usize, m: usize) -> Block<T> {
     let rows = y.len() / l.max(1);
     for i in 1..rows {
         y.copy_within(i * l..i * l + m, i * m);
     }
     y.truncate(rows * m);
-    y.shrink_to_fit();
     y
 }
 
 /// Y·T (T: l × k) in Y's buffer, as a rows × k matrix.
-fn times_small_in_place<T: Elem>(mut y: Vec<T>, l: usize, t: MatRef<'_, f64>) -> Vec<T> {
+fn times_small_in_place<T: Elem>(mut y: Block<T>, l: usize, t: MatRef<'_, f64>) -> Block<T> {
     apply_in_place(&mut y, l, t);
     compact(y, l, t.ncols())
 }
@@ -313,10 +313,10 @@ fn householder<T: Store>(y: &mut [T], l: usize, comm: &dyn Comm, side: Side) -> 
 const SKETCH_BLOCK: usize = 1024;
 
 /// Gaussian rows × l block, drawn per fixed block of rows.
-fn gaussian<T: Elem>(rows: usize, l: usize, seed: u64) -> Vec<T> {
-    let mut out = crate::precision::zeroed_block::<T>(rows * l);
+fn gaussian<T: Elem>(rows: usize, l: usize, seed: u64, scratch: &Scratch) -> Result<Block<T>> {
+    let mut out = scratch.zeroed::<T>(rows * l)?;
     gaussian_rows(&mut out, 0, l, seed);
-    out
+    Ok(out)
 }
 
 /// Rows `first..` of the Gaussian block of [`gaussian`] into `out`
@@ -474,15 +474,15 @@ impl Store for f16 {
 /// The factors of a truncated SVD in the blocks' storage: U (rows × k), s
 /// and, when asked for, V (cols × k).
 pub(crate) struct Factors<T> {
-    pub(crate) u: Vec<T>,
+    pub(crate) u: Block<T>,
     pub(crate) s: Vec<f64>,
-    pub(crate) v: Option<Vec<T>>,
+    pub(crate) v: Option<Block<T>>,
 }
 
 impl<T: Elem> Factors<T> {
     /// As an [`Svd`] in `f32`.
     pub(crate) fn into_svd(self, k: usize) -> Svd {
-        Svd { rank: k, u: T::into_f32(self.u), s: self.s, v: self.v.map(T::into_f32).unwrap_or_default() }
+        Svd { rank: k, u: self.u.into_f32(), s: self.s, v: self.v.map(Block::into_f32).unwrap_or_default() }
     }
 }
 
@@ -515,7 +515,7 @@ pub fn randomized_svd_of(a: &impl Operator, k: usize, config: &SvdConfig) -> Res
 /// one machine, or a shard's rows on a cluster, where U and V come back
 /// as the own rows. Same result either way, to the bit.
 pub(crate) fn randomized_svd_in(a: &impl Operator, k: usize, config: &SvdConfig, comm: &dyn Comm) -> Result<Svd> {
-    Ok(svd_blocks::<f32>(a, k, config, comm, true)?.into_svd(k))
+    Ok(svd_blocks::<f32>(a, k, config, comm, true, &Scratch::Memory)?.into_svd(k))
 }
 
 /// [`randomized_svd_in`] with blocks stored as `T`, and V only when
@@ -526,6 +526,7 @@ pub(crate) fn svd_blocks<T: Store>(
     config: &SvdConfig,
     comm: &dyn Comm,
     want_v: bool,
+    scratch: &Scratch,
 ) -> Result<Factors<T>> {
     let max = check_rank(a.shape(), k)?;
     let l = (k + config.oversample).min(max);
@@ -533,9 +534,9 @@ pub(crate) fn svd_blocks<T: Store>(
     // Two blocks for the whole iteration, reused: Q (rows × l) and Z (cols
     // × l), own rows only.
     comm.stage("svd");
-    let mut z = crate::precision::zeroed_block::<T>(cl.own * l);
+    let mut z = scratch.zeroed::<T>(cl.own * l)?;
     gaussian_rows(&mut z, cl.first, l, config.seed);
-    let mut q = crate::precision::zeroed_block::<T>(rl.own * l);
+    let mut q = scratch.zeroed::<T>(rl.own * l)?;
     T::mul(a, comm, &z, l, &mut q)?;
     // The last orthonormalization of Q is the exact one (its first pass
     // does what a rough one would).
@@ -579,7 +580,7 @@ pub(crate) fn svd_blocks<T: Store>(
 /// # Errors
 /// As [`randomized_svd`]; a matrix that is not square is refused.
 pub fn randomized_svd_symmetric(a: &SparseMatrix, k: usize, config: &SvdConfig) -> Result<Svd> {
-    Ok(symmetric_blocks::<f32>(a, k, config, true)?.into_svd(k))
+    Ok(symmetric_blocks::<f32>(a, k, config, true, &Scratch::Memory)?.into_svd(k))
 }
 
 /// [`randomized_svd_symmetric`] with blocks stored as `T`, V = U·sign(λ)
@@ -589,6 +590,7 @@ pub(crate) fn symmetric_blocks<T: Store>(
     k: usize,
     config: &SvdConfig,
     want_v: bool,
+    scratch: &Scratch,
 ) -> Result<Factors<T>> {
     let max = check_rank(a.shape(), k)?;
     let (n, cols) = a.shape();
@@ -601,8 +603,8 @@ pub(crate) fn symmetric_blocks<T: Store>(
     // product per iteration where the two-sided path applies AᵀA: twice the
     // iterations give the same convergence (|λ_{l+1}/λ_k|^(2q)) at the same
     // number of products.
-    let mut y = gaussian::<T>(n, l, config.seed);
-    let mut q = crate::precision::zeroed_block::<T>(n * l);
+    let mut y = gaussian::<T>(n, l, config.seed, scratch)?;
+    let mut q = scratch.zeroed::<T>(n * l)?;
     a.mul_dense(&y, l, &mut q);
     let local = Local::new(n, n);
     orthonormalize(&mut q, l, Orth::Rough, &local, Side::Rows)?;
@@ -630,8 +632,7 @@ pub(crate) fn symmetric_blocks<T: Store>(
     let mut u = times_small_in_place(q, l, w.as_ref());
     zero_rows(&mut u, k, |i| a.row_nnz(i) == 0);
     let s: Vec<f64> = order[..k].iter().map(|&i| vals[i].abs()).collect();
-    let v = want_v.then(|| {
-        let mut v = u.clone();
+    let v = want_v.then(|| u.duplicate(scratch)).transpose()?.map(|mut v| {
         // A sign flip is exact in either storage.
         let negative: Vec<bool> = order[..k].iter().map(|&i| vals[i] < 0.0).collect();
         let mut row = vec![0f32; k];
@@ -832,8 +833,8 @@ mod tests {
         let at = a.transpose();
         let op = SparseOperator { a: &a, at: &at, shape: a.shape() };
         let local = Local::new(400, 300);
-        let full = svd_blocks::<f32>(&op, k, &cfg, &local, true).unwrap();
-        let half = svd_blocks::<f16>(&op, k, &cfg, &local, true).unwrap();
+        let full = svd_blocks::<f32>(&op, k, &cfg, &local, true, &Scratch::Memory).unwrap();
+        let half = svd_blocks::<f16>(&op, k, &cfg, &local, true, &Scratch::Memory).unwrap();
         // The leading values converge; every value of the f16 run is the f32 run's to f16 precision.
         assert!((full.s[0] - exact.s[0]).abs() < 1e-4 * exact.s[0], "{:?} vs {:?}", full.s, exact.s);
         for j in 0..k {
@@ -850,8 +851,8 @@ mod tests {
             assert!(dot(&v, exact.v(), 300) > 0.999, "v_{j}");
         }
         // Without V, U is the same.
-        let no_v = svd_blocks::<f16>(&op, k, &cfg, &local, false).unwrap();
-        assert!(no_v.v.is_none() && no_v.u == u);
+        let no_v = svd_blocks::<f16>(&op, k, &cfg, &local, false, &Scratch::Memory).unwrap();
+        assert!(no_v.v.is_none() && no_v.u[..] == u[..]);
     }
 
     #[test]
@@ -875,8 +876,8 @@ mod tests {
         drop(at);
         let exact = dense_svd(&m, 6).unwrap();
         let cfg = SvdConfig { oversample: 20, power_iters: 4, seed: 1 };
-        let half = symmetric_blocks::<f16>(&m, 6, &cfg, true).unwrap();
-        let full = symmetric_blocks::<f32>(&m, 6, &cfg, true).unwrap();
+        let half = symmetric_blocks::<f16>(&m, 6, &cfg, true, &Scratch::Memory).unwrap();
+        let full = symmetric_blocks::<f32>(&m, 6, &cfg, true, &Scratch::Memory).unwrap();
         assert!((full.s[0] - exact.s[0]).abs() < 1e-4 * exact.s[0], "{:?} vs {:?}", full.s, exact.s);
         for j in 0..6 {
             assert!((half.s[j] - full.s[j]).abs() < 2e-3 * full.s[j], "λ_{j}: {} vs {}", half.s[j], full.s[j]);

@@ -3,6 +3,7 @@
 //! the thread pool it runs on. Below the graph, word and document paths,
 //! so each of them uses it without going through another.
 
+use crate::block::Scratch;
 use crate::comm::Local;
 use crate::config::FactorizeConfig;
 use crate::embeddings::Embeddings;
@@ -47,6 +48,10 @@ pub struct Report {
     /// The probe's measurements, when it ran.
     #[serde(default)]
     pub locality: Option<crate::locality::Locality>,
+    /// Where the dense blocks lived when they did not fit in memory, and
+    /// why ([`crate::block`]); empty when all were in memory.
+    #[serde(default)]
+    pub out_of_core: String,
 }
 
 impl Report {
@@ -128,9 +133,9 @@ pub(crate) fn factorize_square(
     progress: &dyn Progress,
 ) -> Result<Embeddings> {
     let svd = if config.precision.half_for(m.shape().0) {
-        svd_stored::<f16>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
+        svd_stored::<f16>(m, symmetric, true, config, &Scratch::Memory, report, progress)?.into_svd(config.dim)
     } else {
-        svd_stored::<f32>(m, symmetric, true, config, report, progress)?.into_svd(config.dim)
+        svd_stored::<f32>(m, symmetric, true, config, &Scratch::Memory, report, progress)?.into_svd(config.dim)
     };
     Ok(Embeddings::from_svd(labels, svd, config.eig_weight))
 }
@@ -142,6 +147,7 @@ pub(crate) fn svd_stored<T: Store>(
     symmetric: bool,
     want_v: bool,
     config: &FactorizeConfig,
+    scratch: &Scratch,
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Factors<T>> {
@@ -151,12 +157,12 @@ pub(crate) fn svd_stored<T: Store>(
     progress.start("svd", 0);
     let svd = report.time("svd", || {
         if symmetric {
-            symmetric_blocks::<T>(m, config.dim, &svd_config, want_v)
+            symmetric_blocks::<T>(m, config.dim, &svd_config, want_v, scratch)
         } else {
             let at = m.transpose();
             let (rows, cols) = m.shape();
             let op = SparseOperator { a: m, at: &at, shape: (rows, cols) };
-            svd_blocks::<T>(&op, config.dim, &svd_config, &Local::new(rows, cols), want_v)
+            svd_blocks::<T>(&op, config.dim, &svd_config, &Local::new(rows, cols), want_v, scratch)
         }
     });
     progress.finish();

@@ -91,6 +91,7 @@ pub mod progress; // the progress hook (the library never prints)
 pub mod seed; // where seeds become randomness: (seed, stream, index) → draws
 pub mod sparse; // the sparse matrix every stage shares, and its parallel products
 pub mod precision; // how dense blocks are stored: f32, or f16 with f32 sums
+pub mod block; // where dense blocks live: in memory, or memory-mapped scratch files
 pub mod comm; // where a stage's rows live: one machine, or a cluster's shard
 pub mod source; // 0. input files: opened once, hashed as read, lines bounded
 pub mod graph; // 1. edge list → CSR graph

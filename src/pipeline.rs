@@ -1,6 +1,7 @@
 //! The graph path in one call: plan → first-stage matrix (windows or
 //! first-order) → SVD ([`crate::fit`]) → propagation.
 
+use crate::block::Block;
 use crate::budget::{Plan, plan_for};
 use crate::config::{EmbedConfig, Estimator};
 use crate::cooccur::{CountConfig, count_graph};
@@ -32,6 +33,13 @@ impl Report {
             .into(),
             reason: plan.reason.clone(),
             memory_estimate: (plan.peak_bytes, plan.memory_limit),
+            out_of_core: plan.scratch.as_ref().map_or_else(String::new, |dir| {
+                format!(
+                    "dense blocks memory-mapped in {}: in memory they would need {}, above the limit",
+                    dir.display(),
+                    crate::budget::human_bytes(plan.in_memory_bytes)
+                )
+            }),
             ..Default::default()
         }
     }
@@ -50,7 +58,7 @@ fn check_dim(graph: &Graph, config: &EmbedConfig) -> Result<()> {
 /// the result in `f32`.
 fn propagate_left<T: Elem>(
     graph: &Graph,
-    mut left: Vec<T>,
+    mut left: Block<T>,
     dim: usize,
     config: &PropagationConfig,
     column_block: usize,
@@ -59,7 +67,7 @@ fn propagate_left<T: Elem>(
 ) -> Result<Vec<f32>> {
     let passes = config.passes_for(graph.is_directed(), dim);
     if passes == 0 {
-        return Ok(T::into_f32(left));
+        return Ok(left.into_f32());
     }
     progress.start("propagation", 0);
     let out = report.time("propagation", || {
@@ -265,7 +273,7 @@ fn first_factors<T: Store>(
     let (m, symmetric) = first_stage(graph, config, plan, report, progress);
     crate::progress::check(progress)?;
     non_empty(&m)?;
-    let factors = svd_stored::<T>(&m, symmetric, keep_v, &config.factorize, report, progress)?;
+    let factors = svd_stored::<T>(&m, symmetric, keep_v, &config.factorize, &plan.scratch(), report, progress)?;
     drop(m);
     crate::progress::check(progress)?;
     Ok(factors)
@@ -288,7 +296,7 @@ fn finish<T: Store>(
     let weights = crate::factorize::sigma_powers(&s, fc.eig_weight);
     crate::precision::scale_columns(&mut left, &weights);
     let right = v.map(|v| {
-        let mut v = T::into_f32(v);
+        let mut v = v.into_f32();
         crate::precision::scale_columns(&mut v, &weights);
         v
     });
@@ -381,7 +389,15 @@ pub fn embed_exact(graph: &Graph, config: &EmbedConfig, progress: &dyn Progress)
         }
         let left = emb.take_left();
         let dim = emb.dim();
-        emb.set_left(propagate_left(graph, left, dim, &config.propagation, COLUMN_BLOCK, &mut report, progress)?);
+        emb.set_left(propagate_left(
+            graph,
+            Block::heap(left),
+            dim,
+            &config.propagation,
+            COLUMN_BLOCK,
+            &mut report,
+            progress,
+        )?);
         Ok((emb, report))
     })?
 }

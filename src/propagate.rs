@@ -18,6 +18,7 @@
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
+use crate::block::Block;
 use crate::comm::{Comm, Local, Side};
 use crate::error::Result;
 use crate::graph::Graph;
@@ -262,18 +263,18 @@ fn prepare(
 /// filter's buffers are freed), so the output keeps full precision.
 pub(crate) fn propagate_stored<T: Elem>(
     graph: &Graph,
-    mut emb: Vec<T>,
+    mut emb: Block<T>,
     dim: usize,
     config: &PropagationConfig,
     block: usize,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Vec<f32>> {
-    let Some((s, degree, passes)) = prepare(graph, emb.len(), dim, config)? else { return Ok(T::into_f32(emb)) };
+    let Some((s, degree, passes)) = prepare(graph, emb.len(), dim, config)? else { return Ok(emb.into_f32()) };
     let n = graph.node_count();
     let local = Local::new(n, n);
     if T::as_f32(&emb).is_some() {
         propagate_rows(&s, &degree, &mut emb, dim, config, passes, block, &local, progress, None)?;
-        return Ok(T::into_f32(emb));
+        return Ok(emb.into_f32());
     }
     let mut out = Vec::new();
     propagate_rows(&s, &degree, &mut emb, dim, config, passes, block, &local, progress, Some(&mut out))?;

@@ -70,3 +70,43 @@ fn half_width_blocks_are_deterministic_and_agree_with_single_precision() {
         / 2000.0;
     assert!(err < 0.005, "mean |Δ cos| = {err}");
 }
+
+#[test]
+fn blocks_mapped_to_scratch_files_give_the_in_memory_vectors_when_memory_is_short() {
+    use pmivec::budget::plan;
+    use pmivec::precision::Precision;
+    let g = random_graph(3000, 15000, 9);
+    let dir = tempfile::tempdir().unwrap();
+    // Windows with few walks, so that the counting is not the peak.
+    let cases = [
+        (Estimator::FirstOrder, Precision::F16),
+        (Estimator::FirstOrder, Precision::F32),
+        (Estimator::Windows, Precision::F32),
+    ];
+    for (estimator, precision) in cases {
+        // Without V, as `--side left` runs: the SVD's blocks are the peak.
+        let cfg = EmbedConfig::default().dim(64).estimator(estimator).seed(3).keep_context(false);
+        let mut cfg = if estimator == Estimator::Windows { cfg.walks_per_node(1.0, 10) } else { cfg };
+        cfg.factorize.precision = precision;
+        let roomy = plan(&g, &cfg).unwrap();
+        assert!(roomy.scratch.is_none(), "{}", roomy.breakdown());
+        // The highest limit below the in-memory peak that only mapped blocks
+        // meet (narrower propagation blocks meet the first ones).
+        let (short, tight) = (1..100)
+            .map(|k| cfg.clone().memory_limit(Some(roomy.peak_bytes / 100 * (100 - k))))
+            .map(|c| c.scratch_dir(Some(dir.path().into())))
+            .find_map(|c| plan(&g, &c).ok().filter(|p| p.scratch.is_some()).map(|p| (c, p)))
+            .expect("a limit that mapped blocks meet");
+        assert_eq!(tight.scratch.as_deref(), Some(dir.path()), "{}", tight.breakdown());
+        assert!(tight.peak_bytes < roomy.peak_bytes && tight.in_memory_bytes > tight.memory_limit);
+        let (a, _) = embed(&g, &cfg, &NoProgress).unwrap();
+        let (b, report) = embed(&g, &short, &NoProgress).unwrap();
+        assert!(report.out_of_core.contains("memory-mapped"), "{report:?}");
+        assert_eq!(bits(&a.matrix(Side::Left)), bits(&b.matrix(Side::Left)), "{estimator:?} {precision:?} differs");
+        // The scratch files are unlinked: nothing is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+    // Where even mapped blocks do not fit, the run is refused as before.
+    let cfg = EmbedConfig::default().dim(16).memory_limit(Some(1 << 20));
+    assert!(plan(&g, &cfg).unwrap_err().to_string().contains("above the limit"));
+}

@@ -258,7 +258,7 @@ def _label(x):
 def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
                   walk_length=80, p=1.0, q=1.0, neg=1.0, cds=None, min_pair_count=4, propagation="auto",
                   mu=0.1, theta=0.5, oversample=20, power_iters=None, eig_weight=0.5, memory_limit=None,
-                  side="left", seed=0, threads=0, precision="auto"):
+                  side="left", seed=0, threads=0, precision="auto", scratch_dir=None):
     """The library's EmbedConfig (as a dict for JSON) from embed_graph's keywords."""
     if steps_per_edge is not None:
         budget = {"steps-per-edge": float(steps_per_edge)}
@@ -274,6 +274,7 @@ def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, w
         "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
                       "eig_weight": eig_weight, "seed": seed, "threads": threads, "precision": precision},
         "memory_limit": _size(memory_limit), "keep_context": side != "left",
+        **({} if scratch_dir is None else {"scratch_dir": os.fspath(scratch_dir)}),
     }
 
 
@@ -286,7 +287,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
                 precision: str = "auto", progress: bool = False, save_model=None,
-                order: str = "input") -> Embedding:
+                order: str = "input", scratch_dir=None) -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
     ``edges``: a path (any edge-list format the CLI reads, gzip included), an
@@ -321,7 +322,10 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     - ``oversample`` (20), ``power_iters`` (None: 8 up to 100,000 nodes, 3
       above): the randomized SVD. ``eig_weight``: p of U·Σ^p (0.5).
     - ``memory_limit``: refuse a run whose estimated peak is above this
-      (bytes or "2G"; default 80 % of RAM).
+      (bytes or "2G"; default 80 % of RAM). A run that fits only with its
+      dense blocks out of memory keeps them in memory-mapped scratch files
+      in ``scratch_dir`` (default: the system's temporary folder), and
+      ``report["out_of_core"]`` says so.
     - ``weighted``, ``directed``: read a third column as weights, edges as
       arcs (None: from the input — a file is neither, a 3-column array is weighted, a networkx
       DiGraph directed). ``delimiter``: "auto", "tab", "comma", "whitespace"
@@ -348,7 +352,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                            min_pair_count=min_pair_count, propagation=propagation, mu=mu, theta=theta,
                            oversample=oversample, power_iters=power_iters, eig_weight=eig_weight,
                            memory_limit=memory_limit, side=side, seed=seed, threads=threads,
-                           precision=precision)
+                           precision=precision, scratch_dir=scratch_dir)
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,

@@ -134,6 +134,24 @@ def test_bad_inputs_raise_the_right_exception(tmp_path):
         pmivec.embed_graph(np.zeros((3, 4)))
 
 
+
+def test_a_run_short_of_memory_maps_its_blocks_and_gives_the_same_vectors(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 3000
+    edges = np.concatenate([np.stack([np.arange(n), (np.arange(n) + 1) % n], 1), rng.integers(0, n, (15000, 2))])
+    options = dict(dim=64, estimator="first-order", precision="f32", seed=3)
+    full = pmivec.embed_graph(edges, **options)
+    assert not full.report["out_of_core"]
+    peak = full.report["memory_estimate"][0]
+    # The highest limit below the in-memory peak that only mapped blocks meet.
+    for percent in range(99, 0, -1):
+        mapped = pmivec.embed_graph(edges, memory_limit=peak * percent // 100, scratch_dir=tmp_path, **options)
+        if mapped.report["out_of_core"]:
+            break
+    assert str(tmp_path) in mapped.report["out_of_core"], mapped.report
+    np.testing.assert_array_equal(mapped.vectors, full.vectors)
+    assert list(tmp_path.iterdir()) == []
+
 def test_lookup_neighbours_and_save_load_round_trip(tmp_path):
     emb = pmivec.embed_graph(KARATE, dim=8, side="both")
     assert emb.vectors.shape == (34, 16) and emb.right.shape == (34, 8)

@@ -136,6 +136,10 @@ pub struct EmbedOptions {
     /// Refuse a run whose estimated peak memory is above this (e.g. 2G, 512M) [default: 80% of physical memory].
     #[arg(long)]
     memory_limit: Option<String>,
+    /// Folder for the dense blocks of a run that fits under the memory limit only with them memory-mapped
+    /// on disk (chosen by the plan, said in the summary) [default: the system's temporary folder].
+    #[arg(long, value_name = "DIR")]
+    scratch_dir: Option<PathBuf>,
     #[command(flatten)]
     pub factorize: FactorizeArgs,
     /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
@@ -209,6 +213,9 @@ impl EmbedOptions {
         if let Some(limit) = &self.memory_limit {
             c.memory_limit = Some(parse_size(limit)?);
         }
+        if let Some(dir) = &self.scratch_dir {
+            c.scratch_dir = Some(dir.clone());
+        }
         c.factorize = self.factorize.apply_given(c.factorize, m);
         c.keep_context = keep_context;
         c.validate()?;
@@ -276,6 +283,7 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
             String::new()
         };
         let auto = if report.auto.is_empty() { String::new() } else { format!("; auto: {}", report.auto) };
+        let memory = if report.out_of_core.is_empty() { memory } else { format!("{memory}; {}", report.out_of_core) };
         let zeros = emb.zero_rows(args.side);
         let zeros = if zeros > 0 { format!(", {} zero rows", thousands(zeros as u64)) } else { String::new() };
         eprintln!(
