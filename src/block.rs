@@ -20,11 +20,27 @@ pub enum Scratch {
     /// On the heap (huge pages where granted).
     #[default]
     Memory,
-    /// In unlinked temporary files of this folder, memory-mapped.
-    Mapped(PathBuf),
+    /// The SVD's sketch block (Z, or Y on the symmetric path) in an
+    /// unlinked temporary file of this folder, memory-mapped; the basis Q
+    /// — U when the SVD ends, the vectors the propagation filters — on the
+    /// heap. One mapped block is what the page cache can hold beside the
+    /// rest, so its random reads stay in memory.
+    Sketch(PathBuf),
+    /// Both blocks mapped, and with them U and the vectors entering the
+    /// propagation: for a run where one is not enough. Every product then
+    /// writes its output through the page cache to disk.
+    All(PathBuf),
 }
 
 impl Scratch {
+    /// Where the SVD's basis block goes: mapped only under [`Scratch::All`].
+    pub(crate) fn basis(&self) -> Scratch {
+        match self {
+            Scratch::All(dir) => Scratch::All(dir.clone()),
+            _ => Scratch::Memory,
+        }
+    }
+
     /// A zeroed block of `len` values.
     ///
     /// # Errors
@@ -32,14 +48,14 @@ impl Scratch {
     /// or mapped (full disk, no permission).
     pub(crate) fn zeroed<T: Elem>(&self, len: usize) -> Result<Block<T>> {
         match self {
-            Scratch::Mapped(dir) if len > 0 => map(dir, len),
+            Scratch::Sketch(dir) | Scratch::All(dir) if len > 0 => map(dir, len),
             _ => Ok(Block(Inner::Heap(zeroed_block(len)))),
         }
     }
 
     /// Whether blocks go to scratch files.
     pub fn is_mapped(&self) -> bool {
-        matches!(self, Scratch::Mapped(_))
+        !matches!(self, Scratch::Memory)
     }
 }
 
@@ -142,7 +158,8 @@ mod tests {
     #[test]
     fn a_mapped_block_is_zeroed_writable_truncatable_and_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let scratch = Scratch::Mapped(dir.path().to_path_buf());
+        let scratch = Scratch::Sketch(dir.path().to_path_buf());
+        assert!(!scratch.basis().is_mapped() && Scratch::All(dir.path().into()).basis().is_mapped());
         let mut b = scratch.zeroed::<f16>(10_000).unwrap();
         assert!(b.is_mapped() && b.iter().all(|x| x.get() == 0.0));
         b.iter_mut().enumerate().for_each(|(i, x)| *x = f16::put((i % 1000) as f32));
@@ -158,7 +175,7 @@ mod tests {
 
     #[test]
     fn a_folder_that_cannot_hold_scratch_files_is_named() {
-        let scratch = Scratch::Mapped("/nonexistent/scratch".into());
+        let scratch = Scratch::All("/nonexistent/scratch".into());
         let e = scratch.zeroed::<f32>(16).err().unwrap().to_string();
         assert!(e.contains("/nonexistent/scratch") && e.contains("scratch file"), "{e}");
         assert!(!Scratch::Memory.zeroed::<f32>(16).unwrap().is_mapped());

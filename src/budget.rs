@@ -40,6 +40,9 @@ pub struct Plan {
     /// The folder of the memory-mapped dense blocks ([`crate::block`]) when
     /// they do not fit in memory under the limit; `None`: all in memory.
     pub scratch: Option<std::path::PathBuf>,
+    /// How many of the SVD's two blocks are mapped: 0, 1 (the sketch) or 2
+    /// (both, and U and the vectors entering the propagation with them).
+    pub mapped_blocks: u8,
     /// The peak with every block in memory: [`Plan::peak_bytes`] unless
     /// the blocks are mapped.
     pub in_memory_bytes: u64,
@@ -171,7 +174,7 @@ fn fit(
     let half = config.factorize.precision.half_for(graph.node_count());
     // As many columns per block as 64 f32 ones take (f16: 128, all of d),
     // halved while the propagation would not fit.
-    let blocks = |mapped: bool| {
+    let blocks = |mapped: u8| {
         let mut column_block = if half { 2 * COLUMN_BLOCK } else { COLUMN_BLOCK };
         let mut memory = estimate_memory(graph, config, matrix, column_block, half, model, mapped);
         while column_block > 8 && memory.iter().any(|m| m.0 == "propagation" && m.1 > memory_limit) {
@@ -181,16 +184,20 @@ fn fit(
         (column_block, memory)
     };
     let peak = |memory: &[(String, u64)]| memory.iter().map(|m| m.1).max().unwrap_or(0);
-    let (mut column_block, mut memory) = blocks(false);
+    let (mut column_block, mut memory) = blocks(0);
     let in_memory_bytes = peak(&memory);
-    let mut scratch = None;
-    // Beyond memory: the SVD's blocks and the vectors before propagation
-    // in scratch files, when that fits (the exact matrix's is dense itself).
+    let (mut scratch, mut mapped_blocks) = (None, 0);
+    // Beyond memory: the SVD's sketch block in a scratch file, then both
+    // blocks (and the vectors before propagation), as few as fit (the exact
+    // matrix is dense itself).
     if in_memory_bytes > memory_limit && !matches!(matrix, Matrix::Exact) {
-        let (mapped_block, mapped) = blocks(true);
-        if peak(&mapped) <= memory_limit {
-            (column_block, memory) = (mapped_block, mapped);
-            scratch = Some(config.scratch_dir.clone().unwrap_or_else(std::env::temp_dir));
+        for count in [1, 2] {
+            let (mapped_block, mapped) = blocks(count);
+            if peak(&mapped) <= memory_limit {
+                (column_block, memory, mapped_blocks) = (mapped_block, mapped, count);
+                scratch = Some(config.scratch_dir.clone().unwrap_or_else(std::env::temp_dir));
+                break;
+            }
         }
     }
     let peak_bytes = peak(&memory);
@@ -205,6 +212,7 @@ fn fit(
         column_block,
         half,
         scratch,
+        mapped_blocks,
         in_memory_bytes,
     };
     if peak_bytes > memory_limit {
@@ -226,7 +234,12 @@ fn fit(
 impl Plan {
     /// Where the dense blocks live.
     pub fn scratch(&self) -> crate::block::Scratch {
-        self.scratch.clone().map_or(crate::block::Scratch::Memory, crate::block::Scratch::Mapped)
+        use crate::block::Scratch;
+        match (&self.scratch, self.mapped_blocks) {
+            (Some(dir), 1) => Scratch::Sketch(dir.clone()),
+            (Some(dir), _) => Scratch::All(dir.clone()),
+            (None, _) => Scratch::Memory,
+        }
     }
 
     /// "stage 1.2 GiB, stage 300 MiB".
@@ -237,10 +250,11 @@ impl Plan {
 
 /// Peak bytes of each stage, the graph included in each (it lives
 /// throughout). Bounds, not guesses: the windows' kept pairs are bounded
-/// by the steps that can reach the pruning threshold. With `mapped`, the
-/// SVD's two blocks and the vectors entering the propagation live in
-/// scratch files ([`crate::block`]): they are not counted, since the page
-/// cache holds of them only what memory has room for.
+/// by the steps that can reach the pruning threshold. With `mapped` = 1
+/// the SVD's sketch block lives in a scratch file ([`crate::block`]), with
+/// 2 its basis too, and with it U and the vectors entering the propagation:
+/// those are not counted, since the page cache holds of them only what
+/// memory has room for.
 #[allow(clippy::too_many_arguments)]
 fn estimate_memory(
     graph: &Graph,
@@ -249,7 +263,7 @@ fn estimate_memory(
     column_block: usize,
     half: bool,
     model: bool,
-    mapped: bool,
+    mapped: u8,
 ) -> Vec<(String, u64)> {
     // Bytes per value of the dense blocks.
     let e = if half { 2.0 } else { 4.0 };
@@ -285,8 +299,11 @@ fn estimate_memory(
     // PMI: the counts and the PMI matrix; SVD: the matrix (and its
     // transpose unless symmetric) and two n × l f32 blocks.
     let pmi = 2.0 * matrix;
-    let resident = if mapped { 0.0 } else { 1.0 };
-    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + resident * 2.0 * n * l * e;
+    // Of the SVD's two blocks, those in memory; U (in the basis block) and
+    // the vectors entering the propagation stay there unless both are mapped.
+    let blocks_in_memory = 2.0 - mapped as f64;
+    let resident = if mapped == 2 { 0.0 } else { 1.0 };
+    let svd = matrix * if symmetric { 1.0 } else { 2.0 } + blocks_in_memory * n * l * e;
     // U leaves the SVD in Q's block; V (f32) only when kept or modelled.
     let right = if config.keep_context || model { n * d * 4.0 } else { 0.0 };
     let embeddings = resident * n * l * e + right;

@@ -536,7 +536,7 @@ pub(crate) fn svd_blocks<T: Store>(
     comm.stage("svd");
     let mut z = scratch.zeroed::<T>(cl.own * l)?;
     gaussian_rows(&mut z, cl.first, l, config.seed);
-    let mut q = scratch.zeroed::<T>(rl.own * l)?;
+    let mut q = scratch.basis().zeroed::<T>(rl.own * l)?;
     T::mul(a, comm, &z, l, &mut q)?;
     // The last orthonormalization of Q is the exact one (its first pass
     // does what a rough one would).
@@ -604,7 +604,7 @@ pub(crate) fn symmetric_blocks<T: Store>(
     // iterations give the same convergence (|λ_{l+1}/λ_k|^(2q)) at the same
     // number of products.
     let mut y = gaussian::<T>(n, l, config.seed, scratch)?;
-    let mut q = scratch.zeroed::<T>(n * l)?;
+    let mut q = scratch.basis().zeroed::<T>(n * l)?;
     a.mul_dense(&y, l, &mut q);
     let local = Local::new(n, n);
     orthonormalize(&mut q, l, Orth::Rough, &local, Side::Rows)?;
@@ -632,7 +632,7 @@ pub(crate) fn symmetric_blocks<T: Store>(
     let mut u = times_small_in_place(q, l, w.as_ref());
     zero_rows(&mut u, k, |i| a.row_nnz(i) == 0);
     let s: Vec<f64> = order[..k].iter().map(|&i| vals[i].abs()).collect();
-    let v = want_v.then(|| u.duplicate(scratch)).transpose()?.map(|mut v| {
+    let v = want_v.then(|| u.duplicate(&scratch.basis())).transpose()?.map(|mut v| {
         // A sign flip is exact in either storage.
         let negative: Vec<bool> = order[..k].iter().map(|&i| vals[i] < 0.0).collect();
         let mut row = vec![0f32; k];

@@ -35,7 +35,8 @@ impl Report {
             memory_estimate: (plan.peak_bytes, plan.memory_limit),
             out_of_core: plan.scratch.as_ref().map_or_else(String::new, |dir| {
                 format!(
-                    "dense blocks memory-mapped in {}: in memory they would need {}, above the limit",
+                    "{} memory-mapped in {}: all in memory would need {}, above the limit",
+                    if plan.mapped_blocks == 1 { "the SVD's sketch block" } else { "the SVD's blocks and U" },
                     dir.display(),
                     crate::budget::human_bytes(plan.in_memory_bytes)
                 )
