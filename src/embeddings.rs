@@ -291,6 +291,20 @@ impl Embeddings {
         Embeddings { labels, dim, left, right, singular_values, lookup: OnceLock::new(), metadata: None }
     }
 
+    /// Both sides, for a stage that refines them in place (the right one
+    /// must be kept).
+    ///
+    /// # Panics
+    /// If the right side was dropped.
+    pub(crate) fn sides_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        (&mut self.left, self.right.as_mut().expect("both sides are kept"))
+    }
+
+    /// Replace the singular values (a stage that changed the factors).
+    pub(crate) fn set_singular_values(&mut self, s: Vec<f64>) {
+        self.singular_values = s;
+    }
+
     /// Take the left side out (for a stage that replaces it; put it back
     /// with [`Embeddings::set_left`]).
     pub(crate) fn take_left(&mut self) -> Vec<f32> {

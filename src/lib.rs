@@ -101,6 +101,7 @@ pub mod cooccur; // 3. windowed co-occurrence counts (sparse, parallel, row-owne
 pub mod pmi; // 4. counts → truncated, smoothed PMI
 pub mod netmf; //    the closed-form NetMF matrix the samples converge to
 pub mod factorize; // 5. randomized truncated SVD
+pub mod weighted; //    or the SVD refined by weighted least squares (LexVec's loss, by ALS)
 pub mod locality; //    how far a graph's signal reaches: the label-free evidence for `auto`
 pub mod propagate; // 6. spectral propagation (ProNE's band-pass filter)
 pub mod embeddings; // 7. U·Σ^p, V·Σ^p with labels

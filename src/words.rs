@@ -12,6 +12,7 @@ use crate::params::check;
 use crate::pmi::{Marginals, PmiConfig};
 use crate::progress::Progress;
 use crate::text::Corpus;
+use crate::weighted::{Cells, Factorizer, WeightedConfig};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the word-vector path (text parameters live in [`crate::text::TextConfig`]).
@@ -37,6 +38,11 @@ pub struct WordConfig {
     /// Rank, SVD and weighting: eig weight 0.25 (measured between the
     /// recommended 0 and 0.5), 3 power iterations.
     pub factorize: FactorizeConfig,
+    /// What factorizes the PPMI matrix: the SVD alone, or the SVD refined
+    /// by weighted least squares ([`crate::weighted`]).
+    pub factorizer: Factorizer,
+    /// Parameters of the weighted factorization.
+    pub weighted: WeightedConfig,
 }
 
 impl Default for WordConfig {
@@ -49,6 +55,8 @@ impl Default for WordConfig {
             cds: 1.0,
             min_pair_count: 1.0,
             factorize: FactorizeConfig::default().eig_weight(0.25).power_iters(Some(3)),
+            factorizer: Factorizer::Svd,
+            weighted: WeightedConfig::default(),
         }
     }
 }
@@ -68,6 +76,10 @@ crate::params::setters!(WordConfig {
     min_pair_count: f64,
     /// Set [`WordConfig::factorize`].
     factorize: FactorizeConfig,
+    /// Set [`WordConfig::factorizer`].
+    factorizer: Factorizer,
+    /// Set [`WordConfig::weighted`].
+    weighted: WeightedConfig,
 });
 
 impl WordConfig {
@@ -80,6 +92,7 @@ impl WordConfig {
     /// Check the parameters; the error names the first one out of range.
     pub fn validate(&self) -> Result<()> {
         self.factorize.validate()?;
+        self.weighted.validate()?;
         crate::params::check_window(self.window)?;
         check(self.neg.is_finite() && self.neg > 0.0, "neg", "must be > 0")?;
         check(self.subsample.is_finite() && self.subsample >= 0.0, "subsample", "must be >= 0")?;
@@ -139,11 +152,32 @@ fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<
         report.kept_pairs = co.counts.nnz() as u64;
         let marginals = Marginals::of(&co, &PmiConfig { neg: config.neg, cds: config.cds });
         let m = report.time("pmi", || marginals.matrix(&co));
+        let cells = (config.factorizer == Factorizer::Weighted)
+            .then(|| report.time("cells", || Cells::of(&co, &marginals, &config.weighted)));
         drop(co);
         non_empty(&m)?;
         let symmetric = config.cds == 1.0;
         let labels = corpus.vocab.words().to_vec();
-        let emb = factorize_square(labels, &m, symmetric, &config.factorize, &mut report, progress)?;
+        let emb = match cells {
+            None => factorize_square(labels, &m, symmetric, &config.factorize, &mut report, progress)?,
+            Some(cells) => {
+                // U·Σ^½ and V·Σ^½ reproduce the matrix: the start of the sweeps.
+                let start = config.factorize.clone().eig_weight(0.5);
+                let mut emb = factorize_square(labels, &m, symmetric, &start, &mut report, progress)?;
+                drop(m);
+                report.estimator = "sentences, weighted".into();
+                progress.start("weighted", 2 * config.weighted.sweeps as u64);
+                let d = emb.dim();
+                let s = report.time("weighted", || {
+                    let (u, v) = emb.sides_mut();
+                    crate::weighted::refine(&cells, u, v, d, &config.weighted, &|| progress.inc(1));
+                    crate::weighted::rebalance(u, v, d, config.factorize.eig_weight)
+                })?;
+                emb.set_singular_values(s);
+                progress.finish();
+                emb
+            }
+        };
         Ok((emb, report, marginals))
     })?
 }
@@ -168,5 +202,34 @@ mod tests {
         let idx = Index::new(&emb, Side::Left);
         assert!(idx.similarity("cat", "dog").unwrap() > 0.9);
         assert!(idx.similarity("cat", "stock").unwrap().abs() < 0.2);
+    }
+
+    #[test]
+    fn the_weighted_factorizer_keeps_topics_apart_and_ignores_the_thread_count() {
+        let mut lines = Vec::new();
+        for i in 0..300 {
+            lines.push(match i % 3 {
+                0 => "cat dog pet fur paw tail",
+                1 => "stock bond market price trade fund",
+                _ => "rain snow wind storm cloud sky",
+            });
+        }
+        let c = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1)).unwrap();
+        let config = |threads: usize| {
+            let mut f =
+                WordConfig::default().dim(3).window(2).subsample(0.0).factorizer(Factorizer::Weighted).factorize;
+            f.threads = threads;
+            WordConfig::default().window(2).subsample(0.0).factorizer(Factorizer::Weighted).factorize(f)
+        };
+        let (emb, report) = embed_words(&c, &config(1), &NoProgress).unwrap();
+        assert_eq!(report.estimator, "sentences, weighted");
+        assert!(report.stage_seconds.iter().any(|(s, _)| s == "weighted"));
+        let idx = Index::new(&emb, Side::Left);
+        assert!(idx.similarity("cat", "dog").unwrap() > 0.8);
+        assert!(idx.similarity("cat", "stock").unwrap() < 0.3);
+        assert!(idx.similarity("rain", "bond").unwrap() < 0.3);
+        let (again, _) = embed_words(&c, &config(3), &NoProgress).unwrap();
+        assert_eq!(emb.matrix(Side::Left), again.matrix(Side::Left));
+        assert_eq!(emb.matrix(Side::Right), again.matrix(Side::Right));
     }
 }

@@ -64,6 +64,35 @@ fn words_query_and_eval_work_together() {
 }
 
 #[test]
+fn weighted_words_are_recorded_and_reproduced_from_the_sidecar() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    let base = ["--dim", "3", "--window", "2", "--min-count", "1", "--subsample", "0"];
+    let mut args = vec!["words", s(&corpus), "-o", s(&a), "--factorizer", "weighted", "--sweeps", "2"];
+    args.extend(base);
+    let r = pmivec(&args);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("weighted"), "the summary names the stage");
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.txt.json")).unwrap()).unwrap();
+    let words = &sidecar["config"]["words"];
+    assert_eq!(words["factorizer"], "weighted", "{sidecar}");
+    assert_eq!(words["weighted"]["sweeps"], 2);
+    let sidecar_path = dir.path().join("a.txt.json");
+    let r = pmivec(&["words", s(&corpus), "-o", s(&b), "--config", s(&sidecar_path)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "the sidecar reproduces the run");
+    let mut svd = vec!["words", s(&corpus), "-o", s(&b)];
+    svd.extend(base);
+    assert!(pmivec(&svd).status.success());
+    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "the factorizer changes the vectors");
+    let r = pmivec(&["words", s(&corpus), "-o", s(&b), "--factorizer", "weighted", "--cg-steps", "0"]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--cg-steps"), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+#[test]
 fn docs_fit_fold_in_and_classify() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();

@@ -396,16 +396,20 @@ def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "un
                 eig_weight: float = 0.25, oversample: int = 20, power_iters: int = 3, min_count: int = 5,
                 max_vocab: int = 0, stopwords=None, min_length: int = 1, stem: bool = False,
                 drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False,
-                save_model=None) -> Embedding:
+                save_model=None, factorizer: str = "svd", weighted: Optional[dict] = None) -> Embedding:
     """Word vectors (PPMI → SVD), with every option of ``pmivec words``.
 
     ``corpus``: a path (plain or gzip, one sentence per line) or an iterable
     of strings or of token lists. ``save_model``: a path where to keep what
-    :func:`fold_in` needs to place words met later.
+    :func:`fold_in` needs to place words met later. ``factorizer="weighted"``
+    refines the SVD by weighted least squares (``--factorizer weighted``);
+    ``weighted``: its parameters by name (``sweeps``, ``negatives``,
+    ``noise_power``, ``count_power``, ``reg``, ``cg_steps``), unset ones at
+    their defaults.
     """
     path, lines = _lines(corpus)
     words = {"window": window, "weighting": weighting, "subsample": subsample, "neg": neg, "cds": cds,
-             "min_pair_count": min_pair_count,
+             "min_pair_count": min_pair_count, "factorizer": factorizer, "weighted": dict(weighted or {}),
              "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
                            "eig_weight": eig_weight, "seed": seed, "threads": threads}}
     text = _text_config(min_count, max_vocab, stopwords, min_length, stem, drop_numeric)

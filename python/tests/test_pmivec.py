@@ -189,6 +189,21 @@ def test_words_and_lsa():
     assert model.terms.vectors.shape[1] == 2
 
 
+def test_weighted_words_follow_the_factorizer_and_refuse_unknown_parameters():
+    lines = ["the cat sat on the mat", "the dog sat on the rug", "stocks and bonds fell"] * 50
+    svd = pmivec.embed_words(lines, dim=3, subsample=0.0, min_count=1)
+    weighted = pmivec.embed_words(lines, dim=3, subsample=0.0, min_count=1, factorizer="weighted",
+                                  weighted={"sweeps": 2})
+    assert weighted.report["estimator"] == "sentences, weighted"
+    assert not np.array_equal(svd.vectors, weighted.vectors)
+    cos = lambda a, b: float(weighted[a] @ weighted[b] / np.linalg.norm(weighted[a]) / np.linalg.norm(weighted[b]))
+    assert cos("cat", "dog") > cos("cat", "stocks")
+    with pytest.raises(ValueError, match="sweeps"):
+        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", weighted={"sweeps": 5000})
+    with pytest.raises(ValueError, match="swepes"):
+        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", weighted={"swepes": 2})
+
+
 def test_ctrl_c_interrupts_a_long_run():
     # Python leaves SIGINT ignored when it started with it ignored (a
     # background job of a non-interactive shell): install the usual handler.

@@ -67,6 +67,51 @@ impl FactorizeArgs {
     }
 }
 
+/// The factorizer and the weighted factorization's parameters; unset
+/// values keep the config's.
+#[derive(Args, Clone)]
+pub struct WeightedArgs {
+    /// What factorizes the PMI matrix: svd, or weighted (the SVD refined by weighted least squares,
+    /// LexVec's loss) [default: svd].
+    #[arg(long, value_enum)]
+    pub factorizer: Option<pmivec::weighted::Factorizer>,
+    /// Weighted: alternating sweeps [default: 3].
+    #[arg(long)]
+    pub sweeps: Option<usize>,
+    /// Weighted: negative samples per observed pair [default: 5].
+    #[arg(long)]
+    pub negatives: Option<f64>,
+    /// Weighted: exponent of the noise distribution #(c)^γ [default: 0.75].
+    #[arg(long)]
+    pub noise_power: Option<f64>,
+    /// Weighted: exponent of the count weighing an observed pair [default: 1].
+    #[arg(long)]
+    pub count_power: Option<f64>,
+    /// Weighted: ridge, relative to each row's weight [default: 1e-3].
+    #[arg(long)]
+    pub reg: Option<f64>,
+    /// Weighted: conjugate-gradient steps per row and half-sweep [default: 3].
+    #[arg(long)]
+    pub cg_steps: Option<usize>,
+}
+
+impl WeightedArgs {
+    /// `(factorizer, config)` with the values given on the command line.
+    pub fn apply(
+        &self,
+        factorizer: pmivec::weighted::Factorizer,
+        mut c: pmivec::weighted::WeightedConfig,
+    ) -> (pmivec::weighted::Factorizer, pmivec::weighted::WeightedConfig) {
+        c.sweeps = self.sweeps.unwrap_or(c.sweeps);
+        c.negatives = self.negatives.unwrap_or(c.negatives);
+        c.noise_power = self.noise_power.unwrap_or(c.noise_power);
+        c.count_power = self.count_power.unwrap_or(c.count_power);
+        c.reg = self.reg.unwrap_or(c.reg);
+        c.cg_steps = self.cg_steps.unwrap_or(c.cg_steps);
+        (self.factorizer.unwrap_or(factorizer), c)
+    }
+}
+
 /// Tokenization and vocabulary parameters.
 #[derive(Args, Clone)]
 pub struct TextArgs {

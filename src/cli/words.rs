@@ -1,6 +1,6 @@
 //! `pmivec words CORPUS -o OUT`: PPMI-SVD word vectors.
 
-use super::common::{FactorizeArgs, TextArgs, check_outputs_and, stage_line};
+use super::common::{FactorizeArgs, TextArgs, WeightedArgs, check_outputs_and, stage_line};
 use super::progress::Bars;
 use anyhow::Context;
 use clap::ArgMatches;
@@ -65,6 +65,8 @@ pub struct WordsArgs {
     text: TextArgs,
     #[command(flatten)]
     factorize: FactorizeArgs,
+    #[command(flatten)]
+    weighted: WeightedArgs,
     /// Parameters from a file: TOML (sections [words] and [text]), or the JSON sidecar of an earlier run.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -111,6 +113,7 @@ fn configs(args: &WordsArgs, m: &ArgMatches) -> anyhow::Result<Recorded> {
         config.min_pair_count = args.min_pair_count;
     }
     config.factorize = args.factorize.apply_given(config.factorize, m);
+    (config.factorizer, config.weighted) = args.weighted.apply(config.factorizer, config.weighted);
     config.validate()?;
     Ok(Recorded { words: config, text })
 }
