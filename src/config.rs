@@ -185,6 +185,14 @@ pub struct EmbedConfig {
     /// n·d floats before propagation (the CLI keeps them only when `--side`
     /// asks for them).
     pub keep_context: bool,
+    /// What factorizes the windows matrix: the SVD, or the SVD refined by
+    /// weighted least squares on the counts ([`crate::weighted`]; windows
+    /// estimator only). Default svd.
+    #[serde(skip_serializing_if = "crate::weighted::is_svd")]
+    pub factorizer: crate::weighted::Factorizer,
+    /// Parameters of the weighted factorization.
+    #[serde(skip_serializing_if = "crate::weighted::is_default")]
+    pub weighted: crate::weighted::WeightedConfig,
 }
 
 impl Default for EmbedConfig {
@@ -203,6 +211,8 @@ impl Default for EmbedConfig {
             memory_limit: None,
             scratch_dir: None,
             keep_context: true,
+            factorizer: Default::default(),
+            weighted: Default::default(),
         }
     }
 }
@@ -228,6 +238,10 @@ setters!(EmbedConfig {
     propagation: PropagationConfig,
     /// Set [`EmbedConfig::factorize`].
     factorize: FactorizeConfig,
+    /// Set [`EmbedConfig::factorizer`].
+    factorizer: crate::weighted::Factorizer,
+    /// Set [`EmbedConfig::weighted`].
+    weighted: crate::weighted::WeightedConfig,
     /// Set [`EmbedConfig::memory_limit`].
     memory_limit: Option<u64>,
     /// Set [`EmbedConfig::scratch_dir`].
@@ -284,6 +298,12 @@ impl EmbedConfig {
     pub fn validate(&self) -> Result<()> {
         self.factorize.validate()?;
         self.propagation.validate()?;
+        self.weighted.validate()?;
+        check(
+            self.factorizer == crate::weighted::Factorizer::Svd || self.estimator == Estimator::Windows,
+            "factorizer",
+            "the weighted factorizer needs counted pairs: set `estimator = windows`",
+        )?;
         check(
             self.factorize.dim >= 2 || self.propagation.passes.is_none_or(|p| p == 0),
             "propagation",

@@ -208,6 +208,7 @@ fn probe_stage<T: Store>(
 ) -> Result<(Factors<T>, Option<crate::locality::Locality>, bool)> {
     let mut probe_config =
         config.clone().estimator(Estimator::FirstOrder).cds(Some(crate::locality::PROBE_CDS)).neg(1.0);
+    probe_config.factorizer = crate::weighted::Factorizer::Svd;
     let n = graph.node_count();
     let probe_plan = if plan.estimator == Estimator::FirstOrder {
         plan.clone()
@@ -271,13 +272,59 @@ fn first_factors<T: Store>(
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Result<Factors<T>> {
-    let (m, symmetric) = first_stage(graph, config, plan, report, progress);
+    let weighted = config.factorizer == crate::weighted::Factorizer::Weighted;
+    if weighted && plan.estimator != Estimator::Windows {
+        return Err(Error::invalid(
+            "factorizer",
+            format!(
+                "the weighted factorizer needs counted pairs, and the plan chose {:?}: set `estimator = windows`",
+                plan.estimator
+            ),
+        ));
+    }
+    let (m, symmetric, co) = first_stage(graph, config, plan, weighted, report, progress);
     crate::progress::check(progress)?;
     non_empty(&m)?;
-    let factors = svd_stored::<T>(&m, symmetric, keep_v, &config.factorize, &plan.scratch(), report, progress)?;
+    let cells = co.map(|co| {
+        let marginals = crate::pmi::Marginals::of(&co, &config.pmi());
+        report.time("cells", || crate::weighted::Cells::of(&co, &marginals, &config.weighted))
+    });
+    let factors =
+        svd_stored::<T>(&m, symmetric, keep_v || weighted, &config.factorize, &plan.scratch(), report, progress)?;
     drop(m);
     crate::progress::check(progress)?;
-    Ok(factors)
+    match cells {
+        None => Ok(factors),
+        Some(cells) => refine_factors(factors, &cells, keep_v, config, report, progress),
+    }
+}
+
+/// The SVD's factors refined by the weighted factorization, as orthonormal
+/// U', V' and Σ (the SVD's form, which [`finish`] weighs).
+fn refine_factors<T: Store>(
+    factors: Factors<T>,
+    cells: &crate::weighted::Cells,
+    keep_v: bool,
+    config: &EmbedConfig,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Result<Factors<T>> {
+    let d = config.factorize.dim;
+    let half = crate::factorize::sigma_powers(&factors.s, 0.5);
+    let mut u = factors.u.into_f32();
+    let mut v = factors.v.expect("the weighted factorizer asks for V").into_f32();
+    crate::precision::scale_columns(&mut u, &half);
+    crate::precision::scale_columns(&mut v, &half);
+    report.estimator = format!("{}, weighted", report.estimator);
+    progress.start("weighted", 2 * config.weighted.sweeps as u64);
+    let s = report.time("weighted", || {
+        crate::weighted::refine(cells, &mut u, &mut v, d, &config.weighted, &|| progress.inc(1));
+        crate::weighted::rebalance(&mut u, &mut v, d, 0.0)
+    })?;
+    progress.finish();
+    crate::progress::check(progress)?;
+    let store = |x: Vec<f32>| crate::block::Block::heap(crate::precision::from_f32::<T>(&x));
+    Ok(Factors { u: store(u), s, v: keep_v.then(|| store(v)) })
 }
 
 /// The first stage's factors weighed into U·Σ^p (and V·Σ^p), propagated;
@@ -326,13 +373,14 @@ fn first_stage(
     graph: &Graph,
     config: &EmbedConfig,
     plan: &Plan,
+    keep_counts: bool,
     report: &mut Report,
     progress: &dyn Progress,
-) -> (SparseMatrix, bool) {
+) -> (SparseMatrix, bool, Option<crate::cooccur::Cooccurrence>) {
     if plan.estimator == Estimator::FirstOrder {
         let cds = config.cds.unwrap_or(0.75);
         let m = report.time("first-order", || transition_pmi(graph, config.neg, cds));
-        return (m, false);
+        return (m, false, None);
     }
     let count = CountConfig {
         window: config.window,
@@ -348,7 +396,7 @@ fn first_stage(
     report.kept_pairs = co.counts.nnz() as u64;
     let pmi_config = config.pmi();
     let m = report.time("pmi", || pmi(&co, &pmi_config));
-    (m, !graph.is_directed() && pmi_config.cds == 1.0)
+    (m, !graph.is_directed() && pmi_config.cds == 1.0, keep_counts.then_some(co))
 }
 
 /// Embed the nodes of `graph` by factorizing the exact NetMF matrix (what
@@ -439,5 +487,43 @@ mod tests {
         let stop = StopAfterStart(false.into());
         let e = embed(&g, &EmbedConfig::default().dim(4), &stop).unwrap_err();
         assert!(matches!(e, Error::Interrupted), "{e}");
+    }
+
+    #[test]
+    fn the_weighted_factorizer_refines_the_windows_matrix_the_same_on_any_thread_count() {
+        use crate::embeddings::Side;
+        use crate::weighted::Factorizer;
+        let g = Graph::from_edge_list_path("graphs/karate/edges.tsv", &Default::default()).unwrap();
+        let svd = EmbedConfig::default().dim(4).estimator(Estimator::Windows);
+        let weighted = svd.clone().factorizer(Factorizer::Weighted);
+        let with_threads = |c: &EmbedConfig, t: usize| {
+            let mut c = c.clone();
+            c.factorize.threads = t;
+            embed(&g, &c, &crate::progress::NoProgress).unwrap()
+        };
+        let (a, report) = with_threads(&weighted, 1);
+        assert_eq!(report.estimator, "windows, weighted");
+        assert!(report.stage_seconds.iter().any(|(s, _)| s == "weighted"));
+        let (b, _) = with_threads(&weighted, 3);
+        assert_eq!(a.matrix(Side::Left), b.matrix(Side::Left));
+        assert_eq!(a.matrix(Side::Right), b.matrix(Side::Right));
+        let (plain, _) = with_threads(&svd, 1);
+        assert_ne!(a.matrix(Side::Left), plain.matrix(Side::Left));
+        // The two karate factions stay apart: node 1's nearest neighbours
+        // (without propagation's smoothing) are mostly its own faction.
+        let raw = weighted.clone().propagation(crate::propagate::PropagationConfig::default().passes(Some(0)));
+        let (r, _) = with_threads(&raw, 0);
+        let labels = std::fs::read_to_string("graphs/karate/labels.tsv").unwrap();
+        let faction: std::collections::HashMap<&str, &str> =
+            labels.lines().filter_map(|l| l.split_once('\t')).collect();
+        let index = r.index(Side::Left);
+        let near = index.nearest("0", 8).unwrap();
+        let own = near.iter().filter(|n| faction[n.label.as_str()] == faction["0"]).count();
+        assert!(own >= 6, "{near:?}");
+        // Only counted pairs can be weighed.
+        let e = embed(&g, &weighted.clone().estimator(Estimator::FirstOrder), &crate::progress::NoProgress)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`factorizer`") && e.contains("windows"), "{e}");
     }
 }

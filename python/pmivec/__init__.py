@@ -258,7 +258,8 @@ def _label(x):
 def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
                   walk_length=80, p=1.0, q=1.0, neg=1.0, cds=None, min_pair_count=4, propagation="auto",
                   mu=0.1, theta=0.5, oversample=20, power_iters=None, eig_weight=0.5, memory_limit=None,
-                  side="left", seed=0, threads=0, precision="auto", scratch_dir=None):
+                  side="left", seed=0, threads=0, precision="auto", scratch_dir=None, factorizer="svd",
+                  factorizer_options=None):
     """The library's EmbedConfig (as a dict for JSON) from embed_graph's keywords."""
     if steps_per_edge is not None:
         budget = {"steps-per-edge": float(steps_per_edge)}
@@ -275,6 +276,7 @@ def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, w
                       "eig_weight": eig_weight, "seed": seed, "threads": threads, "precision": precision},
         "memory_limit": _size(memory_limit), "keep_context": side != "left",
         **({} if scratch_dir is None else {"scratch_dir": os.fspath(scratch_dir)}),
+        "factorizer": factorizer, "weighted": dict(factorizer_options or {}),
     }
 
 
@@ -287,7 +289,8 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
                 precision: str = "auto", progress: bool = False, save_model=None,
-                order: str = "input", scratch_dir=None) -> Embedding:
+                order: str = "input", scratch_dir=None, factorizer: str = "svd",
+                factorizer_options: Optional[dict] = None) -> Embedding:
     """Embed the nodes of a graph, with every option of ``pmivec embed``.
 
     ``edges``: a path (any edge-list format the CLI reads, gzip included), an
@@ -343,6 +346,11 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
     - ``order``: the rows' order, "input" (first appearance; a networkx or
       scipy graph's node order) or "id" (numeric when every id is an
       integer, as the CLI's ``--order id``).
+    - ``factorizer``: "svd", or "weighted" (``estimator="windows"`` only): the
+      SVD refined by weighted least squares on the window counts, as
+      ``--factorizer weighted``; ``factorizer_options``: its parameters by
+      name (``sweeps``, ``negatives``, ``noise_power``, ``count_power``,
+      ``reg``, ``cg_steps``).
     """
     if side not in ("left", "right", "both", "sum"):
         raise ValueError(f"side: expected left, right, both or sum, got {side!r}")
@@ -352,7 +360,8 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                            min_pair_count=min_pair_count, propagation=propagation, mu=mu, theta=theta,
                            oversample=oversample, power_iters=power_iters, eig_weight=eig_weight,
                            memory_limit=memory_limit, side=side, seed=seed, threads=threads,
-                           precision=precision, scratch_dir=scratch_dir)
+                           precision=precision, scratch_dir=scratch_dir, factorizer=factorizer,
+                           factorizer_options=factorizer_options)
     left, ids, right, report = _core.embed_graph(
         path, src, dst, weights, directed=directed, weighted=weighted, delimiter=delimiter,
         config=json.dumps(config), exact=exact, progress=progress,
@@ -396,21 +405,21 @@ def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "un
                 eig_weight: float = 0.25, oversample: int = 20, power_iters: int = 3, min_count: int = 5,
                 max_vocab: int = 0, stopwords=None, min_length: int = 1, stem: bool = False,
                 drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False,
-                save_model=None, factorizer: str = "svd", weighted: Optional[dict] = None) -> Embedding:
+                save_model=None, factorizer: str = "svd", factorizer_options: Optional[dict] = None) -> Embedding:
     """Word vectors (PPMI → SVD), with every option of ``pmivec words``.
 
     ``corpus``: a path (plain or gzip, one sentence per line) or an iterable
     of strings or of token lists. ``save_model``: a path where to keep what
     :func:`fold_in` needs to place words met later. ``factorizer="weighted"``
     refines the SVD by weighted least squares (``--factorizer weighted``);
-    ``weighted``: its parameters by name (``sweeps``, ``negatives``,
+    ``factorizer_options``: its parameters by name (``sweeps``, ``negatives``,
     ``noise_power``, ``count_power``, ``reg``, ``cg_steps``), unset ones at
     their defaults.
     """
     path, lines = _lines(corpus)
     words = {"window": window, "weighting": weighting, "subsample": subsample, "neg": neg, "cds": cds,
-             "min_pair_count": min_pair_count, "factorizer": factorizer, "weighted": dict(weighted or {}),
-             "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
+             "min_pair_count": min_pair_count, "factorizer": factorizer,
+             "weighted": dict(factorizer_options or {}), "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,
                            "eig_weight": eig_weight, "seed": seed, "threads": threads}}
     text = _text_config(min_count, max_vocab, stopwords, min_length, stem, drop_numeric)
     english = "\0english" in text["stopwords"]

@@ -193,15 +193,25 @@ def test_weighted_words_follow_the_factorizer_and_refuse_unknown_parameters():
     lines = ["the cat sat on the mat", "the dog sat on the rug", "stocks and bonds fell"] * 50
     svd = pmivec.embed_words(lines, dim=3, subsample=0.0, min_count=1)
     weighted = pmivec.embed_words(lines, dim=3, subsample=0.0, min_count=1, factorizer="weighted",
-                                  weighted={"sweeps": 2})
+                                  factorizer_options={"sweeps": 2})
     assert weighted.report["estimator"] == "sentences, weighted"
     assert not np.array_equal(svd.vectors, weighted.vectors)
     cos = lambda a, b: float(weighted[a] @ weighted[b] / np.linalg.norm(weighted[a]) / np.linalg.norm(weighted[b]))
     assert cos("cat", "dog") > cos("cat", "stocks")
     with pytest.raises(ValueError, match="sweeps"):
-        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", weighted={"sweeps": 5000})
+        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", factorizer_options={"sweeps": 5000})
     with pytest.raises(ValueError, match="swepes"):
-        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", weighted={"swepes": 2})
+        pmivec.embed_words(lines, dim=3, min_count=1, factorizer="weighted", factorizer_options={"swepes": 2})
+
+
+def test_the_weighted_factorizer_on_a_graph_needs_the_windows_estimator():
+    emb = pmivec.embed_graph(KARATE, dim=4, estimator="windows", factorizer="weighted",
+                             factorizer_options={"sweeps": 2})
+    assert emb.report["estimator"] == "windows, weighted"
+    plain = pmivec.embed_graph(KARATE, dim=4, estimator="windows")
+    assert not np.array_equal(emb.vectors, plain.vectors)
+    with pytest.raises(ValueError, match="windows"):
+        pmivec.embed_graph(KARATE, dim=4, factorizer="weighted")
 
 
 def test_ctrl_c_interrupts_a_long_run():

@@ -142,6 +142,8 @@ pub struct EmbedOptions {
     scratch_dir: Option<PathBuf>,
     #[command(flatten)]
     pub factorize: FactorizeArgs,
+    #[command(flatten)]
+    pub weighted: super::common::WeightedArgs,
     /// Parameters from a file: TOML, or the JSON sidecar of an earlier run. Flags given here override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -217,6 +219,7 @@ impl EmbedOptions {
             c.scratch_dir = Some(dir.clone());
         }
         c.factorize = self.factorize.apply_given(c.factorize, m);
+        (c.factorizer, c.weighted) = self.weighted.apply(c.factorizer, c.weighted);
         c.keep_context = keep_context;
         c.validate()?;
         Ok(c)
