@@ -24,6 +24,18 @@
 //! few conjugate-gradient steps from its current value — rows in parallel,
 //! each row's arithmetic in a fixed order, so the result does not depend on
 //! the thread count.
+//!
+//! ```
+//! use pmivec::text::{Corpus, TextConfig};
+//! use pmivec::weighted::Factorizer;
+//! use pmivec::words::{WordConfig, embed_words};
+//! let lines = ["cat dog pet fur", "stock bond market trade"].repeat(50);
+//! let corpus = Corpus::from_lines(lines.iter().copied(), &TextConfig::default().min_count(1))?;
+//! let config = WordConfig::default().dim(2).window(2).subsample(0.0).factorizer(Factorizer::Weighted);
+//! let (vectors, report) = embed_words(&corpus, &config, &pmivec::NoProgress)?;
+//! assert_eq!((vectors.len(), report.estimator.as_str()), (8, "sentences, weighted"));
+//! # Ok::<(), pmivec::Error>(())
+//! ```
 
 use crate::cooccur::Cooccurrence;
 use crate::error::Result;
