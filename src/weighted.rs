@@ -309,13 +309,16 @@ fn solve_avx2(row: &Row, x: &mut [f32], work: &mut Work, steps: usize) {
 fn solve_body<const FMA: bool>(row: &Row, x: &mut [f32], work: &mut Work, steps: usize) {
     let d = row.d;
     let Work { b, r, p, ap } = work;
-    // b = Σ_j (w_ij + s_i t_j) m_ij y_j.
+    // b = Σ_j (w_ij + s_i t_j) m_ij y_j and the residual r = b − A·x, in
+    // one pass over the row's y_j (the pass over rows of Y is the cost).
     b.fill(0.0);
+    apply_dense::<FMA>(row, x, r);
     for (&j, &(m, w)) in row.idx.iter().zip(row.cs) {
+        let yj = &row.y[j as usize * d..][..d];
         let c = (w as f64 + row.s * row.t[j as usize]) as f32 * m;
-        axpy::<FMA>(c, &row.y[j as usize * d..][..d], b);
+        axpy::<FMA>(c, yj, b);
+        axpy::<FMA>(w * dot::<FMA>(yj, x), yj, r);
     }
-    apply::<FMA>(row, x, r);
     r.iter_mut().zip(b.iter()).for_each(|(r, b)| *r = b - *r);
     p.copy_from_slice(r);
     let mut rs = dot::<FMA>(r, r);
@@ -338,14 +341,21 @@ fn solve_body<const FMA: bool>(row: &Row, x: &mut [f32], work: &mut Work, steps:
     }
 }
 
-/// out = A·p = s·G·p + Σ_j w_ij (y_j·p) y_j + λω·p.
+/// out = s·G·p + λω·p: the part of A·p shared by every row's cells.
 #[inline(always)]
-fn apply<const FMA: bool>(row: &Row, p: &[f32], out: &mut [f32]) {
+fn apply_dense<const FMA: bool>(row: &Row, p: &[f32], out: &mut [f32]) {
     let d = row.d;
     let s = row.s as f32;
     for (k, o) in out.iter_mut().enumerate() {
         *o = s * dot::<FMA>(&row.g[k * d..(k + 1) * d], p) + row.ridge * p[k];
     }
+}
+
+/// out = A·p = s·G·p + Σ_j w_ij (y_j·p) y_j + λω·p.
+#[inline(always)]
+fn apply<const FMA: bool>(row: &Row, p: &[f32], out: &mut [f32]) {
+    let d = row.d;
+    apply_dense::<FMA>(row, p, out);
     for (&j, &(_, w)) in row.idx.iter().zip(row.cs) {
         let yj = &row.y[j as usize * d..][..d];
         axpy::<FMA>(w * dot::<FMA>(yj, p), yj, out);
