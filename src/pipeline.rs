@@ -315,14 +315,8 @@ fn refine_factors<T: Store>(
     let mut v = factors.v.expect("the weighted factorizer asks for V").into_f32();
     crate::precision::scale_columns(&mut u, &half);
     crate::precision::scale_columns(&mut v, &half);
-    report.estimator = format!("{}, weighted", report.estimator);
-    progress.start("weighted", 2 * config.weighted.sweeps as u64);
-    let s = report.time("weighted", || {
-        crate::weighted::refine(cells, &mut u, &mut v, d, &config.weighted, &|| progress.inc(1));
-        crate::weighted::rebalance(&mut u, &mut v, d, 0.0)
-    })?;
-    progress.finish();
-    crate::progress::check(progress)?;
+    // p = 0: orthonormal U', V' and Σ, the SVD's form that `finish` weighs.
+    let s = crate::weighted::fit(cells, (&mut u, &mut v), d, &config.weighted, 0.0, report, progress)?;
     let store = |x: Vec<f32>| crate::block::Block::heap(crate::precision::from_f32::<T>(&x));
     Ok(Factors { u: store(u), s, v: keep_v.then(|| store(v)) })
 }

@@ -201,6 +201,29 @@ impl Cells {
     }
 }
 
+/// The stage as both paths run it: [`refine`] from U·Σ^½, V·Σ^½, then
+/// [`rebalance`] into U'·Σ^p, V'·Σ^p, timed in `report` as "weighted" (its
+/// estimator marked so) with a tick per half-sweep; returns Σ.
+pub(crate) fn fit(
+    cells: &Cells,
+    (u, v): (&mut [f32], &mut [f32]),
+    d: usize,
+    config: &WeightedConfig,
+    p: f64,
+    report: &mut crate::fit::Report,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<f64>> {
+    report.estimator = format!("{}, weighted", report.estimator);
+    progress.start("weighted", 2 * config.sweeps as u64);
+    let s = report.time("weighted", || {
+        refine(cells, u, v, d, config, &|| progress.inc(1));
+        rebalance(u, v, d, p)
+    })?;
+    progress.finish();
+    crate::progress::check(progress)?;
+    Ok(s)
+}
+
 /// Refine `u` (rows × d) and `v` (cols × d), row-major, by `config.sweeps`
 /// alternating sweeps; `tick` is called after each half-sweep.
 pub(crate) fn refine(cells: &Cells, u: &mut [f32], v: &mut [f32], d: usize, config: &WeightedConfig, tick: &dyn Fn()) {

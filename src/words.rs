@@ -165,16 +165,10 @@ fn run(corpus: &Corpus, config: &WordConfig, progress: &dyn Progress) -> Result<
                 let start = config.factorize.clone().eig_weight(0.5);
                 let mut emb = factorize_square(labels, &m, symmetric, &start, &mut report, progress)?;
                 drop(m);
-                report.estimator = "sentences, weighted".into();
-                progress.start("weighted", 2 * config.weighted.sweeps as u64);
                 let d = emb.dim();
-                let s = report.time("weighted", || {
-                    let (u, v) = emb.sides_mut();
-                    crate::weighted::refine(&cells, u, v, d, &config.weighted, &|| progress.inc(1));
-                    crate::weighted::rebalance(u, v, d, config.factorize.eig_weight)
-                })?;
+                let p = config.factorize.eig_weight;
+                let s = crate::weighted::fit(&cells, emb.sides_mut(), d, &config.weighted, p, &mut report, progress)?;
                 emb.set_singular_values(s);
-                progress.finish();
                 emb
             }
         };
