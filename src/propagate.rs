@@ -6,15 +6,21 @@
 //!
 //! conv = I₀(θ)·R + 2·Σ_{k=1}^{order−1} (−1)^k I_k(θ)·T_k(y)·R ≈ e^{−θy}·R
 //!
-//! (I_k the modified Bessel functions, T_k the Chebyshev polynomials, by
-//! their three-term recurrence: two products with M per order), then
+//! (I_k the modified Bessel functions, T_k the Chebyshev polynomials), then
 //! Ã·(R − conv), re-orthonormalized by a small SVD into U·Σ^½ with unit
 //! rows. The filter keeps the graph's community-scale structure and damps
 //! both the smoothest and the noisiest directions, which is what sharpens a
 //! noisy first stage on a sparse graph.
 //!
+//! A pass is a polynomial g(S) in S = D̃⁻¹Ã of degree 2·(order − 1) + 1,
+//! applied here as its own Chebyshev series in S (one product per degree),
+//! truncated where the tail is small against max |g| ([`SERIES_TAIL`]):
+//! degree 2 at the defaults, 2 products a pass where ProNE's recurrence in
+//! M takes 7 — the same quality, measured (the passes' re-normalization is
+//! what lifts a sparse graph, not the filter's fine shape).
+//!
 //! Every column is filtered on its own, so the work runs on blocks of
-//! columns: memory is the embedding plus three n × [`COLUMN_BLOCK`] buffers,
+//! columns: memory is the embedding plus two n × [`COLUMN_BLOCK`] buffers,
 //! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
@@ -126,11 +132,11 @@ pub(crate) fn bessel_i(k: usize, x: f64) -> f64 {
 /// whose terms together move the result by less than 1e-3 of its size:
 /// y's spectrum lies in [−1, 1] (μ ∈ [0, 2]), so |T_k(y)| ≤ 1 and the tail
 /// is bounded by Σ 2·I_k(θ), which falls factorially. θ = 0.5 keeps 4 of
-/// ProNE's 10 terms: 7 products a pass instead of 19, and Micro/Macro-F1
-/// identical to three decimals on BlogCatalog and the million-node graph M
-/// (the change is far below the first stage's own error).
-fn chebyshev_coefficients(config: &PropagationConfig) -> Vec<f32> {
-    let c: Vec<f64> = (0..config.order)
+/// ProNE's 10 terms (g of degree 7 in S), Micro/Macro-F1 identical to
+/// three decimals on BlogCatalog and the million-node graph M (the change
+/// is far below the first stage's own error).
+fn chebyshev_coefficients(config: &PropagationConfig) -> Vec<f64> {
+    let mut c: Vec<f64> = (0..config.order)
         .map(|k| {
             let i = bessel_i(k, config.theta);
             if k == 0 {
@@ -148,7 +154,63 @@ fn chebyshev_coefficients(config: &PropagationConfig) -> Vec<f32> {
         tail += c[keep - 1].abs();
         keep -= 1;
     }
-    c[..keep].iter().map(|&v| v as f32).collect()
+    c.truncate(keep);
+    c
+}
+
+/// Share of max |g| on [−1, 1] that the dropped tail of g's series in S
+/// may sum to (|T_k| ≤ 1 bounds the change by it). What matters is the
+/// passes' re-normalization, not the filter's fine shape: on M
+/// (Micro/Macro-F1 at 10 %, 6 passes, the same first stage) the whole
+/// degree-7 series gives .4846 / .4793, degree 5 .4846 / .4794, degree 3
+/// .4844 / .4801 and degree 2 (this tail, 9.6 %) .4870 / .4879; BlogCatalog
+/// at 50 % .4346 / .2728 against .4339 / .2728. Without the passes' unit
+/// rows, one pass of the 6th power of g (any degree from 8) gives .439.
+/// Degree 2 at the defaults: 2 products a pass instead of 7.
+pub(crate) const SERIES_TAIL: f64 = 0.1;
+
+/// One pass's filter on an eigenvalue λ of S: g(λ) = λ·(1 − conv(λ)),
+/// conv = Σ_k c_k·T_k(y), y = (1 − λ − μ)²/2 − 1 (ProNE's series).
+fn pass_filter(c: &[f64], mu: f64, lambda: f64) -> f64 {
+    let m = 1.0 - lambda - mu;
+    let y = m * m / 2.0 - 1.0;
+    let (mut t0, mut t1) = (1.0, y);
+    let mut conv = c[0] + c.get(1).map_or(0.0, |c1| c1 * y);
+    for &ck in c.iter().skip(2) {
+        (t0, t1) = (t1, 2.0 * y * t1 - t0);
+        conv += ck * t1;
+    }
+    lambda * (1.0 - conv)
+}
+
+/// max |g| on [−1, 1], on a fine Chebyshev grid.
+fn peak(c: &[f64], mu: f64) -> f64 {
+    (0..=1024).map(|j| pass_filter(c, mu, (std::f64::consts::PI * j as f64 / 1024.0).cos()).abs()).fold(0.0, f64::max)
+}
+
+/// b_0..b_K, the pass filter g as a Chebyshev series in S itself — one
+/// product per degree, where ProNE's series in y = M²/2 − I costs two per
+/// term and one more for the closing S. g is a polynomial of degree
+/// D = 2·(terms − 1) + 1 in λ, so interpolation at D + 1 Chebyshev nodes
+/// gives its series exactly; the tail whose coefficients sum to at most
+/// `tail`·max|g| is then dropped (degree 1 at least).
+pub(crate) fn series_in_s(config: &PropagationConfig, tail: f64) -> Vec<f32> {
+    let c = chebyshev_coefficients(config);
+    let n = 2 * c.len();
+    let node = |j: usize| std::f64::consts::PI * (j as f64 + 0.5) / n as f64;
+    let values: Vec<f64> = (0..n).map(|j| pass_filter(&c, config.mu, node(j).cos())).collect();
+    let mut b: Vec<f64> = (0..n)
+        .map(|k| {
+            let sum: f64 = values.iter().enumerate().map(|(j, v)| v * (k as f64 * node(j)).cos()).sum();
+            sum * if k == 0 { 1.0 } else { 2.0 } / n as f64
+        })
+        .collect();
+    let top = peak(&c, config.mu);
+    let mut dropped = 0.0;
+    while b.len() > 2 && dropped + b[b.len() - 1].abs() <= tail * top {
+        dropped += b.pop().unwrap().abs();
+    }
+    b.iter().map(|&v| v as f32).collect()
 }
 
 /// S = D̃⁻¹Ã with Ã = A + I (A + Aᵀ + I for a directed graph), and the
@@ -224,7 +286,7 @@ pub fn propagate(graph: &Graph, emb: &mut [f32], dim: usize, config: &Propagatio
     propagate_blocked(graph, emb, dim, config, COLUMN_BLOCK, &crate::progress::NoProgress)
 }
 
-/// [`propagate`] with `block` columns filtered together (memory: three
+/// [`propagate`] with `block` columns filtered together (memory: two
 /// n × block buffers).
 pub(crate) fn propagate_blocked(
     graph: &Graph,
@@ -302,11 +364,12 @@ pub(crate) fn propagate_rows<T: Elem>(
     // cost the kernel's page zeroing (5 % of a million-node run).
     let w = block.max(1).min(dim);
     let rows = comm.layout(Side::Rows).own;
-    let mut bufs: [Vec<T>; 3] = std::array::from_fn(|_| crate::precision::zeroed_block(rows * w));
+    let mut bufs: [Vec<T>; 2] = std::array::from_fn(|_| crate::precision::zeroed_block(rows * w));
     let mut acc = Vec::new();
+    let series = series_in_s(config, SERIES_TAIL);
     for pass in 0..passes {
         crate::progress::check(progress)?;
-        filter(s, degree, emb, dim, config, w, &mut bufs, &mut acc, comm)?;
+        filter(s, degree, emb, dim, &series, w, &mut bufs, &mut acc, comm)?;
         if pass + 1 == passes {
             bufs = Default::default();
             acc = Vec::new();
@@ -315,29 +378,6 @@ pub(crate) fn propagate_rows<T: Elem>(
         orthonormalize(emb, dim, Some(degree), comm, last)?;
     }
     drop(acc);
-    Ok(())
-}
-
-/// out = S·y, each row then handed to `finish(i, product_row, out_row)`:
-/// one machine's fused kernel, or a shard's streamed product into `acc`
-/// followed by the same epilogue (same numbers, one more buffer).
-fn product_then<T: Elem>(
-    s: &SparseMatrix,
-    y: &[T],
-    bw: usize,
-    out: &mut [T],
-    comm: &dyn Comm,
-    acc: &mut Vec<f32>,
-    finish: impl Fn(usize, &[f32], &mut [f32]) + Sync,
-) -> Result<()> {
-    if comm.is_local() {
-        s.mul_dense_then(y, bw, out, finish);
-        return Ok(());
-    }
-    acc.resize(out.len(), 0.0);
-    comm.product(Side::Rows, s, shard_rows(y)?, bw, acc)?;
-    let out = shard_rows_mut(out)?;
-    out.par_chunks_mut(bw).zip(acc.par_chunks(bw)).enumerate().for_each(|(i, (o, p))| finish(i, p, o));
     Ok(())
 }
 
@@ -381,81 +421,61 @@ fn product_zip<T: Elem>(
 }
 
 /// One pass of the filter without the re-orthonormalization: R ←
-/// S·(R − conv), in blocks of [`COLUMN_BLOCK`] columns. (Ã·(R − conv) =
-/// D̃·S·(R − conv) is what ProNE orthonormalizes; the row scale D̃ enters
-/// only the Gram matrix, see [`orthonormalize`], so no stored value grows
-/// with a hub's degree.) `bufs` holds three buffers of `block` columns
-/// over the own rows.
+/// g(S)·R = Σ_k b_k·T_k(S)·R, in blocks of [`COLUMN_BLOCK`] columns, by the
+/// three-term recurrence T_{k+1}(S)·R = 2·S·T_k(S)·R − T_{k−1}(S)·R: one
+/// product per degree, each fused with the update of R's block. (g(S)·R =
+/// S·(R − conv); Ã·(R − conv) = D̃·g(S)·R is what ProNE orthonormalizes;
+/// the row scale D̃ enters only the Gram matrix, see [`orthonormalize`], so
+/// no stored value grows with a hub's degree.) `bufs` holds two buffers of
+/// `block` columns over the own rows.
 #[allow(clippy::too_many_arguments)]
 fn filter<T: Elem>(
     s: &SparseMatrix,
     degree: &[f32],
     emb: &mut [T],
     dim: usize,
-    config: &PropagationConfig,
+    b: &[f32],
     block: usize,
-    bufs: &mut [Vec<T>; 3],
+    bufs: &mut [Vec<T>; 2],
     acc: &mut Vec<f32>,
     comm: &dyn Comm,
 ) -> Result<()> {
     let n = degree.len();
-    let coef = chebyshev_coefficients(config);
-    let keep = (1.0 - config.mu) as f32;
     let w = block.min(dim);
     for c0 in (0..dim).step_by(w) {
         let bw = w.min(dim - c0);
-        let [x0, x1, tmp] = bufs;
-        let (mut x0, mut x1, tmp) = (&mut x0[..n * bw], &mut x1[..n * bw], &mut tmp[..n * bw]);
-        // x0 = R's column block; R's place in `emb` then accumulates R − conv.
-        x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
-        // M·y = (1 − μ)·y − S·y, fused into the product's epilogue.
-        let apply_m = |y: &[T], out: &mut [T], acc: &mut Vec<f32>| {
-            product_then(
-                s,
-                y,
-                bw,
-                out,
-                comm,
-                acc,
-                #[inline(always)]
-                |i, p, o| {
-                    let yi = &y[i * bw..(i + 1) * bw];
-                    o.iter_mut().zip(p).zip(yi).for_each(|((o, p), y)| *o = keep * y.get() - p);
-                },
-            )
-        };
-        // T₁(y)·R = ½·M²·R − R; R's block becomes R − c₀·R − c₁·T₁.
-        apply_m(x0, tmp, acc)?;
-        {
-            let (t, x) = (&*tmp, &*x0);
+        let [x0, x1] = bufs;
+        let (mut x0, mut x1) = (&mut x0[..n * bw], &mut x1[..n * bw]);
+        // T₀ = R's column block; R's place in `emb` accumulates Σ b_k·T_k.
+        x0.par_chunks_mut(bw).zip(emb.par_chunks_mut(dim)).for_each(|(o, r)| {
+            for (o, r) in o.iter_mut().zip(&mut r[c0..c0 + bw]) {
+                *o = *r;
+                *r = T::put(b[0] * r.get());
+            }
+        });
+        // T₁ = S·T₀.
+        product_zip(
+            s,
+            x0,
+            bw,
+            x1,
+            emb,
+            dim,
+            comm,
+            acc,
+            #[inline(always)]
+            |_, p, o, r| {
+                for ((o, p), r) in o.iter_mut().zip(p).zip(&mut r[c0..c0 + bw]) {
+                    *o = *p;
+                    *r += b[1] * *p;
+                }
+            },
+        )?;
+        // T_{k+1} = 2·S·T_k − T_{k−1}, written over T_{k−1}.
+        for &c in &b[2..] {
             product_zip(
                 s,
-                t,
-                bw,
                 x1,
-                emb,
-                dim,
-                comm,
-                acc,
-                #[inline(always)]
-                |i, p, o, r| {
-                    let (t, x) = (&t[i * bw..(i + 1) * bw], &x[i * bw..(i + 1) * bw]);
-                    for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                        let x = x.get();
-                        *o = 0.5 * (keep * t.get() - p) - x;
-                        *r -= coef[0] * x + coef[1] * *o;
-                    }
-                },
-            )?;
-        }
-        // T_{k+1} = 2·y·T_k − T_{k−1} = M²·T_k − 2·T_k − T_{k−1}, written
-        // over T_{k−1}; R's block loses c_{k+1}·T_{k+1}.
-        for &c in &coef[2..] {
-            apply_m(x1, tmp, acc)?;
-            let (t, prev) = (&*tmp, &*x1);
-            product_zip(
-                s,
-                t,
                 bw,
                 x0,
                 emb,
@@ -463,29 +483,15 @@ fn filter<T: Elem>(
                 comm,
                 acc,
                 #[inline(always)]
-                |i, p, o, r| {
-                    let (t, x) = (&t[i * bw..(i + 1) * bw], &prev[i * bw..(i + 1) * bw]);
-                    for ((((o, p), t), x), r) in o.iter_mut().zip(p).zip(t).zip(x).zip(&mut r[c0..c0 + bw]) {
-                        *o = (keep * t.get() - p) - 2.0 * x.get() - *o;
-                        *r -= c * *o;
+                |_, p, o, r| {
+                    for ((o, p), r) in o.iter_mut().zip(p).zip(&mut r[c0..c0 + bw]) {
+                        *o = 2.0 * *p - *o;
+                        *r += c * *o;
                     }
                 },
             )?;
             std::mem::swap(&mut x0, &mut x1);
         }
-        // S·(R − conv), back into R's column block.
-        tmp.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(t, r)| t.copy_from_slice(&r[c0..c0 + bw]));
-        product_then(
-            s,
-            tmp,
-            bw,
-            x0,
-            comm,
-            acc,
-            #[inline(always)]
-            |_, p, o| o.copy_from_slice(p),
-        )?;
-        emb.par_chunks_mut(dim).zip(x0.par_chunks(bw)).for_each(|(r, x)| r[c0..c0 + bw].copy_from_slice(x));
     }
     Ok(())
 }
@@ -550,7 +556,7 @@ mod tests {
         assert_eq!(c.len(), 4);
         // The dropped tail is below 1e-3 of c₀.
         let tail: f64 = (4..10).map(|k| 2.0 * bessel_i(k, 0.5)).sum();
-        assert!(tail < 1e-3 * c[0] as f64);
+        assert!(tail < 1e-3 * c[0]);
         let wide = PropagationConfig { theta: 5.0, ..Default::default() };
         assert_eq!(chebyshev_coefficients(&wide).len(), 10, "a wide filter needs every term");
     }
@@ -567,51 +573,109 @@ mod tests {
         }
     }
 
-    /// The filter, applied to one vector by dense matrix algebra.
-    fn dense_filter(g: &Graph, r: &[f64], cfg: &PropagationConfig) -> Vec<f64> {
+    /// ProNE's pass, applied to one vector by dense matrix algebra: its
+    /// series in y = M²/2 − I, then S·(R − conv) (without D̃).
+    fn dense_prone_pass(g: &Graph, r: &[f64], cfg: &PropagationConfig) -> Vec<f64> {
         let n = g.node_count();
-        let (s, d) = diffusion(g);
-        let sd = s.to_dense();
-        let m = |y: &[f64]| -> Vec<f64> {
-            (0..n).map(|i| (1.0 - cfg.mu) * y[i] - (0..n).map(|j| sd[i * n + j] * y[j]).sum::<f64>()).collect()
-        };
+        let sd = diffusion(g).0.to_dense();
+        let s = |y: &[f64]| -> Vec<f64> { (0..n).map(|i| (0..n).map(|j| sd[i * n + j] as f64 * y[j]).sum()).collect() };
+        let m = |y: &[f64]| -> Vec<f64> { s(y).iter().zip(y).map(|(sy, y)| (1.0 - cfg.mu) * y - sy).collect() };
         let mut t0 = r.to_vec();
         let mut t1: Vec<f64> = m(&m(r)).iter().zip(r).map(|(a, b)| 0.5 * a - b).collect();
         let coef = chebyshev_coefficients(cfg);
-        let mut conv: Vec<f64> = (0..n).map(|i| coef[0] as f64 * t0[i] + coef[1] as f64 * t1[i]).collect();
+        let mut conv: Vec<f64> = (0..n).map(|i| coef[0] * t0[i] + coef[1] * t1[i]).collect();
         for &c in &coef[2..] {
             let t2: Vec<f64> = m(&m(&t1)).iter().enumerate().map(|(i, v)| v - 2.0 * t1[i] - t0[i]).collect();
-            conv.iter_mut().zip(&t2).for_each(|(a, b)| *a += c as f64 * b);
+            conv.iter_mut().zip(&t2).for_each(|(a, b)| *a += c * b);
             t0 = std::mem::replace(&mut t1, t2);
         }
         let diff: Vec<f64> = r.iter().zip(&conv).map(|(a, b)| a - b).collect();
-        (0..n).map(|i| d[i] as f64 * (0..n).map(|j| sd[i * n + j] * diff[j]).sum::<f64>()).collect()
+        s(&diff)
+    }
+
+    /// Σ b_k·T_k(S)·r by dense matrix algebra.
+    fn dense_series(g: &Graph, r: &[f64], b: &[f32]) -> Vec<f64> {
+        let n = g.node_count();
+        let sd = diffusion(g).0.to_dense();
+        let s = |y: &[f64]| -> Vec<f64> { (0..n).map(|i| (0..n).map(|j| sd[i * n + j] as f64 * y[j]).sum()).collect() };
+        let (mut t0, mut t1) = (r.to_vec(), s(r));
+        let mut out: Vec<f64> = (0..n).map(|i| b[0] as f64 * t0[i] + b[1] as f64 * t1[i]).collect();
+        for &c in &b[2..] {
+            let t2: Vec<f64> = s(&t1).iter().zip(&t0).map(|(st, t)| 2.0 * st - t).collect();
+            out.iter_mut().zip(&t2).for_each(|(o, t)| *o += c as f64 * t);
+            t0 = std::mem::replace(&mut t1, t2);
+        }
+        out
     }
 
     #[test]
-    fn the_blocked_filter_matches_the_dense_chebyshev_series() {
+    fn the_series_in_s_is_prones_filter_with_a_bounded_tail() {
+        for cfg in [
+            PropagationConfig::default(),
+            PropagationConfig { mu: 0.5, theta: 2.0, ..Default::default() },
+            PropagationConfig { mu: 1.0, order: 3, ..Default::default() },
+        ] {
+            let c = chebyshev_coefficients(&cfg);
+            let whole = series_in_s(&cfg, 0.0);
+            assert_eq!(whole.len(), 2 * c.len(), "degree 2·(terms − 1) + 1");
+            let cut = series_in_s(&cfg, SERIES_TAIL);
+            let lambdas: Vec<f64> = (0..=200).map(|j| -1.0 + j as f64 / 100.0).collect();
+            let top = peak(&c, cfg.mu);
+            for &l in &lambdas {
+                let want = pass_filter(&c, cfg.mu, l);
+                let at = |b: &[f32]| {
+                    let (mut t0, mut t1) = (1.0, l);
+                    let mut v = b[0] as f64 + b[1] as f64 * l;
+                    for &bk in &b[2..] {
+                        (t0, t1) = (t1, 2.0 * l * t1 - t0);
+                        v += bk as f64 * t1;
+                    }
+                    v
+                };
+                assert!((at(&whole) - want).abs() < 1e-6 * top, "exact at λ = {l}");
+                assert!((at(&cut) - want).abs() <= SERIES_TAIL * top + 1e-6, "within the tail at λ = {l}");
+            }
+        }
+        // The defaults keep degree 2: 2 products a pass.
+        assert_eq!(series_in_s(&PropagationConfig::default(), SERIES_TAIL).len(), 3);
+    }
+
+    #[test]
+    fn the_blocked_filter_matches_the_dense_series_and_prones_pass() {
         // 40 columns: a full block of 32 and a partial one.
         let g = path(12);
         let dim = 40;
         let r: Vec<f32> = (0..12 * dim).map(|i| ((i * 7919 % 97) as f32 / 97.0) - 0.5).collect();
         let cfg = PropagationConfig { passes: Some(1), ..Default::default() };
         let (s, d) = diffusion(&g);
-        let mut got = r.clone();
-        let mut bufs = std::array::from_fn(|_| vec![0f32; 12 * 32]);
-        filter(&s, &d, &mut got, dim, &cfg, 32, &mut bufs, &mut Vec::new(), &Local::new(12, 12)).unwrap();
-        // Half-width blocks: the same series within f16 rounding.
-        let mut half: Vec<f16> = crate::precision::from_f32(&r);
-        let mut bufs16 = std::array::from_fn(|_| vec![f16::ZERO; 12 * 32]);
-        filter(&s, &d, &mut half, dim, &cfg, 32, &mut bufs16, &mut Vec::new(), &Local::new(12, 12)).unwrap();
-        for j in [0, 31, 32, 39] {
-            let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
-            let want = dense_filter(&g, &col, &cfg);
-            for i in 0..12 {
-                // The filter leaves out Ã's row scale D̃ (the Gram matrix takes it).
-                let (a, b) = (d[i] as f64 * got[i * dim + j] as f64, want[i]);
-                assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "({i}, {j}): {a} vs {b}");
-                let h = d[i] as f64 * half[i * dim + j].to_f64();
-                assert!((h - b).abs() < 5e-3 * (1.0 + b.abs()), "f16 ({i}, {j}): {h} vs {b}");
+        for tail in [0.0, SERIES_TAIL] {
+            let b = series_in_s(&cfg, tail);
+            let mut got = r.clone();
+            let mut bufs = std::array::from_fn(|_| vec![0f32; 12 * 32]);
+            filter(&s, &d, &mut got, dim, &b, 32, &mut bufs, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+            // Half-width blocks: the same series within f16 rounding.
+            let mut half: Vec<f16> = crate::precision::from_f32(&r);
+            let mut bufs16 = std::array::from_fn(|_| vec![f16::ZERO; 12 * 32]);
+            filter(&s, &d, &mut half, dim, &b, 32, &mut bufs16, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+            for j in [0, 31, 32, 39] {
+                let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
+                let want = dense_series(&g, &col, &b);
+                for i in 0..12 {
+                    let (a, w) = (got[i * dim + j] as f64, want[i]);
+                    assert!((a - w).abs() < 1e-5 * (1.0 + w.abs()), "({i}, {j}): {a} vs {w}");
+                    let h = half[i * dim + j].to_f64();
+                    assert!((h - w).abs() < 5e-3 * (1.0 + w.abs()), "f16 ({i}, {j}): {h} vs {w}");
+                }
+                // Against ProNE's own pass: equal for the whole series, and
+                // for the cut one within the tail in the D̃-norm (S is
+                // self-adjoint there, so ‖T_k(S)‖ ≤ 1).
+                let prone = dense_prone_pass(&g, &col, &cfg);
+                let norm = |v: &dyn Fn(usize) -> f64| (0..12).map(|i| d[i] as f64 * v(i) * v(i)).sum::<f64>().sqrt();
+                let err = norm(&|i| got[i * dim + j] as f64 - prone[i]);
+                let c = chebyshev_coefficients(&cfg);
+                let top = peak(&c, cfg.mu);
+                let bound = if tail == 0.0 { 1e-5 } else { SERIES_TAIL * top } * norm(&|i| col[i]);
+                assert!(err <= bound + 1e-6, "column {j}, tail {tail}: {err} > {bound}");
             }
         }
     }

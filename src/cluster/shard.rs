@@ -284,7 +284,7 @@ impl Shard {
         let d = config.factorize.dim as u64;
         // Dense blocks hold own rows only: ghost rows stream through one
         // chunk. SVD: Q and Z; propagation: the embedding (and the
-        // context side, if kept), three column blocks and the product's
+        // context side, if kept), two column blocks and the product's
         // partial sums.
         let chunk = super::mesh::CHUNK_BYTES as u64;
         let right = if config.keep_context { own * d * 4 } else { 0 };
@@ -292,11 +292,11 @@ impl Shard {
         // Columns filtered together: as many as fit beside the embedding
         // in 1.1× what the SVD's two blocks took (the width never changes
         // the result), a multiple of 16 (the vector width), at most the
-        // single machine's 64. On M's fuller worker at d = 128: 48,
-        // propagation's peak 0.94 → 0.7 GiB, under the SVD's.
-        let fit = (2 * l * 4 * 11 / 10).saturating_sub(4 * d) / 16;
+        // single machine's 64. On M's fuller worker at d = 128: 64,
+        // under the SVD's peak.
+        let fit = (2 * l * 4 * 11 / 10).saturating_sub(4 * d) / 12;
         let w = (fit / 16 * 16).clamp(16, COLUMN_BLOCK as u64).min(d.max(1));
-        let prop = if passes > 0 { own * d * 4 + right + 4 * own * w * 4 + chunk } else { 0 };
+        let prop = if passes > 0 { own * d * 4 + right + 3 * own * w * 4 + chunk } else { 0 };
         let (sparse, dense) =
             if svd + svd_sparse >= prop + prop_sparse { (svd_sparse, svd) } else { (prop_sparse, prop) };
         let sparse = sparse + adjacency + vectors;
