@@ -455,31 +455,14 @@ fn filter<T: Elem>(
                 *r = T::put(b[0] * r.get());
             }
         });
-        // T₁ = S·T₀.
-        product_zip(
-            s,
-            x0,
-            bw,
-            x1,
-            emb,
-            dim,
-            comm,
-            acc,
-            #[inline(always)]
-            |_, p, o, r| {
-                for ((o, p), r) in o.iter_mut().zip(p).zip(&mut r[c0..c0 + bw]) {
-                    *o = *p;
-                    *r += b[1] * *p;
-                }
-            },
-        )?;
-        // T_{k+1} = 2·S·T_k − T_{k−1}, written over T_{k−1}.
-        for &c in &b[2..] {
+        // T₁ = S·T₀, then T_{k+1} = 2·S·T_k − T_{k−1} over T_{k−1}: `x0`
+        // holds the latest term, `x1` the one before.
+        for (k, &c) in b.iter().enumerate().skip(1) {
             product_zip(
                 s,
-                x1,
-                bw,
                 x0,
+                bw,
+                x1,
                 emb,
                 dim,
                 comm,
@@ -487,7 +470,7 @@ fn filter<T: Elem>(
                 #[inline(always)]
                 |_, p, o, r| {
                     for ((o, p), r) in o.iter_mut().zip(p).zip(&mut r[c0..c0 + bw]) {
-                        *o = 2.0 * *p - *o;
+                        *o = if k == 1 { *p } else { 2.0 * *p - *o };
                         *r += c * *o;
                     }
                 },
