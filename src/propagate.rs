@@ -393,8 +393,10 @@ fn shard_rows_mut<T: Elem>(y: &mut [T]) -> Result<&mut [f32]> {
     T::as_f32_mut(y).ok_or_else(crate::precision::cluster_needs_f32)
 }
 
-/// [`product_then`] with the embedding's rows beside: `finish(i,
-/// product_row, out_row, emb_row)`.
+/// out = S·y, each row then handed to `finish(i, product_row, out_row,
+/// emb_row)` with the embedding's row beside: one machine's fused kernel,
+/// or a shard's streamed product into `acc` followed by the same epilogue
+/// (same numbers, one more buffer).
 #[allow(clippy::too_many_arguments)]
 fn product_zip<T: Elem>(
     s: &SparseMatrix,
