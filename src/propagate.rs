@@ -14,7 +14,7 @@
 //!
 //! A pass is a polynomial g(S) in S = D̃⁻¹Ã of degree 2·(order − 1) + 1,
 //! applied here as its own Chebyshev series in S (one product per degree),
-//! truncated where the tail is small against max |g| ([`SERIES_TAIL`]):
+//! truncated where the tail is small against max |g| (10 %):
 //! degree 2 at the defaults, 2 products a pass where ProNE's recurrence in
 //! M takes 7 — the same quality, measured (the passes' re-normalization is
 //! what lifts a sparse graph, not the filter's fine shape).
