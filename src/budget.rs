@@ -310,7 +310,10 @@ fn estimate_memory(
     let context = if config.keep_context { n * d * 4.0 } else { 0.0 };
     let propagation = if config.propagation.passes_for(graph.is_directed(), config.factorize.dim) > 0 {
         let diffusion = (adj + n) * entry;
-        let filter = resident * n * d * e + 2.0 * n * (column_block as f64).min(d) * e;
+        let width = column_block.min(config.factorize.dim);
+        let terms = crate::propagate::series_in_s(&config.propagation, crate::propagate::SERIES_TAIL).len();
+        let buffers = crate::propagate::filter_buffers(terms, width, config.factorize.dim) as f64;
+        let filter = resident * n * d * e + buffers * n * width as f64 * e;
         // The f32 result, widened from the f16 block as that block is released.
         context + diffusion + filter.max(n * d * 4.0)
     } else {

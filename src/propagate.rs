@@ -21,7 +21,8 @@
 //!
 //! Every column is filtered on its own, so the work runs on blocks of
 //! columns: memory is the embedding plus two n × [`COLUMN_BLOCK`] buffers,
-//! whatever d is. Directed graphs are propagated over A + Aᵀ (the filter
+//! whatever d is — or, for a block as wide as the embedding and a degree-2
+//! series, one: the embedding is then read in place. Directed graphs are propagated over A + Aᵀ (the filter
 //! needs a symmetric diffusion).
 
 use crate::block::Block;
@@ -288,8 +289,8 @@ pub fn propagate(graph: &Graph, emb: &mut [f32], dim: usize, config: &Propagatio
     propagate_blocked(graph, emb, dim, config, COLUMN_BLOCK, &crate::progress::NoProgress)
 }
 
-/// [`propagate`] with `block` columns filtered together (memory: two
-/// n × block buffers).
+/// [`propagate`] with `block` columns filtered together (memory: one or
+/// two n × block buffers, [`filter_buffers`]).
 pub(crate) fn propagate_blocked(
     graph: &Graph,
     emb: &mut [f32],
@@ -366,9 +367,11 @@ pub(crate) fn propagate_rows<T: Elem>(
     // cost the kernel's page zeroing (5 % of a million-node run).
     let w = block.max(1).min(dim);
     let rows = comm.layout(Side::Rows).own;
-    let mut bufs: [Vec<T>; 2] = std::array::from_fn(|_| crate::precision::zeroed_block(rows * w));
-    let mut acc = Vec::new();
     let series = series_in_s(config, SERIES_TAIL);
+    let count = filter_buffers(series.len(), w, dim);
+    let mut bufs: [Vec<T>; 2] =
+        std::array::from_fn(|k| if k + count >= 2 { crate::precision::zeroed_block(rows * w) } else { Vec::new() });
+    let mut acc = Vec::new();
     for pass in 0..passes {
         crate::progress::check(progress)?;
         filter(s, degree, emb, dim, &series, w, &mut bufs, &mut acc, comm)?;
@@ -393,16 +396,27 @@ fn shard_rows_mut<T: Elem>(y: &mut [T]) -> Result<&mut [f32]> {
     T::as_f32_mut(y).ok_or_else(crate::precision::cluster_needs_f32)
 }
 
-/// out = S·y, each row then handed to `finish(i, product_row, out_row,
-/// emb_row)` with the embedding's row beside: one machine's fused kernel,
-/// or a shard's streamed product into `acc` followed by the same epilogue
-/// (same numbers, one more buffer).
+/// out = S·y: one machine's kernel, or a shard's product with its ghost
+/// rows streamed in.
+fn product<T: Elem>(s: &SparseMatrix, y: &[T], bw: usize, out: &mut [T], comm: &dyn Comm) -> Result<()> {
+    if comm.is_local() {
+        s.mul_dense(y, bw, out);
+        return Ok(());
+    }
+    comm.product(Side::Rows, s, shard_rows(y)?, bw, shard_rows_mut(out)?)
+}
+
+/// S·y, each row handed to `finish(i, product_row, out_row, emb_row)` with
+/// the embedding's row beside (and the row of `out`, or an empty one when
+/// there is none): one machine's fused kernel, or a shard's streamed
+/// product into `acc` followed by the same epilogue (same numbers, one
+/// more buffer).
 #[allow(clippy::too_many_arguments)]
 fn product_zip<T: Elem>(
     s: &SparseMatrix,
     y: &[T],
     bw: usize,
-    out: &mut [T],
+    out: Option<&mut [T]>,
     emb: &mut [T],
     dim: usize,
     comm: &dyn Comm,
@@ -410,28 +424,49 @@ fn product_zip<T: Elem>(
     finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
 ) -> Result<()> {
     if comm.is_local() {
-        s.mul_dense_zip(y, bw, out, emb, dim, finish);
+        s.mul_dense_zip(y, bw, out.unwrap_or_default(), emb, dim, finish);
         return Ok(());
     }
-    acc.resize(out.len(), 0.0);
+    acc.resize(emb.len() / dim.max(1) * bw, 0.0);
     comm.product(Side::Rows, s, shard_rows(y)?, bw, acc)?;
-    let (out, emb) = (shard_rows_mut(out)?, shard_rows_mut(emb)?);
-    out.par_chunks_mut(bw)
-        .zip(emb.par_chunks_mut(dim))
-        .zip(acc.par_chunks(bw))
-        .enumerate()
-        .for_each(|(i, ((o, r), p))| finish(i, p, o, r));
+    let emb = shard_rows_mut(emb)?;
+    match out {
+        Some(out) => shard_rows_mut(out)?
+            .par_chunks_mut(bw)
+            .zip(emb.par_chunks_mut(dim))
+            .zip(acc.par_chunks(bw))
+            .enumerate()
+            .for_each(|(i, ((o, r), p))| finish(i, p, o, r)),
+        None => {
+            emb.par_chunks_mut(dim).zip(acc.par_chunks(bw)).enumerate().for_each(|(i, (r, p))| finish(i, p, &mut [], r))
+        }
+    }
     Ok(())
 }
+
+/// How many n × `block` buffers [`filter`] needs for a series of `terms`
+/// coefficients: a block as wide as the embedding is read in place as T₀
+/// and a degree-2 series then needs only T₁ beside it; a narrower block is
+/// copied out first (two buffers), as is every longer series.
+pub(crate) fn filter_buffers(terms: usize, block: usize, dim: usize) -> usize {
+    if block >= dim && terms <= 3 { 1 } else { 2 }
+}
+
+/// Rows per chunk of T₁ widened on the stack in [`filter`]'s epilogue.
+const WIDEN: usize = 64;
 
 /// One pass of the filter without the re-orthonormalization: R ←
 /// g(S)·R = Σ_k b_k·T_k(S)·R, in blocks of [`COLUMN_BLOCK`] columns, by the
 /// three-term recurrence T_{k+1}(S)·R = 2·S·T_k(S)·R − T_{k−1}(S)·R: one
-/// product per degree, each fused with the update of R's block. (g(S)·R =
-/// S·(R − conv); Ã·(R − conv) = D̃·g(S)·R is what ProNE orthonormalizes;
-/// the row scale D̃ enters only the Gram matrix, see [`orthonormalize`], so
-/// no stored value grows with a hub's degree.) `bufs` holds two buffers of
-/// `block` columns over the own rows.
+/// product per degree. R's block holds T₀ until the second product, whose
+/// epilogue writes b₀·T₀ + b₁·T₁ + b₂·T₂ over it, so a block as wide as R
+/// is read in place and a degree-2 series needs one buffer
+/// ([`filter_buffers`]); further terms are added in their products'
+/// epilogues. (g(S)·R = S·(R − conv); Ã·(R − conv) = D̃·g(S)·R is what
+/// ProNE orthonormalizes; the row scale D̃ enters only the Gram matrix,
+/// see [`orthonormalize`], so no stored value grows with a hub's degree.)
+/// `bufs` holds the buffers of `block` columns over the own rows (the
+/// first empty when one is enough). Every block width gives the same bits.
 #[allow(clippy::too_many_arguments)]
 fn filter<T: Elem>(
     s: &SparseMatrix,
@@ -444,27 +479,73 @@ fn filter<T: Elem>(
     acc: &mut Vec<f32>,
     comm: &dyn Comm,
 ) -> Result<()> {
+    debug_assert!(b.len() >= 2, "the series keeps degree 1 at least");
     let n = degree.len();
     let w = block.min(dim);
     for c0 in (0..dim).step_by(w) {
         let bw = w.min(dim - c0);
         let [x0, x1] = bufs;
-        let (mut x0, mut x1) = (&mut x0[..n * bw], &mut x1[..n * bw]);
-        // T₀ = R's column block; R's place in `emb` accumulates Σ b_k·T_k.
-        x0.par_chunks_mut(bw).zip(emb.par_chunks_mut(dim)).for_each(|(o, r)| {
-            for (o, r) in o.iter_mut().zip(&mut r[c0..c0 + bw]) {
-                *o = *r;
-                *r = T::put(b[0] * r.get());
-            }
-        });
-        // T₁ = S·T₀, then T_{k+1} = 2·S·T_k − T_{k−1} over T_{k−1}: `x0`
-        // holds the latest term, `x1` the one before.
-        for (k, &c) in b.iter().enumerate().skip(1) {
+        let mut x0: &mut [T] = if x0.is_empty() { &mut [] } else { &mut x0[..n * bw] };
+        let mut x1 = &mut x1[..n * bw];
+        // T₁ = S·T₀ into x1, T₀ being R's block: R itself when the block
+        // is the whole row, else a copy in x0.
+        if bw == dim {
+            product(s, emb, bw, x1, comm)?;
+        } else {
+            x0.par_chunks_mut(bw).zip(emb.par_chunks(dim)).for_each(|(o, r)| o.copy_from_slice(&r[c0..c0 + bw]));
+            product(s, x0, bw, x1, comm)?;
+        }
+        if b.len() == 2 {
+            emb.par_chunks_mut(dim).zip(x1.par_chunks(bw)).for_each(|(r, t1)| {
+                for (r, t1) in r[c0..c0 + bw].iter_mut().zip(t1) {
+                    *r = T::put(b[0] * r.get() + b[1] * t1.get());
+                }
+            });
+            continue;
+        }
+        // T₂ = 2·S·T₁ − T₀ and R ← b₀·T₀ + b₁·T₁ + b₂·T₂ in one epilogue
+        // (R's block still holds T₀); T₂ kept in x0 when terms follow.
+        let keep = b.len() > 3;
+        let first: &[T] = x1;
+        product_zip(
+            s,
+            first,
+            bw,
+            keep.then_some(&mut *x0),
+            emb,
+            dim,
+            comm,
+            acc,
+            #[inline(always)]
+            |i, p, o, r| {
+                let mut wide = [0f32; WIDEN];
+                for j0 in (0..bw).step_by(WIDEN) {
+                    let j1 = (j0 + WIDEN).min(bw);
+                    let t1 = &mut wide[..j1 - j0];
+                    T::load(&first[i * bw + j0..i * bw + j1], t1);
+                    let (r, p) = (&mut r[c0 + j0..c0 + j1], &p[j0..j1]);
+                    if o.is_empty() {
+                        for ((r, &p), &t1) in r.iter_mut().zip(p).zip(&*t1) {
+                            *r = b[0] * *r + b[1] * t1 + b[2] * (2.0 * p - *r);
+                        }
+                    } else {
+                        for (((r, &p), &t1), o) in r.iter_mut().zip(p).zip(&*t1).zip(&mut o[j0..j1]) {
+                            let t2 = 2.0 * p - *r;
+                            *r = b[0] * *r + b[1] * t1 + b[2] * t2;
+                            *o = t2;
+                        }
+                    }
+                }
+            },
+        )?;
+        // T_{k+1} = 2·S·T_k − T_{k−1} over T_{k−1}: `x0` holds the latest
+        // term, `x1` the one before.
+        for &c in &b[3..] {
             product_zip(
                 s,
                 x0,
                 bw,
-                x1,
+                Some(&mut *x1),
                 emb,
                 dim,
                 comm,
@@ -472,7 +553,7 @@ fn filter<T: Elem>(
                 #[inline(always)]
                 |_, p, o, r| {
                     for ((o, p), r) in o.iter_mut().zip(p).zip(&mut r[c0..c0 + bw]) {
-                        *o = if k == 1 { *p } else { 2.0 * *p - *o };
+                        *o = 2.0 * *p - *o;
                         *r += c * *o;
                     }
                 },
@@ -644,6 +725,20 @@ mod tests {
             let mut half: Vec<f16> = crate::precision::from_f32(&r);
             let mut bufs16 = std::array::from_fn(|_| vec![f16::ZERO; 12 * 32]);
             filter(&s, &d, &mut half, dim, &b, 32, &mut bufs16, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+            // The whole row as one block, read in place with the buffers
+            // `filter_buffers` asks for (one for the cut series): the same
+            // bits as the narrow blocks, in either storage.
+            let count = filter_buffers(b.len(), dim, dim);
+            assert_eq!(count, if tail == 0.0 { 2 } else { 1 });
+            let some = |k: usize, v: f32| if k + count >= 2 { vec![v; 12 * dim] } else { Vec::new() };
+            let mut wide = r.clone();
+            let mut bufs = std::array::from_fn(|k| some(k, 7.0));
+            filter(&s, &d, &mut wide, dim, &b, dim, &mut bufs, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+            assert_eq!(wide, got, "one block of {dim} columns, tail {tail}");
+            let mut wide16: Vec<f16> = crate::precision::from_f32(&r);
+            let mut bufs16 = std::array::from_fn(|k| some(k, 7.0).iter().map(|&v| f16::from_f32(v)).collect());
+            filter(&s, &d, &mut wide16, dim, &b, dim, &mut bufs16, &mut Vec::new(), &Local::new(12, 12)).unwrap();
+            assert_eq!(wide16, half, "f16, one block, tail {tail}");
             for j in [0, 31, 32, 39] {
                 let col: Vec<f64> = (0..12).map(|i| r[i * dim + j] as f64).collect();
                 let want = dense_series(&g, &col, &b);

@@ -176,7 +176,9 @@ impl SparseMatrix {
 
     /// [`SparseMatrix::mul_dense_then`] with a second row-major buffer
     /// `aux` (`aux_width` values per row) whose row i the epilogue may
-    /// update too: `finish(i, product_row, out_row, aux_row)`.
+    /// update too: `finish(i, product_row, out_row, aux_row)`. An empty
+    /// `out` hands the epilogue empty out rows (the product goes only where
+    /// `finish` puts it).
     ///
     /// # Panics
     /// If `x`, `out` or `aux` has the wrong length.
@@ -190,10 +192,13 @@ impl SparseMatrix {
         aux_width: usize,
         finish: impl Fn(usize, &[f32], &mut [f32], &mut [f32]) + Sync,
     ) {
-        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
         assert_eq!(aux.len(), self.rows * aux_width, "aux must be rows × aux_width");
-        let rows = out.par_chunks_mut(l.max(1)).zip(aux.par_chunks_mut(aux_width.max(1)));
-        self.rows_then(x, l, rows, finish);
+        let aux = aux.par_chunks_mut(aux_width.max(1));
+        if out.is_empty() {
+            return self.rows_then(x, l, aux.map(|a| (&mut [][..], a)), finish);
+        }
+        assert_eq!(out.len(), self.rows * l, "out must be rows × l");
+        self.rows_then(x, l, out.par_chunks_mut(l.max(1)).zip(aux), finish);
     }
 
     fn rows_then<'a, T: Elem>(
