@@ -47,7 +47,7 @@ pub enum Side {
 }
 
 /// What the numeric stages need from wherever their rows live: one machine
-/// ([`Local`]) or a shard of a cluster ([`Mesh`]).
+/// ([`Local`]) or a shard of a cluster (`cluster::Mesh`).
 pub trait Comm: Sync {
     /// The layout of a dense block on `side`: where its own rows sit among
     /// the columns of a shard's sparse rows.

@@ -74,7 +74,7 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
 }
 
 /// Factorize a square matrix the caller built — a PMI of their own, a
-/// graph operator, a matrix from [`SparseMatrix::from_sprs`] — as every
+/// graph operator, a matrix from `SparseMatrix::from_sprs` (feature `sprs`) — as every
 /// path ends: the rank-d randomized SVD (one-sided when the matrix is
 /// exactly symmetric) weighed into U·Σ^p and V·Σ^p, `labels` naming the
 /// rows (and the columns, the right side's rows).
