@@ -270,7 +270,7 @@ fn estimate_memory(
     let n = graph.node_count() as f64;
     let adj = graph.adjacency_len() as f64;
     let d = config.factorize.dim as f64;
-    let l = (d + config.factorize.oversample as f64).min(n);
+    let l = (d + config.factorize.svd(graph.node_count()).oversample as f64).min(n);
     let threads = rayon::current_num_threads().max(config.factorize.threads) as f64;
     let base = graph.memory_bytes() as f64 + n * 48.0;
     let entry = 8.0; // u32 index + f32 value

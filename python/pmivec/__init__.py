@@ -257,7 +257,7 @@ def _label(x):
 
 def _graph_config(*, dim=128, window=5, estimator="auto", steps_per_edge=None, walks_per_node=None,
                   walk_length=80, p=1.0, q=1.0, neg=1.0, cds=None, min_pair_count=4, propagation="auto",
-                  mu=0.1, theta=0.5, oversample=20, power_iters=None, eig_weight=0.5, memory_limit=None,
+                  mu=0.1, theta=0.5, oversample=None, power_iters=None, eig_weight=0.5, memory_limit=None,
                   side="left", seed=0, threads=0, precision="auto", scratch_dir=None, factorizer="svd",
                   factorizer_options=None):
     """The library's EmbedConfig (as a dict for JSON) from embed_graph's keywords."""
@@ -284,7 +284,7 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
                 steps_per_edge: Optional[float] = None, walks_per_node: Optional[float] = None,
                 walk_length: int = 80, p: float = 1.0, q: float = 1.0, neg: float = 1.0,
                 cds: Optional[float] = None, min_pair_count: int = 4, propagation="auto",
-                mu: float = 0.1, theta: float = 0.5, oversample: int = 20,
+                mu: float = 0.1, theta: float = 0.5, oversample: Optional[int] = None,
                 power_iters: Optional[int] = None, eig_weight: float = 0.5, memory_limit=None,
                 weighted: Optional[bool] = None, directed: Optional[bool] = None, exact: bool = False,
                 delimiter: str = "auto", side: str = "left", seed: int = 0, threads: int = 0,
@@ -322,8 +322,9 @@ def embed_graph(edges, *, dim: int = 128, window: int = 5, estimator: str = "aut
       fewer times are dropped (4).
     - ``mu``, ``theta``: centre (in [0, 2]) and width of the propagation
       filter (0.1, 0.5).
-    - ``oversample`` (20), ``power_iters`` (None: 8 up to 100,000 nodes, 3
-      above): the randomized SVD. ``eig_weight``: p of U·Σ^p (0.5).
+    - ``oversample`` (None: 20 up to 100,000 nodes, 10 above),
+      ``power_iters`` (None: 8 up to 100,000 nodes, 3 above): the
+      randomized SVD. ``eig_weight``: p of U·Σ^p (0.5).
     - ``memory_limit``: refuse a run whose estimated peak is above this
       (bytes or "2G"; default 80 % of RAM). A run that fits only with its
       dense blocks out of memory keeps them in memory-mapped scratch files
@@ -402,7 +403,7 @@ def _lines(corpus):
 
 def embed_words(corpus, *, dim: int = 128, window: int = 5, weighting: str = "uniform",
                 subsample: float = 1e-4, neg: float = 1.0, cds: float = 1.0, min_pair_count: float = 1.0,
-                eig_weight: float = 0.25, oversample: int = 20, power_iters: int = 3, min_count: int = 5,
+                eig_weight: float = 0.25, oversample: Optional[int] = None, power_iters: int = 3, min_count: int = 5,
                 max_vocab: int = 0, stopwords=None, min_length: int = 1, stem: bool = False,
                 drop_numeric: bool = False, seed: int = 0, threads: int = 0, progress: bool = False,
                 save_model=None, factorizer: str = "svd", factorizer_options: Optional[dict] = None) -> Embedding:
@@ -440,7 +441,7 @@ class Lsa:
 
     def __init__(self, dim: int = 128, weighting: str = "tf-idf", sublinear_tf: bool = True,
                  eig_weight: float = 1.0, min_count: int = 2, stopwords="english", min_length: int = 1,
-                 stem: bool = False, drop_numeric: bool = False, oversample: int = 20, power_iters: int = 3,
+                 stem: bool = False, drop_numeric: bool = False, oversample: Optional[int] = None, power_iters: int = 3,
                  seed: int = 0, threads: int = 0):
         self.lsa_config = {"weighting": weighting, "sublinear_tf": sublinear_tf,
                            "factorize": {"dim": dim, "oversample": oversample, "power_iters": power_iters,

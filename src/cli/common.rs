@@ -23,7 +23,7 @@ pub struct FactorizeArgs {
     /// Exponent p in U·Σ^p [default: 0.5 for graphs, 0.25 for words, 1 for documents].
     #[arg(long)]
     pub eig_weight: Option<f64>,
-    /// Extra columns of the randomized SVD sketch [default: 20].
+    /// Extra columns of the randomized SVD sketch [default: 20 up to 100,000 rows, 10 above].
     #[arg(long)]
     pub oversample: Option<usize>,
     /// Power iterations of the randomized SVD [default: 8 up to 100,000 rows, 3 above; 3 for words and documents].
@@ -58,7 +58,7 @@ impl FactorizeArgs {
     pub fn apply(&self, mut base: FactorizeConfig) -> FactorizeConfig {
         base.dim = self.dim.unwrap_or(base.dim);
         base.eig_weight = self.eig_weight.unwrap_or(base.eig_weight);
-        base.oversample = self.oversample.unwrap_or(base.oversample);
+        base.oversample = self.oversample.or(base.oversample);
         base.power_iters = self.power_iters.or(base.power_iters);
         base.precision = self.precision.map_or(base.precision, Into::into);
         base.seed = self.seed;

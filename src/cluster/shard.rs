@@ -271,7 +271,7 @@ impl Shard {
         let own = self.partition.range(self.rank).len() as u64;
         let total = own + ghosts as u64;
         let n = self.partition.rows();
-        let l = (config.factorize.dim + config.factorize.oversample).min(n) as u64;
+        let l = (config.factorize.dim + config.factorize.svd(n).oversample).min(n) as u64;
         let nnz = self.out.targets.len() as u64;
         let nnz_in = self.into.as_ref().map_or(nnz, |r| r.targets.len() as u64);
         // The adjacency stays; A and Aᵀ (about its entries each) live
