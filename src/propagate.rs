@@ -22,8 +22,8 @@
 //! Every column is filtered on its own, so the work runs on blocks of
 //! columns: memory is the embedding plus two n × [`COLUMN_BLOCK`] buffers,
 //! whatever d is — or, for a block as wide as the embedding and a degree-2
-//! series, one: the embedding is then read in place. Directed graphs are propagated over A + Aᵀ (the filter
-//! needs a symmetric diffusion).
+//! series, one: the embedding is then read in place. Directed graphs are
+//! propagated over A + Aᵀ (the filter needs a symmetric diffusion).
 
 use crate::block::Block;
 use crate::comm::{Comm, Local, Side};
