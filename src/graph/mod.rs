@@ -240,7 +240,9 @@ impl Graph {
     /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] naming the
     /// file and line of a malformed record, [`Error::Empty`] if it has no edge.
     pub fn from_edge_list_path(path: impl AsRef<std::path::Path>, format: &EdgeListFormat) -> Result<Self> {
-        edgelist::read_path(path.as_ref(), format)
+        let graph = edgelist::read_path(path.as_ref(), format);
+        crate::precision::return_freed_memory();
+        graph
     }
 
     /// Read an edge list file's records without building the graph: labels
