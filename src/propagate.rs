@@ -452,7 +452,7 @@ pub(crate) fn filter_buffers(terms: usize, block: usize, dim: usize) -> usize {
     if block >= dim && terms <= 3 { 1 } else { 2 }
 }
 
-/// Rows per chunk of T₁ widened on the stack in [`filter`]'s epilogue.
+/// Values of a T₁ row widened at a time on the stack in [`filter`]'s epilogue.
 const WIDEN: usize = 64;
 
 /// One pass of the filter without the re-orthonormalization: R ←
