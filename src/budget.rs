@@ -321,9 +321,9 @@ fn estimate_memory(
     };
     // A fold-in model holds V and the raw left vectors from the SVD on, and
     // at the end the known edges (12 bytes each) and a copy of the labels.
-    // U too when the right side is kept (fold-in of right vectors).
-    let u = if config.keep_context { n * d * 4.0 } else { 0.0 };
-    let propagation = if model { propagation + 2.0 * n * d * 4.0 + u + adj * 12.0 + n * 48.0 } else { propagation };
+    // The raw vectors become the model's U (right vectors, and fold-in's
+    // later rounds) in place.
+    let propagation = if model { propagation + 2.0 * n * d * 4.0 + adj * 12.0 + n * 48.0 } else { propagation };
     [stage, ("pmi".into(), pmi), ("svd".into(), svd.max(embeddings)), ("propagation".into(), propagation)]
         .into_iter()
         .map(|(s, b)| (s, (base + b) as u64))

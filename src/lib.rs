@@ -120,6 +120,8 @@ pub mod pca; // tools: PCA of a feature matrix (implicitly centred randomized SV
 pub mod layout; // tools: 2-D maps of an embedding (PCA, t-SNE)
 #[cfg(feature = "plot")]
 pub mod plot; // tools: pictures of maps and spectra (PNG, SVG)
+#[cfg(feature = "plot")]
+pub mod explorer; // tools: the map as one self-contained HTML page (hover, search, neighbours)
 pub mod eval; // word similarity, analogy, document similarity and classification scores
 
 pub use config::EmbedConfig;

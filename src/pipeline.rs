@@ -355,7 +355,7 @@ fn finish<T: Store>(
     let model = match pieces {
         Some((v, raw)) => {
             let propagated = report.propagation_passes > 0;
-            Some(Model::new(graph, config, plan.estimator, v, s.clone(), &raw, propagated.then_some(&left[..]))?)
+            Some(Model::new(graph, config, plan.estimator, v, s.clone(), raw, propagated.then_some(&left[..]))?)
         }
         None => None,
     };

@@ -15,6 +15,8 @@ pub enum ImageFormat {
     Png,
     /// Scalable Vector Graphics.
     Svg,
+    /// A self-contained HTML page to explore the map ([`crate::explorer`]).
+    Html,
 }
 
 impl ImageFormat {
@@ -23,6 +25,7 @@ impl ImageFormat {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "png" => Some(ImageFormat::Png),
             "svg" => Some(ImageFormat::Svg),
+            "html" | "htm" => Some(ImageFormat::Html),
             _ => None,
         }
     }
@@ -42,6 +45,11 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
 ];
 const GREY: RGBColor = RGBColor(200, 200, 200);
+
+/// The palette as CSS colours (`#rrggbb`), for the HTML explorer.
+pub(crate) fn palette_hex() -> Vec<String> {
+    PALETTE.iter().map(|c| format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)).collect()
+}
 const FONT: &str = "sans-serif";
 
 /// Colour groups of a map: a group (or none) per point, and the legend.
@@ -259,6 +267,10 @@ fn render(format: ImageFormat, size: (u32, u32), picture: &Picture) -> Result<Ve
         root.present().map_err(draw_err)
     }
     match format {
+        ImageFormat::Html => Err(Error::InvalidConfig {
+            param: "format",
+            reason: "an HTML page is made by explorer::page, not drawn as a picture".into(),
+        }),
         ImageFormat::Svg => {
             let mut svg = String::new();
             draw(SVGBackend::with_string(&mut svg, size).into_drawing_area(), picture)?;

@@ -382,7 +382,7 @@ fn plot_draws_one_mark_per_node_and_the_spectrum() {
     assert!(!text.contains("unlabelled") && !text.contains("other or none"), "only labelled rows were sampled");
     let r = pmivec(&["plot", s(&emb), "-o", s(&dir.path().join("k.jpg"))]);
     assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains(".png or .svg"));
+    assert!(String::from_utf8_lossy(&r.stderr).contains(".png, .svg or .html"));
     // Too few rows for the perplexity asked for: a clear error and no file.
     let out = dir.path().join("x.png");
     let r = pmivec(&["plot", s(&emb), "-o", s(&out), "--perplexity", "30"]);

@@ -49,8 +49,8 @@ fn foldin_example_places_held_out_nodes_near_a_refit() {
         Command::new(env!("CARGO")).args(["run", "--release", "--quiet", "--example", "foldin"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    let gap: f64 = text.split("difference in Micro-F1 ").nth(1).unwrap().trim().parse().unwrap();
-    // Measured: 0.011; the bar is 0.02.
+    let gap: f64 = text.split("difference in Micro-F1 ").nth(1).unwrap().lines().next().unwrap().parse().unwrap();
+    // Measured: 0.007; the bar is 0.02.
     assert!(gap <= 0.02, "{text}");
 }
 

@@ -630,20 +630,34 @@ fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
 }
 
 #[test]
-fn fold_in_names_the_new_nodes_it_could_not_place() {
+fn fold_in_places_new_nodes_from_new_nodes_and_names_those_it_could_not_place() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("k.model");
     let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4", "--save-model", s(&model)]);
     assert!(r.status.success());
-    let new = write(dir.path(), "new.tsv", "new1\t0\nnew2\tnew1\nnew3\tnew2\n");
+    let new = write(dir.path(), "new.tsv", "new1\t0\nnew2\tnew1\nnew3\tnew2\nlone1\tlone2\n");
     let out = dir.path().join("f.txt");
-    let r = pmivec(&["fold-in", s(&model), s(&new), "-o", s(&out)]);
-    assert!(r.status.success());
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert!(
-        err.contains("1 new rows") && err.contains("2 new nodes got no row") && err.contains("(new2, new3)"),
-        "{err}"
-    );
+    let stderr = |args: &[&str]| {
+        let r = pmivec(args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        String::from_utf8_lossy(&r.stderr).into_owned()
+    };
+    // Every round until none places more: new2 from new1, new3 from new2.
+    let err = stderr(&["fold-in", s(&model), s(&new), "-o", s(&out)]);
+    assert!(err.contains("3 new rows (3 rounds: 1 + 1 + 1)"), "{err}");
+    assert!(err.contains("2 new nodes got no row: no path of new edges leads to a model node (lone1, lone2)"), "{err}");
+    let rows: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(rows, ["new1", "new2", "new3"]);
+    // --rounds caps them and says so.
+    let err = stderr(&["fold-in", s(&model), s(&new), "-o", s(&out), "--rounds", "1"]);
+    assert!(err.contains("1 new rows") && err.contains("4 new nodes got no row: not reached within --rounds"), "{err}");
+    assert!(err.contains("(new2, new3, lone1, lone2)"), "{err}");
+    fails_with(&pmivec(&["fold-in", s(&model), s(&new), "-o", s(&out), "--rounds", "0"]), "--rounds");
 }
 
 #[test]

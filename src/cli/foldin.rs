@@ -24,6 +24,11 @@ pub struct FoldInArgs {
     /// words) [default: the model's --min-count].
     #[arg(long)]
     min_count: Option<u64>,
+    /// Graph model: rounds of placement — round 1 places the new nodes with an edge to a model node,
+    /// each further round those with an edge to a node placed before [default: until no more can be
+    /// placed].
+    #[arg(long)]
+    rounds: Option<u64>,
     /// Output file for the new nodes' vectors (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
@@ -40,19 +45,25 @@ pub struct FoldInArgs {
 
 pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
     let start = Instant::now();
+    if args.rounds == Some(0) {
+        anyhow::bail!("--rounds must be at least 1 (round 1 places the new nodes with an edge to a model node)");
+    }
     let format = super::common::format_of(&args.output, args.format)?;
     let mut outputs = check_outputs(&[&args.model, &args.edges], &[(&args.output, format)])?;
     let mut side = Side::Left;
     let mut unplaced = Vec::new();
+    let mut rounds = Vec::new();
     let (emb, known, fold_secs) = match Saved::load(&args.model).context("reading the model")? {
         Saved::Graph(model) => {
             side = model.side;
             args.input.directed = model.directed;
             let edges = args.input.read(&args.edges, args.quiet)?;
             let t = Instant::now();
-            let emb = model.fold_in_graph(&edges).map_err(|e| e.with_path(&args.edges))?;
-            unplaced = model.unplaced(&edges, &emb);
-            (emb, format!("{} nodes", model.labels.len()), t.elapsed().as_secs_f64())
+            let max_rounds = args.rounds.map_or(usize::MAX, |r| r as usize);
+            let folded = model.fold_in_graph_rounds(&edges, max_rounds).map_err(|e| e.with_path(&args.edges))?;
+            unplaced = model.unplaced(&edges, &folded.embeddings);
+            rounds = folded.rounds;
+            (folded.embeddings, format!("{} nodes", model.labels.len()), t.elapsed().as_secs_f64())
         }
         Saved::Words(model) => {
             let lines = pmivec::text::read_lines(&args.edges)?;
@@ -71,14 +82,24 @@ pub fn run(mut args: FoldInArgs) -> anyhow::Result<()> {
         } else {
             let some: Vec<&str> = unplaced.iter().take(5).map(String::as_str).collect();
             let more = if unplaced.len() > 5 { ", …" } else { "" };
-            format!(
-                "; {} new nodes got no row: their edges lead only to other new nodes ({}{more})",
-                unplaced.len(),
-                some.join(", ")
-            )
+            let why = if rounds.len() == 1 && args.rounds != Some(1) {
+                "their edges lead only to other new nodes, and this model cannot place from new nodes (directed, \
+                 or saved by an earlier release without U)"
+            } else if args.rounds.is_some_and(|r| r as usize == rounds.len()) {
+                "not reached within --rounds"
+            } else {
+                "no path of new edges leads to a model node"
+            };
+            format!("; {} new nodes got no row: {why} ({}{more})", unplaced.len(), some.join(", "))
+        };
+        let by_round = if rounds.len() > 1 {
+            let r: Vec<String> = rounds.iter().map(|n| n.to_string()).collect();
+            format!(" ({} rounds: {})", rounds.len(), r.join(" + "))
+        } else {
+            String::new()
         };
         eprintln!(
-            "pmivec: wrote {}: {} new rows folded into a model of {known} in {:.2}s · total {:.2}s{dropped}",
+            "pmivec: wrote {}: {} new rows{by_round} folded into a model of {known} in {:.2}s · total {:.2}s{dropped}",
             args.output.display(),
             emb.len(),
             fold_secs,

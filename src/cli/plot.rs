@@ -1,5 +1,6 @@
-//! `pmivec plot EMB -o OUT.png|OUT.svg`: a map of an embedding coloured by
-//! label, or (`--spectrum`) its singular values.
+//! `pmivec plot EMB -o OUT.png|OUT.svg|OUT.html`: a map of an embedding
+//! coloured by label (`.html`: a page to explore it), or (`--spectrum`)
+//! its singular values.
 
 use super::common::{check_outputs_and, thousands};
 use super::progress::Bars;
@@ -22,7 +23,8 @@ enum MethodArg {
 pub struct PlotArgs {
     /// An embedding (word2vec text, or npy with its .ids).
     embeddings: PathBuf,
-    /// The picture: `.png` or `.svg`.
+    /// The picture: `.png`, `.svg`, or `.html` — one self-contained page to explore the map (hover for
+    /// ids and labels, pan, zoom, search a node and see its nearest neighbours).
     #[arg(short, long)]
     output: PathBuf,
     /// `node<TAB>label` lines (several per node allowed): colour the points by label.
@@ -55,6 +57,9 @@ pub struct PlotArgs {
     /// Height in pixels.
     #[arg(long, default_value_t = 900)]
     height: u32,
+    /// HTML page: nearest neighbours listed per node (in the full-dimensional space).
+    #[arg(long, default_value_t = 10)]
+    neighbours: usize,
     /// Caption [default: the file name and what is drawn].
     #[arg(long)]
     title: Option<String>,
@@ -66,7 +71,7 @@ pub struct PlotArgs {
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let Some(format) = ImageFormat::from_path(&args.output) else {
-        bail!("{}: the picture's name must end in .png or .svg", args.output.display());
+        bail!("{}: the picture's name must end in .png, .svg or .html", args.output.display());
     };
     let mut inputs = vec![args.embeddings.as_path()];
     inputs.extend(args.labels.as_deref());
@@ -77,6 +82,9 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     let emb = Embeddings::load(&args.embeddings).context("reading the embedding")?;
     let name = args.embeddings.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let size = (args.width, args.height);
+    if args.spectrum && format == ImageFormat::Html {
+        bail!("--spectrum draws a picture: name it .png or .svg");
+    }
     let (bytes, what) = if args.spectrum {
         let (values, source) = spectrum_values(&emb)?;
         let title = args.title.clone().unwrap_or_else(|| format!("{name}: {source}"));
@@ -88,11 +96,13 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     outputs.commit().context("writing the picture")?;
     if !args.quiet {
         eprintln!(
-            "pmivec: wrote {} ({}×{} {}): {what} · total {:.2}s",
+            "pmivec: wrote {} ({}): {what} · total {:.2}s",
             args.output.display(),
-            args.width,
-            args.height,
-            if format == ImageFormat::Png { "PNG" } else { "SVG" },
+            match format {
+                ImageFormat::Png => format!("{}×{} PNG", args.width, args.height),
+                ImageFormat::Svg => format!("{}×{} SVG", args.width, args.height),
+                ImageFormat::Html => format!("HTML, {} bytes", thousands(bytes.len() as u64)),
+            },
             start.elapsed().as_secs_f64()
         );
     }
@@ -168,9 +178,20 @@ fn draw_map(args: &PlotArgs, emb: &Embeddings, name: &str, format: ImageFormat) 
         .title
         .clone()
         .unwrap_or_else(|| format!("{name}: {method_name} of {} rows{sampled}", thousands(emb.len() as u64)));
-    let annotate = (emb.len() <= 60).then(|| emb.labels());
-    let picture = MapPicture { points: &points, groups: &groups, annotate, title, size: (args.width, args.height) };
-    let bytes = pmivec::plot::map(&picture, format)?;
+    let bytes = if format == ImageFormat::Html {
+        let per_point: Vec<Vec<String>> = emb
+            .labels()
+            .iter()
+            .map(|l| labels.as_ref().and_then(|of| of.get(l.as_str()).cloned()).unwrap_or_default())
+            .collect();
+        let neighbours = pmivec::explorer::neighbours(&emb, Side::Left, args.neighbours);
+        let page = pmivec::explorer::Page { points: &points, labels: &per_point, groups: &groups, title };
+        pmivec::explorer::page(&page, emb.labels(), &neighbours)?
+    } else {
+        let annotate = (emb.len() <= 60).then(|| emb.labels());
+        let picture = MapPicture { points: &points, groups: &groups, annotate, title, size: (args.width, args.height) };
+        pmivec::plot::map(&picture, format)?
+    };
     let coloured =
         if groups.names.is_empty() { String::new() } else { format!(", {} labels coloured", groups.names.len()) };
     Ok((bytes, format!("{method_name} of {} rows{sampled} in {map_secs:.2}s{coloured}", thousands(emb.len() as u64))))

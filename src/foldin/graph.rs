@@ -102,17 +102,14 @@ impl Model {
         estimator: Estimator,
         v: Vec<f32>,
         singular_values: Vec<f64>,
-        raw: &[f32],
+        raw: Vec<f32>,
         final_left: Option<&[f32]>,
     ) -> Result<Model> {
         let k = singular_values.len();
-        let map = final_left.map(|f| least_squares_map(raw, f, k)).transpose()?;
-        // raw = U·Σ^p; U itself only when a right side can be asked for.
-        let u = if config.keep_context {
-            super::unweighted(raw.to_vec(), &singular_values, config.factorize.eig_weight)
-        } else {
-            Vec::new()
-        };
+        let map = final_left.map(|f| least_squares_map(&raw, f, k)).transpose()?;
+        // raw = U·Σ^p; U for right vectors and for fold-in's later rounds
+        // (a placed node's row of V is its PMI column projected on U).
+        let u = super::unweighted(raw, &singular_values, config.factorize.eig_weight);
         let first_order = crate::pmi::transition_marginals(graph, config.neg, config.cds.unwrap_or(0.75));
         let n = graph.node_count() as u32;
         let mut edges = Vec::with_capacity(graph.adjacency_len());
@@ -291,11 +288,92 @@ impl Model {
     /// weights): in each pair one end must be known and the other new; pairs
     /// of two known or two new nodes are skipped (and on a directed model,
     /// arcs into a new node: its row is its out-arcs). Returns the new nodes'
-    /// vectors, in order of first appearance.
+    /// vectors, in order of first appearance. One round:
+    /// [`Model::fold_in_rounds`] also places nodes reached only through
+    /// other new nodes.
     ///
     /// # Errors
     /// [`Error::Empty`] when no edge joins a new node to a known one.
     pub fn fold_in(&self, edges: &[(String, String, f64)]) -> Result<Embeddings> {
+        self.fold_in_rounds(edges, 1).map(|f| f.embeddings)
+    }
+
+    /// [`Model::fold_in`] in up to `max_rounds` rounds: round 1 places the
+    /// new nodes with an edge to a known node, and each further round the
+    /// new nodes with an edge to a node placed before, as if that node had
+    /// been in the model (its row of U and V, its degree and context mass
+    /// join the known ones; the model's normalizers stay fixed, so earlier
+    /// rows never change). Rows come round by round, each round in order of
+    /// first appearance. Only an undirected model whose file holds U (every
+    /// model saved since rounds exist) can place beyond round 1: a placed
+    /// node's row of V is its PMI column projected on U.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] when no edge joins a new node to a known one;
+    /// [`Error::InvalidConfig`] for `max_rounds` = 0.
+    pub fn fold_in_rounds(&self, edges: &[(String, String, f64)], max_rounds: usize) -> Result<FoldIn> {
+        if max_rounds == 0 {
+            return Err(Error::InvalidConfig { param: "rounds", reason: "must be at least 1".into() });
+        }
+        // The windows matrix's marginals: the degrees as context masses
+        // (vol/(bT)·Σ P^r·D⁻¹ at α = 1); fixed for every round.
+        let mut windows = (self.estimator == Estimator::Windows)
+            .then(|| crate::pmi::Marginals::smoothed(&self.degrees, self.window_cds, self.neg));
+        let chained = max_rounds > 1 && self.can_chain();
+        let mut placed = self.place(edges, windows.as_ref(), 0, chained)?;
+        let mut rounds = vec![placed.labels.len()];
+        if chained && self.leads_on(&placed, edges) {
+            let mut model = self.clone();
+            let mut all = placed.clone();
+            while rounds.len() < max_rounds {
+                model.join(&placed, edges, windows.as_mut());
+                placed = match model.place(edges, windows.as_ref(), rounds.len() as u64, true) {
+                    Ok(p) => p,
+                    Err(Error::Empty { .. }) => break,
+                    Err(e) => return Err(e),
+                };
+                rounds.push(placed.labels.len());
+                all.append(&placed);
+            }
+            placed = all;
+        }
+        let k = self.dim;
+        let Placed { labels, mut left, right, .. } = placed;
+        if let Some(map) = &self.map {
+            let t = Mat::<f64>::from_fn(k, k, |i, j| map[i * k + j] as f64);
+            crate::factorize::apply_in_place(&mut left, k, t.as_ref());
+            crate::factorize::normalize_rows(&mut left, k);
+        }
+        let right = (self.side != Side::Left).then_some(right);
+        let embeddings = Embeddings::from_parts(labels, k, left, right, self.singular_values.clone());
+        Ok(FoldIn { embeddings, rounds })
+    }
+
+    /// Whether an edge joins a node of `placed` to a node neither known nor
+    /// placed: only then is a next round worth the model's copy.
+    fn leads_on(&self, placed: &Placed, edges: &[(String, String, f64)]) -> bool {
+        let known: std::collections::HashSet<&str> = self.labels.iter().map(String::as_str).collect();
+        let now: std::collections::HashSet<&str> = placed.labels.iter().map(String::as_str).collect();
+        let open = |l: &str| !known.contains(l) && !now.contains(l);
+        edges.iter().any(|(a, b, _)| (now.contains(a.as_str()) && open(b)) || (now.contains(b.as_str()) && open(a)))
+    }
+
+    /// Whether placed nodes can be known in a next round: their row of V
+    /// needs U, and a directed model's new rows are out-arcs only.
+    fn can_chain(&self) -> bool {
+        !self.directed && !self.u.is_empty()
+    }
+
+    /// One round: the new nodes of `edges` with an edge to a known node,
+    /// their raw left vectors m·V·Σ^(p−1) and, when the right side or a
+    /// next round needs them, their PMI columns projected on U·Σ^(p−1).
+    fn place(
+        &self,
+        edges: &[(String, String, f64)],
+        windows: Option<&crate::pmi::Marginals>,
+        round: u64,
+        chained: bool,
+    ) -> Result<Placed> {
         let index: HashMap<&str, u32> = self.labels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
         let mut new_labels: Vec<String> = Vec::new();
         let mut new_ids: HashMap<&str, usize> = HashMap::new();
@@ -320,15 +398,11 @@ impl Model {
         // Walks (windows, T > 1) need the known graph; first-order rows do not.
         let walks = self.estimator == Estimator::Windows && self.window > 1;
         let graph = if walks { Some(self.graph()?) } else { None };
-        // The windows matrix's marginals: the degrees as context masses
-        // (vol/(bT)·Σ P^r·D⁻¹ at α = 1).
-        let windows = (self.estimator == Estimator::Windows)
-            .then(|| crate::pmi::Marginals::smoothed(&self.degrees, self.window_cds, self.neg));
         let k = self.dim;
         // V·Σ^(p−1) as a k-wide row per known node.
         let scale = projection_scale(&self.singular_values, self.eig_weight);
         let n = self.labels.len();
-        let right = self.side != Side::Left;
+        let right = self.side != Side::Left || chained;
         // M[x, ·]·V·Σ^(p−1) (left) and, when asked, M[·, x]ᵀ·U·Σ^(p−1) (right).
         let project = |entries: &[(u32, f32)], basis: &[f32], out: &mut [f32]| {
             for &(c, val) in entries {
@@ -344,7 +418,9 @@ impl Model {
             .map_init(
                 || Accumulator::new(n),
                 |acc, (x, row)| {
-                    let m = self.pmi_row(graph.as_ref(), windows.as_ref(), row, x as u64, acc);
+                    // Round 1's rows keep the seeds they had before rounds.
+                    let key = if round == 0 { x as u64 } else { crate::seed::mix(round, x as u64) };
+                    let m = self.pmi_row(graph.as_ref(), windows, row, key, acc);
                     let mut left = vec![0f32; k];
                     project(&m, &self.v, &mut left);
                     let mut r = Vec::new();
@@ -356,15 +432,66 @@ impl Model {
                 },
             )
             .collect();
-        let (left, right_data): (Vec<Vec<f32>>, Vec<Vec<f32>>) = both.into_iter().unzip();
-        let mut data: Vec<f32> = left.into_iter().flatten().collect();
-        if let Some(map) = &self.map {
-            let t = Mat::<f64>::from_fn(k, k, |i, j| map[i * k + j] as f64);
-            crate::factorize::apply_in_place(&mut data, k, t.as_ref());
-            crate::factorize::normalize_rows(&mut data, k);
+        let (left, right): (Vec<Vec<f32>>, Vec<Vec<f32>>) = both.into_iter().unzip();
+        Ok(Placed { labels: new_labels, left: left.concat(), right: right.concat() })
+    }
+
+    /// Make the nodes of `placed` known: their labels, U and V rows (from
+    /// their raw vectors, U·Σ^p and V·Σ^p), degrees over all their edges in
+    /// `edges`, context masses, and their edges to known nodes for walks.
+    fn join(&mut self, placed: &Placed, edges: &[(String, String, f64)], windows: Option<&mut crate::pmi::Marginals>) {
+        let first = self.labels.len() as u32;
+        let names: HashMap<&str, u32> =
+            placed.labels.iter().enumerate().map(|(i, l)| (l.as_str(), first + i as u32)).collect();
+        // Each placed node's degree over the whole batch (the model's
+        // nodes keep theirs: their normalizers are the model's).
+        let mut degree = vec![0f64; placed.labels.len()];
+        for (a, b, w) in edges {
+            for end in [a, b] {
+                if let Some(&i) = names.get(end.as_str()) {
+                    degree[(i - first) as usize] += w;
+                }
+            }
         }
-        let right_data = right.then(|| right_data.into_iter().flatten().collect());
-        Ok(Embeddings::from_parts(new_labels, k, data, right_data, self.singular_values.clone()))
+        // Edges from a placed node to a known one, or among placed nodes,
+        // once each, for the next rounds' walks.
+        let index: HashMap<&str, u32> = self.labels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
+        let id = |l: &str| names.get(l).or_else(|| index.get(l)).copied();
+        for (a, b, w) in edges {
+            if let (Some(u), Some(v)) = (id(a), id(b))
+                && (u >= first || v >= first)
+            {
+                self.edges.push((u, v, *w as f32));
+            }
+        }
+        if self.estimator == Estimator::FirstOrder {
+            // A placed node's context mass Σ_u w/d_u over its neighbours
+            // with a degree (known or placed now).
+            let mut mass = vec![0f64; placed.labels.len()];
+            let deg = |l: &str| match (index.get(l), names.get(l)) {
+                (Some(&c), _) => Some(self.degrees[c as usize]),
+                (None, Some(&c)) => Some(degree[(c - first) as usize]),
+                _ => None,
+            };
+            for (a, b, w) in edges {
+                for (x, y) in [(a, b), (b, a)] {
+                    if let (Some(&i), Some(d)) = (names.get(x.as_str()), deg(y))
+                        && d > 0.0
+                    {
+                        mass[(i - first) as usize] += w / d;
+                    }
+                }
+            }
+            self.log_context.extend(mass.iter().map(|&m| crate::pmi::log_mass(crate::pmi::smooth(m, self.cds))));
+        }
+        if let Some(m) = windows {
+            m.log_context.extend(degree.iter().map(|&d| crate::pmi::log_mass(crate::pmi::smooth(d, self.window_cds))));
+        }
+        self.degrees.extend(degree);
+        let p = self.eig_weight;
+        self.u.extend(super::unweighted(placed.left.clone(), &self.singular_values, p));
+        self.v.extend(super::unweighted(placed.right.clone(), &self.singular_values, p));
+        self.labels.extend(placed.labels.iter().cloned());
     }
 
     /// The new node's PMI column M[·, x] against known rows, from its row
@@ -395,6 +522,14 @@ impl Model {
     /// # Errors
     /// As [`Model::fold_in`].
     pub fn fold_in_graph(&self, edges: &Graph) -> Result<Embeddings> {
+        self.fold_in_graph_rounds(edges, 1).map(|f| f.embeddings)
+    }
+
+    /// [`Model::fold_in_rounds`] from a graph of the new edges.
+    ///
+    /// # Errors
+    /// As [`Model::fold_in_rounds`].
+    pub fn fold_in_graph_rounds(&self, edges: &Graph, max_rounds: usize) -> Result<FoldIn> {
         let labels = edges.labels();
         let mut triples = Vec::with_capacity(edges.adjacency_len());
         for u in 0..edges.node_count() as u32 {
@@ -406,7 +541,7 @@ impl Model {
                 }
             }
         }
-        self.fold_in(&triples)
+        self.fold_in_rounds(&triples, max_rounds)
     }
 
     /// Nodes of `edges` that are not in the model and that `folded` (what
@@ -499,6 +634,32 @@ impl Model {
 /// (measured on BlogCatalog: ×1 left the folded-in nodes 0.05 Micro-F1
 /// below a refit, ×16 within 0.011).
 pub const FOLD_IN_BOOST: f64 = 16.0;
+
+/// What [`Model::fold_in_rounds`] placed.
+#[derive(Clone, Debug)]
+pub struct FoldIn {
+    /// The new nodes' vectors, round by round.
+    pub embeddings: Embeddings,
+    /// How many nodes each round placed.
+    pub rounds: Vec<usize>,
+}
+
+/// One round's nodes: labels, raw left vectors m·V·Σ^(p−1), PMI columns
+/// projected on U·Σ^(p−1) (empty unless asked).
+#[derive(Clone, Debug)]
+struct Placed {
+    labels: Vec<String>,
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+impl Placed {
+    fn append(&mut self, other: &Placed) {
+        self.labels.extend(other.labels.iter().cloned());
+        self.left.extend_from_slice(&other.left);
+        self.right.extend_from_slice(&other.right);
+    }
+}
 
 /// Dense per-thread accumulator of a fold-in row: share and visits per
 /// known context, the touched ones listed for a sparse reset.
@@ -642,6 +803,75 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{a:?} vs {b:?}");
         }
+    }
+
+    /// Round 2 places a node from a node placed in round 1 as if that one
+    /// were known: y's only edge goes to the twin of 33 (new), y2's to 33
+    /// itself, so on the first-order matrix (no propagation) both rows are
+    /// the same PMI entry projected on V[twin] = M[·, twin]ᵀ·U·Σ⁻¹, which
+    /// is V[33] for an exact SVD.
+    #[test]
+    fn a_later_round_places_a_node_as_if_its_new_neighbour_were_known() {
+        let g = karate();
+        let cfg = EmbedConfig::default().dim(6).estimator(Estimator::FirstOrder).no_propagation();
+        let (_, _, model) = crate::pipeline::embed_with_model(&g, &cfg, &NoProgress).unwrap();
+        let mut edges = twin_of_33(&g);
+        edges.push(("y".into(), "twin".into(), 1.0));
+        edges.push(("y2".into(), "33".into(), 1.0));
+        let one = model.fold_in_rounds(&edges, 1).unwrap();
+        assert_eq!((one.embeddings.labels(), &one.rounds[..]), (&["twin".to_owned(), "y2".into()][..], &[2][..]));
+        let all = model.fold_in_rounds(&edges, usize::MAX).unwrap();
+        assert_eq!(all.rounds, [2, 1]);
+        assert_eq!(all.embeddings.labels()[2], "y");
+        let (y, y2) =
+            (all.embeddings.vector("y", Side::Left).unwrap(), all.embeddings.vector("y2", Side::Left).unwrap());
+        for (a, b) in y.iter().zip(&y2) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{y:?} vs {y2:?}");
+        }
+        // Round 1's rows do not change when more rounds follow.
+        assert_eq!(one.embeddings.matrix(Side::Left), &all.embeddings.matrix(Side::Left)[..2 * 6]);
+    }
+
+    #[test]
+    fn rounds_follow_a_chain_of_new_nodes_and_stop_where_nothing_leads_on() {
+        let g = karate();
+        // Defaults (windows walks on the grown graph, propagation's map).
+        let (_, _, model) = crate::pipeline::embed_with_model(&g, &EmbedConfig::default().dim(6), &NoProgress).unwrap();
+        let mut edges = twin_of_33(&g);
+        for (a, b) in [("a", "twin"), ("b", "a"), ("c", "b"), ("island", "far")] {
+            edges.push((a.into(), b.into(), 1.0));
+        }
+        let all = model.fold_in_rounds(&edges, usize::MAX).unwrap();
+        assert_eq!(all.rounds, [1, 1, 1, 1]);
+        assert_eq!(all.embeddings.labels(), ["twin", "a", "b", "c"]);
+        assert!(all.embeddings.matrix(Side::Left).iter().all(|x| x.is_finite()));
+        // The same again; two rounds stop after a.
+        assert_eq!(
+            model.fold_in_rounds(&edges, usize::MAX).unwrap().embeddings.matrix(Side::Left),
+            all.embeddings.matrix(Side::Left)
+        );
+        assert_eq!(model.fold_in_rounds(&edges, 2).unwrap().rounds, [1, 1]);
+        assert!(model.fold_in_rounds(&edges, 0).is_err());
+        // a, placed from the twin of 33, lands in 33's faction: nearer 33
+        // than 0, the other faction's leader.
+        let a = all.embeddings.vector("a", Side::Left).unwrap();
+        let emb = crate::pipeline::embed(&g, &EmbedConfig::default().dim(6), &NoProgress).unwrap().0;
+        let cos = |l: &str| {
+            let v = emb.vector(l, Side::Left).unwrap();
+            let dot: f32 = a.iter().zip(&v).map(|(x, y)| x * y).sum();
+            dot / (a.iter().map(|x| x * x).sum::<f32>() * v.iter().map(|x| x * x).sum::<f32>()).sqrt()
+        };
+        assert!(cos("33") > cos("0"), "{} vs {}", cos("33"), cos("0"));
+        // A directed model places round 1 only.
+        let d = Graph::from_edge_list_path(
+            "graphs/karate/edges.tsv",
+            &crate::graph::EdgeListFormat::default().directed(true),
+        )
+        .unwrap();
+        let (_, _, dm) = crate::pipeline::embed_with_model(&d, &EmbedConfig::default().dim(6), &NoProgress).unwrap();
+        let edges: Vec<_> =
+            [("twin", "33"), ("a", "twin")].iter().map(|(a, b)| (a.to_string(), b.to_string(), 1.0)).collect();
+        assert_eq!(dm.fold_in_rounds(&edges, usize::MAX).unwrap().rounds, [1]);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 mod graph;
 mod words;
 
-pub use graph::{FOLD_IN_BOOST, Model};
+pub use graph::{FOLD_IN_BOOST, FoldIn, Model};
 pub use words::WordModel;
 
 use crate::io::{GRAPH_MODEL_MAGIC as MAGIC, WORD_MODEL_MAGIC as WORD_MAGIC};
