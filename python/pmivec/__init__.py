@@ -488,22 +488,27 @@ def lsa(documents, ids=None, **options) -> Lsa:
 
 
 def fold_in(model, new, *, weighted: Optional[bool] = None, min_count: Optional[int] = None,
-            delimiter: str = "auto") -> Embedding:
+            delimiter: str = "auto", rounds: Optional[int] = None) -> Embedding:
     """Vectors of nodes or words that a saved model lacks, without refitting (``pmivec fold-in``).
 
     ``model``: a path saved with ``save_model=`` (or the CLI's ``--save-model``).
     For a graph model, ``new`` holds edges between new and known nodes, in any
-    form :func:`embed_graph` takes; for a word model, text: a path or an
-    iterable of strings or token lists (``min_count``: new words seen fewer
-    times are dropped; default, the model's).
+    form :func:`embed_graph` takes; round 1 places the new nodes with an
+    edge to a known node, and each further round those with an edge to a
+    node placed before (``rounds``: at most that many; default, until no
+    more can be placed). For a word model, text: a path or an iterable of
+    strings or token lists (``min_count``: new words seen fewer times are
+    dropped; default, the model's).
     """
+    if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1):
+        raise ValueError(f"rounds must be an integer of at least 1, got {rounds!r}")
     model = os.fspath(model)
     if _core.is_word_model(model):
         path, lines = _lines(new)
         v, ids = _core.fold_in(model, path, lines=lines, min_count=min_count)
     else:
         path, src, dst, weights, _, _, _ = _edges(new, False, weighted)
-        v, ids = _core.fold_in(model, path, src, dst, weights, delimiter=delimiter)
+        v, ids = _core.fold_in(model, path, src, dst, weights, delimiter=delimiter, rounds=rounds)
     return Embedding(v, ids)
 
 

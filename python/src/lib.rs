@@ -352,7 +352,7 @@ fn save(
 /// Fold new nodes (edges: `path` or `src`/`dst`/`weights`) or new words
 /// (text: `path` or `lines`) into a saved model: (vectors, labels).
 #[pyfunction]
-#[pyo3(signature = (model, path=None, src=None, dst=None, weights=None, lines=None, *, delimiter="auto", min_count=None))]
+#[pyo3(signature = (model, path=None, src=None, dst=None, weights=None, lines=None, *, delimiter="auto", min_count=None, rounds=None))]
 #[allow(clippy::too_many_arguments)]
 fn fold_in<'py>(
     py: Python<'py>,
@@ -364,6 +364,7 @@ fn fold_in<'py>(
     lines: Option<Vec<String>>,
     delimiter: &str,
     min_count: Option<u64>,
+    rounds: Option<usize>,
 ) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>)> {
     let delimiter = parse_delimiter(delimiter)?;
     let mut side = pmivec::Side::Left;
@@ -376,7 +377,8 @@ fn fold_in<'py>(
                         .delimiter(delimiter)
                         .weighted(weights.is_some())
                         .directed(m.directed);
-                    m.fold_in_graph(&read_graph(path, src, dst, weights, None, &format)?)
+                    let graph = read_graph(path, src, dst, weights, None, &format)?;
+                    Ok(m.fold_in_graph_rounds(&graph, rounds.unwrap_or(usize::MAX))?.embeddings)
                 }
                 pmivec::foldin::Saved::Words(m) => {
                     let lines = match (path, lines) {

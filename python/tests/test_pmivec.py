@@ -249,6 +249,18 @@ def test_fold_in_of_nodes_matches_the_cli(tmp_path):
         assert np.array_equal(py.vectors, cli.vectors)
 
 
+def test_fold_in_places_nodes_reached_only_through_new_nodes_in_later_rounds(tmp_path):
+    model = tmp_path / "k.model"
+    pmivec.embed_graph(karate_edges(), dim=4, save_model=model)
+    chain = [("new1", "0"), ("new2", "new1"), ("new3", "new2")]
+    assert pmivec.fold_in(model, chain).ids == ["new1", "new2", "new3"]
+    first = pmivec.fold_in(model, chain, rounds=1)
+    assert first.ids == ["new1"]
+    assert np.array_equal(first.vectors, pmivec.fold_in(model, chain, rounds=2).vectors[:1])
+    with pytest.raises(ValueError, match="rounds"):
+        pmivec.fold_in(model, chain, rounds=0)
+
+
 def test_fold_in_of_a_renamed_word_gives_back_its_vector(tmp_path):
     lines = ["the cat sat on the mat", "a dog sat on a rug", "the cat chased a mouse", "a dog chased the cat",
              "stocks fell on the market", "the market rose and stocks rose", "bonds and stocks fell",

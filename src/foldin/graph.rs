@@ -340,8 +340,14 @@ impl Model {
         let k = self.dim;
         let Placed { labels, mut left, right, .. } = placed;
         if let Some(map) = &self.map {
-            let t = Mat::<f64>::from_fn(k, k, |i, j| map[i * k + j] as f64);
-            crate::factorize::apply_in_place(&mut left, k, t.as_ref());
+            // Row by row (a blocked product's rounding would depend on how
+            // many rows a batch has, and round 1's rows must not change).
+            left.par_chunks_mut(k.max(1)).for_each(|row| {
+                let mapped: Vec<f64> = (0..k)
+                    .map(|j| row.iter().enumerate().map(|(i, &x)| x as f64 * map[i * k + j] as f64).sum())
+                    .collect();
+                row.iter_mut().zip(mapped).for_each(|(x, m)| *x = m as f32);
+            });
             crate::factorize::normalize_rows(&mut left, k);
         }
         let right = (self.side != Side::Left).then_some(right);
@@ -850,7 +856,10 @@ mod tests {
             model.fold_in_rounds(&edges, usize::MAX).unwrap().embeddings.matrix(Side::Left),
             all.embeddings.matrix(Side::Left)
         );
-        assert_eq!(model.fold_in_rounds(&edges, 2).unwrap().rounds, [1, 1]);
+        let two = model.fold_in_rounds(&edges, 2).unwrap();
+        assert_eq!(two.rounds, [1, 1]);
+        assert!(model.map.is_some(), "propagated: the map is applied");
+        assert_eq!(two.embeddings.matrix(Side::Left), &all.embeddings.matrix(Side::Left)[..2 * 6]);
         assert!(model.fold_in_rounds(&edges, 0).is_err());
         // a, placed from the twin of 33, lands in 33's faction: nearer 33
         // than 0, the other faction's leader.
