@@ -37,6 +37,9 @@ pub enum Format {
     /// NumPy `.npy` (float32, n × d, row i = i-th label) plus `<path>.ids`,
     /// one label per line.
     Npy,
+    /// Parquet: an `id` column and a `vector` column of
+    /// `fixed_size_list<float32>` (see [`crate::parquet`]).
+    Parquet,
 }
 
 impl Format {
@@ -51,6 +54,7 @@ impl Format {
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let named = match ext.as_deref() {
             Some("npy") => Some(Format::Npy),
+            Some("parquet" | "pq") => Some(Format::Parquet),
             Some("txt" | "vec" | "w2v") => Some(Format::Word2vec),
             _ => None,
         };
@@ -69,11 +73,12 @@ impl Format {
         }
     }
 
-    /// "word2vec" or "npy".
+    /// "word2vec", "npy" or "parquet".
     pub fn name(self) -> &'static str {
         match self {
             Format::Word2vec => "word2vec",
             Format::Npy => "npy",
+            Format::Parquet => "parquet",
         }
     }
 }

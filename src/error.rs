@@ -39,6 +39,18 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A row of a columnar input (Parquet) could not be understood: the
+    /// row is what a line is to a text file.
+    #[error("{}: {}{message}", path.display(), row.map(|r| format!("row {r}: ")).unwrap_or_default())]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// 1-based row number over the whole file; `None` for the file as a
+        /// whole (its columns, its footer).
+        row: Option<u64>,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An input holds nothing to embed.
     #[error("{}: {what}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<input>".into()))]
     Empty {

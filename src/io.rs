@@ -73,6 +73,7 @@ pub(crate) fn check_writable(emb: &Embeddings, side: Side, format: Format) -> Re
         let breaks = match format {
             Format::Word2vec => l.chars().any(char::is_whitespace),
             Format::Npy => l.contains(['\n', '\r']),
+            Format::Parquet => false,
         };
         if l.is_empty() {
             return bad(format!("the label of row {i} is empty; every row needs a name"));
@@ -452,7 +453,13 @@ pub fn load(path: &Path) -> Result<Embeddings> {
         });
     }
     let is_npy = head.starts_with(b"\x93NUMPY");
-    let mut emb = if is_npy {
+    let mut emb = if head.starts_with(b"PAR1") {
+        drop(reader);
+        if !crate::parquet::is_parquet(path) {
+            return Err(Error::io(path.to_path_buf(), std::io::Error::other("Parquet can only be read from a file")));
+        }
+        crate::parquet::read_embeddings(path)?
+    } else if is_npy {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::io(path.to_path_buf(), e))?;
         read_npy_bytes(&bytes, path)?

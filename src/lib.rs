@@ -108,6 +108,7 @@ pub mod embeddings; // 7. U·Σ^p, V·Σ^p with labels
 pub mod fit; //    the tail every path shares: matrix → SVD → embeddings, the run's report
 pub mod similarity; //    queries: nearest, analogy, similarity
 pub mod io; // 8. word2vec text / npy output with a JSON sidecar
+pub mod parquet; // 0′, 8′. edge lists in and embeddings out as Parquet (Spark, Dask, DuckDB, pandas)
 pub mod output; // 9. outputs checked, staged and committed as one set
 pub mod pipeline; // graphs: all stages in one call
 pub mod cluster; // graphs on many machines: the same stages over row shards

@@ -165,8 +165,11 @@ pub fn check(inputs: &Inputs, targets: &[Target<'_>]) -> Result<()> {
         if out == Path::new("-") {
             match *t {
                 Target::File(_) => return Err(refuse(out, "this output cannot go to stdout; give a file name")),
-                Target::Embeddings(_, Format::Npy) => {
-                    return Err(refuse(out, "only word2vec text can go to stdout; give a file name for npy"));
+                Target::Embeddings(_, f @ (Format::Npy | Format::Parquet)) => {
+                    return Err(refuse(
+                        out,
+                        format!("only word2vec text can go to stdout; give a file name for {}", f.name()),
+                    ));
                 }
                 Target::Embeddings(..) => {}
             }
@@ -227,7 +230,7 @@ impl Staged {
 
     /// The writer (a committed file has none; every `Staged` reachable by a
     /// caller is uncommitted, so this always writes).
-    pub fn writer(&mut self) -> &mut dyn Write {
+    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self.file.as_mut() {
             Some(f) => f,
             None => &mut self.sink,
@@ -348,6 +351,7 @@ impl Batch {
         match format {
             Format::Word2vec => crate::io::write_word2vec(emb, side, &mut vectors).map_err(io_err(path))?,
             Format::Npy => crate::io::write_npy_rows(emb, side, &mut vectors).map_err(io_err(path))?,
+            Format::Parquet => crate::parquet::write_embeddings(emb, side, &mut vectors).map_err(io_err(path))?,
         }
         let mut meta = meta.clone();
         meta.vectors_sha256 = Some(vectors.digest());

@@ -154,6 +154,21 @@ fn eval_nodes_scores_any_row_order_the_same() {
     let (ma, mb) = (run(&a), run(&b));
     assert_eq!(ma, mb, "the same vectors in another row order score the same");
     assert!(ma > 0.8, "karate's factions separate: {ma}");
+    // Parquet by its name: the same rows, bit for bit, as the npy.
+    let c = dir.path().join("c.parquet");
+    assert!(pmivec(&[&base[..], &[s(&c), "--order", "id"]].concat()).status.success());
+    let (nb, nc) = (pmivec::Embeddings::load(&b).unwrap(), pmivec::Embeddings::load(&c).unwrap());
+    assert_eq!((nb.labels(), nb.matrix(pmivec::Side::Left)), (nc.labels(), nc.matrix(pmivec::Side::Left)));
+    assert_eq!(run(&c), ma);
+    let info = pmivec(&["info", s(&c)]);
+    assert!(
+        String::from_utf8_lossy(&info.stdout).contains("format Parquet"),
+        "{}",
+        String::from_utf8_lossy(&info.stdout)
+    );
+    // Parquet is no stream: stdout is refused.
+    let r = pmivec(&[&base[..], &["-", "--format", "parquet"]].concat());
+    assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("parquet"));
 }
 
 #[test]

@@ -102,17 +102,19 @@ class Embedding:
         return kv
 
     def save(self, path, format: Optional[str] = None):
-        """Write word2vec text or npy (+ ``.ids``), with a JSON sidecar, atomically.
+        """Write word2vec text, npy (+ ``.ids``) or Parquet, with a JSON sidecar, atomically.
 
-        ``format``: "word2vec" or "npy"; by default the file name decides
-        (``.npy`` → npy, else word2vec text), and a contradiction is an error.
+        ``format``: "word2vec", "npy" or "parquet"; by default the file name
+        decides (``.npy`` → npy, ``.parquet`` → Parquet with columns ``id``
+        and ``vector``, else word2vec text), and a contradiction is an error.
         """
         _core.save(np.ascontiguousarray(self.vectors, dtype=np.float32), self.ids, os.fspath(path), format,
                    json.dumps(self.config))
 
 
 def load(path) -> Embedding:
-    """Read word2vec text or npy (+ ``.ids``); the sidecar's config comes along when present."""
+    """Read word2vec text, npy (+ ``.ids``) or Parquet (an id column and a list column, or one
+    float column per dimension); the sidecar's config comes along when present."""
     vectors, ids, meta = _core.load(os.fspath(path))
     meta = json.loads(meta) if meta else {}
     return Embedding(vectors, ids, config=meta.get("config") or {})

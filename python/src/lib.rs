@@ -310,7 +310,7 @@ impl Lsa {
     }
 }
 
-/// Load word2vec text or npy (+ ids): (vectors, labels, sidecar JSON or None).
+/// Load word2vec text, npy (+ ids) or Parquet: (vectors, labels, sidecar JSON or None).
 #[pyfunction]
 fn load<'py>(py: Python<'py>, path: PathBuf) -> PyResult<(Bound<'py, PyArray2<f32>>, Vec<String>, Option<String>)> {
     let emb = py.detach(|| pmivec::Embeddings::load(&path)).map_err(to_py_err)?;
@@ -319,7 +319,7 @@ fn load<'py>(py: Python<'py>, path: PathBuf) -> PyResult<(Bound<'py, PyArray2<f3
     Ok((matrix(py, emb.matrix(pmivec::Side::Left), n, d)?, emb.labels().to_vec(), meta))
 }
 
-/// Save vectors with labels as word2vec text or npy (+ ids), with a sidecar
+/// Save vectors with labels as word2vec text, npy (+ ids) or Parquet, with a sidecar
 /// recording `config` (JSON), atomically.
 #[pyfunction]
 #[pyo3(signature = (vectors, labels, path, format=None, config="null"))]
@@ -334,7 +334,8 @@ fn save(
         None => None,
         Some("word2vec") => Some(pmivec::io::Format::Word2vec),
         Some("npy") => Some(pmivec::io::Format::Npy),
-        Some(f) => return Err(PyValueError::new_err(format!("format `{f}`: use word2vec or npy"))),
+        Some("parquet") => Some(pmivec::io::Format::Parquet),
+        Some(f) => return Err(PyValueError::new_err(format!("format `{f}`: use word2vec, npy or parquet"))),
     };
     // As the CLI: the file name picks the format unless told.
     let format = pmivec::io::Format::for_path(&path, given).map_err(to_py_err)?;

@@ -160,12 +160,41 @@ def test_lookup_neighbours_and_save_load_round_trip(tmp_path):
     near = emb.most_similar("33", 5)
     assert len(near) == 5 and all(label != "33" for label, _ in near)
     assert near[0][1] >= near[-1][1]
-    for fmt in ["word2vec", "npy"]:
+    for fmt in ["word2vec", "npy", "parquet"]:
         path = tmp_path / f"e.{fmt}"
         emb.save(path, format=fmt)
         back = pmivec.load(path)
         assert back.ids == emb.ids and np.array_equal(back.vectors, emb.vectors)
         assert back.config["window"] == 5
+
+
+def test_parquet_from_and_to_pandas_and_pyarrow(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    edges = pd.DataFrame(karate_edges(), columns=["src", "dst"])
+    edges.to_parquet(tmp_path / "edges.parquet")
+    text = pmivec.embed_graph(KARATE, dim=8, seed=2)
+    emb = pmivec.embed_graph(tmp_path / "edges.parquet", dim=8, seed=2)
+    assert emb.ids == text.ids and np.array_equal(emb.vectors, text.vectors)
+    # String ids (dictionary-encoded, as pandas writes categoricals) name the same nodes.
+    named = edges.astype(str).astype("category")
+    named.to_parquet(tmp_path / "named.parquet")
+    assert np.array_equal(pmivec.embed_graph(tmp_path / "named.parquet", dim=8, seed=2).vectors, text.vectors)
+    emb.save(tmp_path / "v.parquet")
+    back = pd.read_parquet(tmp_path / "v.parquet")
+    assert list(back.columns) == ["id", "vector"] and back["id"].dtype == np.int64
+    assert [str(i) for i in back["id"]] == emb.ids
+    assert np.array_equal(np.stack(back["vector"].to_numpy()), emb.vectors)
+    # A wide frame of float64 columns reads too.
+    wide = pd.DataFrame(emb.vectors.astype(np.float64), columns=[f"d{i}" for i in range(8)])
+    wide.insert(0, "node", emb.ids)
+    wide.to_parquet(tmp_path / "wide.parquet")
+    again = pmivec.load(tmp_path / "wide.parquet")
+    assert again.ids == emb.ids and np.array_equal(again.vectors, emb.vectors)
+    bad = edges.astype(float)
+    bad.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(ValueError, match="bad.parquet.*node ids must be integers or strings"):
+        pmivec.embed_graph(tmp_path / "bad.parquet")
 
 
 def test_to_gensim_round_trips():

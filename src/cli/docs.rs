@@ -56,7 +56,7 @@ pub struct DocsArgs {
     /// a document with no known word gets a zero row).
     #[arg(long, conflicts_with_all = ["term_output", "fold_in"])]
     from_words: Option<PathBuf>,
-    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// Output format [default: from the output's name: `.npy` → npy, `.parquet` → parquet, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
     format: Option<Format>,

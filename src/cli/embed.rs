@@ -21,12 +21,13 @@ enum OrderArg {
 
 #[derive(Args)]
 pub struct EmbedArgs {
-    /// Edge list: `source target [weight]` per line; tab, comma or space separated.
+    /// Edge list: `source target [weight]` per line, tab, comma or space separated (also gzip/zstd),
+    /// or a Parquet file of those two or three columns (integer or string ids).
     edges: PathBuf,
     /// Output file (`-`: word2vec text on stdout).
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// Output format [default: from the output's name: `.npy` → npy, `.parquet` → parquet, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
     format: Option<Format>,

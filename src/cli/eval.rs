@@ -28,7 +28,7 @@ pub enum EvalCommand {
 
 #[derive(Args)]
 pub struct NodesEval {
-    /// Node vectors: word2vec text or npy (+ .ids); rows are matched to labels by node id, in any order.
+    /// Node vectors: word2vec text, npy (+ .ids) or Parquet; rows are matched to labels by node id, in any order.
     embeddings: PathBuf,
     /// `node<TAB>label` per line (a node may have several labels).
     labels: PathBuf,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct InfoArgs {
-    /// An embedding file (word2vec text or npy).
+    /// An embedding file (word2vec text, npy or Parquet).
     embeddings: PathBuf,
 }
 

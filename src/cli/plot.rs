@@ -21,7 +21,7 @@ enum MethodArg {
 
 #[derive(Args)]
 pub struct PlotArgs {
-    /// An embedding (word2vec text, or npy with its .ids).
+    /// An embedding (word2vec text, npy with its .ids, or Parquet).
     embeddings: PathBuf,
     /// The picture: `.png`, `.svg`, or `.html` — one self-contained page to explore the map (hover for
     /// ids and labels, pan, zoom, search a node and see its nearest neighbours).

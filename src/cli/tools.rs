@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct AlignArgs {
-    /// The target embedding (word2vec text or npy).
+    /// The target embedding (word2vec text, npy or Parquet).
     target: PathBuf,
     /// The embedding to align onto it.
     source: PathBuf,
@@ -30,7 +30,7 @@ pub struct AlignArgs {
     /// Allow a uniform scale.
     #[arg(long)]
     scale: bool,
-    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// Output format [default: from the output's name: `.npy` → npy, `.parquet` → parquet, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -108,7 +108,7 @@ pub struct PcaArgs {
     /// Power iterations of the randomized SVD.
     #[arg(long, default_value_t = 8)]
     power_iters: usize,
-    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// Output format [default: from the output's name: `.npy` → npy, `.parquet` → parquet, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
     format: Option<Format>,

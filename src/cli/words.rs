@@ -33,7 +33,7 @@ pub struct WordsArgs {
     /// Output file.
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format [default: from the output's name: `.npy` → npy, else word2vec text] (npy also
+    /// Output format [default: from the output's name: `.npy` → npy, `.parquet` → parquet, else word2vec text] (npy also
     /// writes OUTPUT.ids).
     #[arg(long, value_enum)]
     format: Option<Format>,

@@ -95,6 +95,10 @@ impl std::hash::Hasher for IntHasher {
 }
 
 pub(super) fn read_path(path: &Path, format: &EdgeListFormat) -> Result<Graph> {
+    if crate::parquet::is_parquet(path) {
+        let r = crate::parquet::read_edges(path, format)?;
+        return Graph::from_edges(r.labels, r.edges, format.weighted, format.directed);
+    }
     read(crate::source::open(path)?, format, Some(path))
 }
 
@@ -105,7 +109,7 @@ pub(super) fn read_path(path: &Path, format: &EdgeListFormat) -> Result<Graph> {
 /// a million-node list — in [`Interner::shards`] maps by a hash of the
 /// number, so that a chunk's lookups run in parallel, one thread per shard
 /// ([`Interner::intern_ints`]); any other label by its string.
-struct Interner {
+pub(crate) struct Interner {
     /// Per shard: number → slot in the shard's `slots`.
     ints: Vec<HashMap<u64, u32, BuildHasherDefault<IntHasher>>>,
     /// Per shard: slot → id (a slot is taken before its id is known when a
@@ -125,7 +129,7 @@ fn shard_of(k: u64, shards: usize) -> usize {
 impl Interner {
     /// An interner with `shards` maps for numbers (the result does not depend
     /// on it: ids follow first appearance; it only sets the parallelism).
-    fn new(shards: usize) -> Self {
+    pub(crate) fn new(shards: usize) -> Self {
         let shards = shards.max(1);
         Interner {
             ints: (0..shards).map(|_| HashMap::default()).collect(),
@@ -135,7 +139,7 @@ impl Interner {
         }
     }
 
-    fn id(&mut self, s: &str) -> u32 {
+    pub(crate) fn id(&mut self, s: &str) -> u32 {
         let next = self.labels.len() as u32;
         let (id, new) = match canonical_integer(s) {
             Some(k) => {
@@ -167,7 +171,7 @@ impl Interner {
     /// each shard's thread looks up its own numbers in order and takes a
     /// slot for each new one; the new numbers then get their ids in order
     /// of first appearance.
-    fn intern_ints(&mut self, pieces: &[&[u64]]) -> Vec<Vec<u32>> {
+    pub(crate) fn intern_ints(&mut self, pieces: &[&[u64]]) -> Vec<Vec<u32>> {
         let shards = self.ints.len();
         // Per shard: the slot of each of its numbers, where each piece's
         // start among them, and the new numbers (position, number, slot).
@@ -227,6 +231,20 @@ impl Interner {
     }
 }
 
+impl Interner {
+    /// Distinct labels so far.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// The labels in order of first appearance.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn into_labels(self) -> Vec<String> {
+        self.labels
+    }
+}
+
 /// The fields of an edge line, as an iterator (the parallel path counts
 /// them without a vector).
 fn fields(line: &str, delim: Delimiter) -> impl Iterator<Item = &str> {
@@ -248,12 +266,18 @@ fn split_fields(line: &str, delim: Delimiter) -> Vec<&str> {
 /// give an all-zero embedding).
 fn parse_weight(field: &str) -> std::result::Result<f64, String> {
     let w: f64 = field.parse().map_err(|_| format!("weight `{field}` is not a number"))?;
+    check_weight(w, field)
+}
+
+/// [`parse_weight`]'s rules for a weight already a number (`shown` as the
+/// input wrote it).
+pub(crate) fn check_weight(w: f64, shown: &str) -> std::result::Result<f64, String> {
     if !w.is_finite() || w < 0.0 {
-        return Err(format!("weight `{field}` must be finite and >= 0"));
+        return Err(format!("weight `{shown}` must be finite and >= 0"));
     }
     if w != 0.0 && !(f32::MIN_POSITIVE as f64..=f32::MAX as f64).contains(&w) {
         return Err(format!(
-            "weight `{field}` is outside the range of 32-bit floats ({:e} to {:e}): rescale the weights",
+            "weight `{shown}` is outside the range of 32-bit floats ({:e} to {:e}): rescale the weights",
             f32::MIN_POSITIVE,
             f32::MAX
         ));
@@ -286,6 +310,9 @@ pub struct EdgeRecords {
 }
 
 pub(super) fn read_records_path(path: &Path, format: &EdgeListFormat) -> Result<EdgeRecords> {
+    if crate::parquet::is_parquet(path) {
+        return crate::parquet::read_edges(path, format);
+    }
     read_records(crate::source::open(path)?, format, Some(path))
 }
 
@@ -654,14 +681,9 @@ pub(super) fn records_from_labels(
         let w = weights.map_or(String::new(), |w| format!(", {} weights", w.len()));
         return Err(bad(format!("{} sources, {} targets{w}: give one of each per edge", src.len(), dst.len())));
     }
-    let check = |id: &str, what: &str| {
-        if id.is_empty() {
-            Err(bad(format!("{what} has an empty id")))
-        } else if id.chars().any(char::is_whitespace) {
-            Err(bad(format!("{what}: node id {id:?} contains whitespace, which word2vec output could not read back")))
-        } else {
-            Ok(())
-        }
+    let check = |id: &str, what: &str| match label_problem(id) {
+        Some(p) => Err(bad(format!("{what}: {p}"))),
+        None => Ok(()),
     };
     let mut ids = Interner::new(1);
     for (i, n) in nodes.iter().enumerate() {
@@ -685,6 +707,18 @@ pub(super) fn records_from_labels(
         return Err(bad("more than 2^32 - 1 distinct nodes".into()));
     }
     Ok(EdgeRecords { labels: ids.labels, edges, header: None })
+}
+
+/// What makes `id` unusable as a node id given as a value (not parsed from
+/// a line): empty, or whitespace, which word2vec output could not read back.
+pub(crate) fn label_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("a node id is empty".into())
+    } else if id.chars().any(char::is_whitespace) {
+        Some(format!("node id {id:?} contains whitespace, which word2vec output could not read back"))
+    } else {
+        None
+    }
 }
 
 /// One edge from its fields, or what is wrong with them.

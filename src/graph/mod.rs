@@ -10,7 +10,7 @@
 //!   graphs sum the weights. [`GraphStats`] reports how many were merged.
 
 mod alias;
-mod edgelist;
+pub(crate) mod edgelist;
 
 use alias::AliasTable;
 pub use edgelist::{Delimiter, EdgeListFormat, EdgeRecords};
