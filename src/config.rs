@@ -92,7 +92,7 @@ impl FactorizeConfig {
 
 /// The matrix the graph path factorizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Estimator {
     /// The first-order matrix on an undirected graph that the locality probe
@@ -103,20 +103,20 @@ pub enum Estimator {
     /// too thin to beat the exact first-order matrix; on BlogCatalog they win).
     #[default]
     #[cfg_attr(
-        feature = "cli",
+        feature = "clap",
         value(help = "first-order on a local graph (the locality probe), else windows up to a work cap")
     )]
     Auto,
     /// NetMF's matrix, estimated from rooted random-walk windows.
-    #[cfg_attr(feature = "cli", value(help = "NetMF's matrix from random-walk windows"))]
+    #[cfg_attr(feature = "clap", value(help = "NetMF's matrix from random-walk windows"))]
     Windows,
     /// ProNE's first stage: the PMI of the one-step transition matrix,
     /// computed exactly (no sampling).
-    #[cfg_attr(feature = "cli", value(help = "ProNE's first-order matrix, exact"))]
+    #[cfg_attr(feature = "clap", value(help = "ProNE's first-order matrix, exact"))]
     FirstOrder,
     /// NetMF's closed-form matrix (what windows sample), computed densely:
     /// small graphs only ([`crate::netmf::EXACT_NODE_LIMIT`]), no fold-in model.
-    #[cfg_attr(feature = "cli", value(help = "NetMF's closed-form matrix, dense (small graphs)"))]
+    #[cfg_attr(feature = "clap", value(help = "NetMF's closed-form matrix, dense (small graphs)"))]
     Exact,
 }
 

@@ -11,7 +11,7 @@ pub use crate::factorize::normalize_rows;
 
 /// Which factor(s) of the SVD make the output vectors.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Left (node / word) embedding U·Σ^p, propagated when propagation is on.
@@ -27,7 +27,7 @@ pub enum Side {
 
 /// Output file format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// word2vec text: header `n d`, then `label v1 … vd` per row (gensim's

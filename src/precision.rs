@@ -19,13 +19,13 @@ use serde::{Deserialize, Serialize};
 
 /// Storage of the dense blocks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// `f16` above [`HALF_FROM_ROWS`] rows, `f32` up to it (small blocks
     /// cost little memory or time, so they keep full precision).
     #[default]
-    #[cfg_attr(feature = "cli", value(help = "f16 from 200,000 rows, f32 below"))]
+    #[cfg_attr(feature = "clap", value(help = "f16 from 200,000 rows, f32 below"))]
     Auto,
     /// Single precision throughout.
     F32,

@@ -47,7 +47,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which factorization follows the PMI matrix.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Factorizer {
     /// The randomized truncated SVD (every cell weighed alike).

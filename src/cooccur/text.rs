@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 /// How a context at distance d within the window is weighted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Weighting {
     /// Every context in the window counts 1.

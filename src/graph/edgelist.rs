@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// How fields are separated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Delimiter {
     /// Tab if the first edge line has one, else comma if it has one, else whitespace.

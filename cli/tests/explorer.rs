@@ -5,7 +5,13 @@
 //! full-dimensional space. Needs Chromium (`chromium`, `chromium-browser`
 //! or `google-chrome` on PATH, or `PMIVEC_CHROMIUM`); skips with a message
 //! when there is none.
-#![cfg(feature = "plot")]
+
+/// A file of the repository (the tests run in cli/, the bundled graphs are beside it).
+macro_rules! root {
+    ($p:literal) => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../", $p)
+    };
+}
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,8 +51,16 @@ fn the_explorer_page_loads_draws_the_points_and_finds_a_nodes_neighbours() {
         let r = Command::new(bin).args(args).output().unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     };
-    run(&["embed", "graphs/karate/edges.tsv", "-o", emb.to_str().unwrap(), "-q", "--dim", "16"]);
-    run(&["plot", emb.to_str().unwrap(), "--labels", "graphs/karate/labels.tsv", "-o", map.to_str().unwrap(), "-q"]);
+    run(&["embed", root!("graphs/karate/edges.tsv"), "-o", emb.to_str().unwrap(), "-q", "--dim", "16"]);
+    run(&[
+        "plot",
+        emb.to_str().unwrap(),
+        "--labels",
+        root!("graphs/karate/labels.tsv"),
+        "-o",
+        map.to_str().unwrap(),
+        "-q",
+    ]);
     let url = format!("file://{}#search=33", map.display());
 
     // The DOM after the page's scripts ran.

@@ -3,6 +3,13 @@
 //! never a panic, an abort, a hang or a lost file. The README's "What
 //! happens when …" table lists the same cases.
 
+/// A file of the repository (the tests run in cli/, the bundled graphs are beside it).
+macro_rules! root {
+    ($p:literal) => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../", $p)
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -45,7 +52,7 @@ fn no_temp_files(dir: &Path) {
 fn an_output_that_is_an_input_or_another_output_is_refused_and_the_input_kept() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.tsv");
-    std::fs::copy("graphs/karate/edges.tsv", &input).unwrap();
+    std::fs::copy(root!("graphs/karate/edges.tsv"), &input).unwrap();
     let before = std::fs::read(&input).unwrap();
     let r = pmivec(&["embed", s(&input), "-o", s(&input), "--dim", "4"]);
     fails_with(&r, "this is the input");
@@ -66,17 +73,20 @@ fn special_files_are_not_replaced_and_dash_means_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    fails_with(&pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&fifo), "--dim", "4"]), "not a regular file");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "4", "-q"]);
+    fails_with(
+        &pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&fifo), "--dim", "4"]),
+        "not a regular file",
+    );
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "--dim", "4", "-q"]);
     assert!(r.status.success());
     assert!(String::from_utf8_lossy(&r.stdout).starts_with("34 4\n"));
     assert!(!Path::new("-").exists() && !Path::new("-.json").exists());
-    fails_with(&pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--format", "npy"]), "only word2vec");
+    fails_with(&pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "--format", "npy"]), "only word2vec");
 }
 
 #[test]
 fn a_missing_output_directory_fails_before_any_work() {
-    let r = pmivec(&["embed", "graphs/blogcatalog/edges.tsv", "-o", "/nonexistent/dir/out.txt"]);
+    let r = pmivec(&["embed", root!("graphs/blogcatalog/edges.tsv"), "-o", "/nonexistent/dir/out.txt"]);
     fails_with(&r, "the directory /nonexistent/dir does not exist");
 }
 
@@ -113,7 +123,7 @@ fn outputs_get_the_mode_of_a_plain_new_file() {
     let probe = write(dir.path(), "probe", "");
     let want = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
     let out = dir.path().join("o.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--dim", "4"]).status.success());
     for f in [out.clone(), dir.path().join("o.txt.json")] {
         assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, want, "{f:?}");
     }
@@ -125,7 +135,7 @@ fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
     let out = dir.path().join("o.txt");
     std::fs::write(&out, "older output\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pmivec"))
-        .args(["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4", "-q"])
+        .args(["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--dim", "4", "-q"])
         .env("PMIVEC_HOLD_OUTPUT_MS", "20000")
         .spawn()
         .unwrap();
@@ -150,7 +160,7 @@ fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
 
 #[test]
 fn absurd_parameters_are_refused_at_once() {
-    let g = "graphs/karate/edges.tsv";
+    let g = root!("graphs/karate/edges.tsv");
     for (args, needle) in [
         (vec!["--oversample", "18446744073709551615"], "`--oversample`"),
         (vec!["--threads", "100000"], "`--threads`"),
@@ -201,7 +211,7 @@ fn headers_are_skipped_with_a_note_and_pandas_exports_get_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o.txt");
     let mut text = String::from("source,target\n");
-    for line in std::fs::read_to_string("graphs/karate/edges.tsv").unwrap().lines() {
+    for line in std::fs::read_to_string(root!("graphs/karate/edges.tsv")).unwrap().lines() {
         text.push_str(&line.replace('\t', ","));
         text.push('\n');
     }
@@ -249,10 +259,11 @@ fn outputs_that_cannot_be_text_on_stdout_refuse_dash() {
     let dir = tempfile::tempdir().unwrap();
     let cwd_dash = Path::new("-");
     let before = cwd_dash.exists();
-    let r = pmivec(&["tune", "graphs/karate/edges.tsv", "--labels", "graphs/karate/labels.tsv", "-o", "-"]);
+    let r =
+        pmivec(&["tune", root!("graphs/karate/edges.tsv"), "--labels", root!("graphs/karate/labels.tsv"), "-o", "-"]);
     fails_with(&r, "-: this output cannot go to stdout; give a file name");
     let out = dir.path().join("k.txt");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--save-model", "-", "--dim", "4"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--save-model", "-", "--dim", "4"]);
     fails_with(&r, "-: this output cannot go to stdout");
     assert!(!out.exists());
     assert_eq!(cwd_dash.exists(), before, "no file named `-` was written");
@@ -261,12 +272,12 @@ fn outputs_that_cannot_be_text_on_stdout_refuse_dash() {
 #[test]
 fn dimension_one_gets_informative_vectors_and_degenerate_requests_are_refused() {
     // Propagation ends in unit rows: at dim 1 every row would be ±1.
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "1"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "1"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = String::from_utf8(r.stdout).unwrap();
     let values: std::collections::BTreeSet<&str> = text.lines().skip(1).map(|l| l.split(' ').nth(1).unwrap()).collect();
     assert!(values.len() > 2, "dim 1 rows must differ: {values:?}");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "1", "--propagation", "2"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "1", "--propagation", "2"]);
     fails_with(&r, "needs dim ≥ 2");
     let dir = tempfile::tempdir().unwrap();
     let zero = write(dir.path(), "z.txt", "2 0\na\nb\n");
@@ -280,7 +291,7 @@ fn dimension_one_gets_informative_vectors_and_degenerate_requests_are_refused() 
 fn repeated_questions_are_each_answered() {
     let dir = tempfile::tempdir().unwrap();
     let emb = dir.path().join("k.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&emb), "-q", "--dim", "8"]).status.success());
     let r = pmivec(&["query", s(&emb), "--similarity", "0", "1", "--similarity", "2", "3"]);
     let text = String::from_utf8(r.stdout).unwrap();
     let firsts: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
@@ -298,7 +309,7 @@ fn concurrent_runs_on_one_output_leave_one_runs_files() {
     // rows and ids come from the same row order.
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_pmivec");
-    let k = "graphs/karate/edges.tsv";
+    let k = root!("graphs/karate/edges.tsv");
     let txt = dir.path().join("o.txt");
     let npy = dir.path().join("o.npy");
     let reference = dir.path().join("ri.npy");
@@ -331,7 +342,7 @@ fn concurrent_runs_on_one_output_leave_one_runs_files() {
 fn auxiliary_inputs_are_inputs_too() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), "c.toml", "window = 5\n");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "--config", s(&config), "-o", s(&config)]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "--config", s(&config), "-o", s(&config)]);
     fails_with(&r, "this is the input");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "window = 5\n");
     let corpus = write(dir.path(), "c.txt", &"the cat sat on the mat\n".repeat(30));
@@ -347,7 +358,7 @@ fn endless_devices_and_closed_pipes_end_quietly() {
     // A reader that goes away (`| head -0`): no panic, no message.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("k.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "-q", "--dim", "4"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "-q", "--dim", "4"]).status.success());
     let mut child = Command::new(env!("CARGO_BIN_EXE_pmivec"))
         .args(["info", s(&out)])
         .stdout(std::process::Stdio::piped())
@@ -366,7 +377,7 @@ fn a_fifo_input_is_read_once_and_its_digest_is_of_what_was_read() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("edges.fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let text = std::fs::read("graphs/karate/edges.tsv").unwrap();
+    let text = std::fs::read(root!("graphs/karate/edges.tsv")).unwrap();
     let writer = {
         let (fifo, text) = (fifo.clone(), text.clone());
         std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
@@ -419,12 +430,22 @@ fn vectors_that_would_mislead_are_refused_with_their_file() {
 #[test]
 fn extreme_walk_biases_and_exact_memory_are_bounded() {
     for pq in [["--q", "1e-300"], ["--p", "1e300"]] {
-        let mut args = vec!["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"];
+        let mut args = vec!["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "4"];
         args.extend(pq);
         let r = pmivec(&args);
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     }
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "4", "--exact", "--memory-limit", "1K"]);
+    let r = pmivec(&[
+        "embed",
+        root!("graphs/karate/edges.tsv"),
+        "-o",
+        "-",
+        "--dim",
+        "4",
+        "--exact",
+        "--memory-limit",
+        "1K",
+    ]);
     fails_with(&r, "above the limit of 1.00 KiB (exact netmf");
 }
 
@@ -432,16 +453,17 @@ fn extreme_walk_biases_and_exact_memory_are_bounded() {
 fn labels_files_are_read_as_spreadsheets_write_them_and_must_meet_the_graph() {
     let dir = tempfile::tempdir().unwrap();
     let emb = dir.path().join("k.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
-    let labels = std::fs::read("graphs/karate/labels.tsv").unwrap();
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    let labels = std::fs::read(root!("graphs/karate/labels.tsv")).unwrap();
     let bom = dir.path().join("bom.tsv");
     std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), &labels].concat()).unwrap();
-    let plain = pmivec(&["eval", "nodes", s(&emb), "graphs/karate/labels.tsv", "--json", "--ratios", "0.5"]);
+    let plain = pmivec(&["eval", "nodes", s(&emb), root!("graphs/karate/labels.tsv"), "--json", "--ratios", "0.5"]);
     let with_bom = pmivec(&["eval", "nodes", s(&emb), s(&bom), "--json", "--ratios", "0.5"]);
     assert!(plain.status.success());
     assert_eq!(plain.stdout, with_bom.stdout, "a byte-order mark is not part of the first node id");
     let wrong = write(dir.path(), "wrong.tsv", "x\t0\ny\t1\nz\t0\nw\t1\n");
-    let r = pmivec(&["tune", "graphs/karate/edges.tsv", "--labels", s(&wrong), "-o", s(&dir.path().join("b.toml"))]);
+    let r =
+        pmivec(&["tune", root!("graphs/karate/edges.tsv"), "--labels", s(&wrong), "-o", s(&dir.path().join("b.toml"))]);
     fails_with(&r, "only 0 of 4 labelled nodes are nodes of the graph");
     assert!(!dir.path().join("b.toml").exists());
 }
@@ -461,13 +483,13 @@ fn a_similarity_score_that_is_no_finite_number_is_refused() {
 fn a_sidecar_of_an_older_run_is_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "-q", "--dim", "8"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "-q", "--dim", "8"]).status.success());
     // The same file rewritten by `-o -` (same shape), then by another run.
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "8", "--seed", "5"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "8", "--seed", "5"]);
     std::fs::write(&out, &r.stdout).unwrap();
     let info = String::from_utf8(pmivec(&["info", s(&out)]).stdout).unwrap();
     assert!(info.contains("sidecar ignored") && info.contains("rewritten"), "{info}");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "4"]);
     std::fs::write(&out, &r.stdout).unwrap();
     let info = String::from_utf8(pmivec(&["info", s(&out)]).stdout).unwrap();
     assert!(info.contains("sidecar ignored") && info.contains("34 rows × 8 values"), "{info}");
@@ -498,7 +520,7 @@ fn fold_in_gives_new_nodes_the_side_the_run_wrote() {
     // A twin of node 33 (the same edges) folds in to node 33's vector, for
     // every side of the first-order matrix (exact: no sampling).
     let dir = tempfile::tempdir().unwrap();
-    let edges = std::fs::read_to_string("graphs/karate/edges.tsv").unwrap();
+    let edges = std::fs::read_to_string(root!("graphs/karate/edges.tsv")).unwrap();
     let twin: String = edges
         .lines()
         .filter_map(|l| {
@@ -519,7 +541,7 @@ fn fold_in_gives_new_nodes_the_side_the_run_wrote() {
         let (emb, model, folded) = (dir.path().join("e.txt"), dir.path().join("m.model"), dir.path().join("f.txt"));
         let common = ["--dim", "6", "--estimator", "first-order", "--propagation", "none", "-q"];
         let mut args =
-            vec!["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "--side", side, "--save-model", s(&model)];
+            vec!["embed", root!("graphs/karate/edges.tsv"), "-o", s(&emb), "--side", side, "--save-model", s(&model)];
         args.extend(common);
         assert!(pmivec(&args).status.success());
         let r = pmivec(&["fold-in", s(&model), s(&twin), "-o", s(&folded), "-q"]);
@@ -537,15 +559,15 @@ fn fold_in_gives_new_nodes_the_side_the_run_wrote() {
 fn the_output_name_picks_the_format_and_a_contradiction_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("k.npy");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&npy), "-q", "--dim", "4"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&npy), "-q", "--dim", "4"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(std::fs::read(&npy).unwrap().starts_with(b"\x93NUMPY"), "-o k.npy writes npy");
     assert!(dir.path().join("k.npy.ids").exists());
     let txt = dir.path().join("k.emb");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&txt), "-q", "--dim", "4"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&txt), "-q", "--dim", "4"]).status.success());
     assert!(std::fs::read_to_string(&txt).unwrap().starts_with("34 4\n"));
     let bad = dir.path().join("x.npy");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&bad), "--format", "word2vec"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&bad), "--format", "word2vec"]);
     fails_with(&r, "is named as npy but `--format` asks for word2vec");
     assert!(!bad.exists());
 }
@@ -554,14 +576,14 @@ fn the_output_name_picks_the_format_and_a_contradiction_is_refused() {
 fn a_gzip_edge_list_is_read_as_its_text_and_a_corrupt_one_is_an_error() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let plain = std::fs::read("graphs/karate/edges.tsv").unwrap();
+    let plain = std::fs::read(root!("graphs/karate/edges.tsv")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&plain).unwrap();
     let gz = gz.finish().unwrap();
     let path = dir.path().join("k.tsv.gz");
     std::fs::write(&path, &gz).unwrap();
     let a = pmivec(&["embed", s(&path), "-o", "-", "-q", "--dim", "4"]);
-    let b = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4"]);
+    let b = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "4"]);
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(a.stdout, b.stdout);
     std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
@@ -572,7 +594,7 @@ fn a_gzip_edge_list_is_read_as_its_text_and_a_corrupt_one_is_an_error() {
 
 #[test]
 fn an_undirected_list_read_as_directed_gets_a_warning() {
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "4", "--directed"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "--dim", "4", "--directed"]);
     assert!(r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("looks like an undirected edge list read as directed"), "{err}");
@@ -580,9 +602,9 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
     // eval nodes counts them too.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("k.txt");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4", "--directed", "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--dim", "4", "--directed", "-q"]);
     assert!(r.status.success());
-    let r = pmivec(&["eval", "nodes", s(&out), "graphs/karate/labels.tsv", "--ratios", "0.5"]);
+    let r = pmivec(&["eval", "nodes", s(&out), root!("graphs/karate/labels.tsv"), "--ratios", "0.5"]);
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.contains("0 missing from the embedding, 8 with zero vectors"), "{table}");
     // The reverse: reciprocal arcs read as undirected are merged, with a note.
@@ -591,7 +613,7 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
     let r = pmivec(&["embed", s(&email), "-o", "-", "--dim", "2"]);
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("2 edges appear in both directions") && err.contains("(--directed)"), "{err}");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "--dim", "2"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "--dim", "2"]);
     assert!(!String::from_utf8_lossy(&r.stderr).contains("both directions"));
     // A list with reciprocal arcs is directed as given: no warning.
     let dir = tempfile::tempdir().unwrap();
@@ -604,7 +626,7 @@ fn an_undirected_list_read_as_directed_gets_a_warning() {
 fn plot_of_a_small_graph_lowers_the_perplexity_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let emb = dir.path().join("k.txt");
-    assert!(pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "8"]).status.success());
+    assert!(pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&emb), "-q", "--dim", "8"]).status.success());
     let png = dir.path().join("k.png");
     let r = pmivec(&["plot", s(&emb), "-o", s(&png)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
@@ -620,12 +642,22 @@ fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
     let dir = tempfile::tempdir().unwrap();
     let emb = dir.path().join("k.txt");
     let model = dir.path().join("k.model");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "4", "--save-model", s(&model)]);
+    let r = pmivec(&[
+        "embed",
+        root!("graphs/karate/edges.tsv"),
+        "-o",
+        s(&emb),
+        "-q",
+        "--dim",
+        "4",
+        "--save-model",
+        s(&model),
+    ]);
     assert!(r.status.success());
     fails_with(&pmivec(&["info", s(&model)]), "this is a fold-in model (from `--save-model`), not embeddings");
-    fails_with(&pmivec(&["info", "graphs/karate/edges.tsv"]), "this looks like an edge list or a labels file");
+    fails_with(&pmivec(&["info", root!("graphs/karate/edges.tsv")]), "this looks like an edge list or a labels file");
     // `eval nodes` with its two arguments swapped.
-    let r = pmivec(&["eval", "nodes", "graphs/karate/labels.tsv", s(&emb)]);
+    let r = pmivec(&["eval", "nodes", root!("graphs/karate/labels.tsv"), s(&emb)]);
     fails_with(&r, "labels.tsv:2: expected 0 values, found 1; this looks like an edge list or a labels file");
 }
 
@@ -633,7 +665,8 @@ fn the_wrong_kind_of_file_is_named_for_what_it_looks_like() {
 fn fold_in_places_new_nodes_from_new_nodes_and_names_those_it_could_not_place() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("k.model");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", "-", "-q", "--dim", "4", "--save-model", s(&model)]);
+    let r =
+        pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", "-", "-q", "--dim", "4", "--save-model", s(&model)]);
     assert!(r.status.success());
     let new = write(dir.path(), "new.tsv", "new1\t0\nnew2\tnew1\nnew3\tnew2\nlone1\tlone2\n");
     let out = dir.path().join("f.txt");
@@ -664,7 +697,17 @@ fn fold_in_places_new_nodes_from_new_nodes_and_names_those_it_could_not_place() 
 fn info_offers_a_config_only_when_it_is_one() {
     let dir = tempfile::tempdir().unwrap();
     let (emb, model, folded) = (dir.path().join("k.txt"), dir.path().join("k.model"), dir.path().join("f.txt"));
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "-q", "--dim", "4", "--save-model", s(&model)]);
+    let r = pmivec(&[
+        "embed",
+        root!("graphs/karate/edges.tsv"),
+        "-o",
+        s(&emb),
+        "-q",
+        "--dim",
+        "4",
+        "--save-model",
+        s(&model),
+    ]);
     assert!(r.status.success());
     let info = String::from_utf8(pmivec(&["info", s(&emb)]).stdout).unwrap();
     assert!(info.contains("config (usable as --config)"), "{info}");

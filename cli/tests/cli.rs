@@ -1,5 +1,12 @@
 //! The `pmivec` binary end to end: output shape, formats, errors and exit codes.
 
+/// A file of the repository (the tests run in cli/, the bundled graphs are beside it).
+macro_rules! root {
+    ($p:literal) => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../", $p)
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,7 +26,7 @@ fn s(p: &Path) -> &str {
 fn embed_writes_word2vec_text_with_one_row_per_node_and_a_sidecar() {
     let dir = tmp();
     let out = dir.path().join("karate.txt");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "8", "--walks-per-node", "20"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--dim", "8", "--walks-per-node", "20"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
@@ -48,7 +55,7 @@ fn embed_writes_npy_with_ids_and_side_both_doubles_the_width() {
     let out = dir.path().join("k.npy");
     let r = pmivec(&[
         "embed",
-        "graphs/karate/edges.tsv",
+        root!("graphs/karate/edges.tsv"),
         "-o",
         s(&out),
         "--dim",
@@ -124,7 +131,7 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
         (vec!["--p", "0.5", "--q", "2"], "node2vec-rejection walks"),
         (vec!["--directed"], "first-order walks"),
     ] {
-        let mut args = vec!["embed", "graphs/karate/edges.tsv", "-o", s(&out), "--dim", "4"];
+        let mut args = vec!["embed", root!("graphs/karate/edges.tsv"), "-o", s(&out), "--dim", "4"];
         args.extend(extra.iter().copied());
         let r = pmivec(&args);
         let err = String::from_utf8_lossy(&r.stderr);
@@ -138,7 +145,7 @@ fn exact_node2vec_and_directed_modes_run_and_say_which_path_ran() {
 fn eval_nodes_scores_any_row_order_the_same() {
     let dir = tmp();
     let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.npy"));
-    let base = ["embed", "graphs/karate/edges.tsv", "--dim", "4", "-q", "-o"];
+    let base = ["embed", root!("graphs/karate/edges.tsv"), "--dim", "4", "-q", "-o"];
     assert!(pmivec(&[&base[..], &[s(&a)]].concat()).status.success());
     assert!(pmivec(&[&base[..], &[s(&b), "--format", "npy", "--order", "id"]].concat()).status.success());
     // --order id: row i is node i, and the sidecar says so.
@@ -146,7 +153,7 @@ fn eval_nodes_scores_any_row_order_the_same() {
     assert_eq!(ids.lines().take(3).collect::<Vec<_>>(), ["0", "1", "2"]);
     assert!(std::fs::read_to_string(dir.path().join("b.npy.json")).unwrap().contains("\"row_order\": \"id\""));
     let run = |emb: &Path| {
-        let r = pmivec(&["eval", "nodes", s(emb), "graphs/karate/labels.tsv", "--ratios", "0.5", "--json"]);
+        let r = pmivec(&["eval", "nodes", s(emb), root!("graphs/karate/labels.tsv"), "--ratios", "0.5", "--json"]);
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
         v["ratios"][0]["micro_mean"].as_f64().unwrap()
@@ -177,7 +184,7 @@ fn a_sidecar_is_a_config_and_flags_override_a_config_file() {
     let (a, b, c) = (dir.path().join("a.txt"), dir.path().join("b.txt"), dir.path().join("c.txt"));
     let r = pmivec(&[
         "embed",
-        "graphs/karate/edges.tsv",
+        root!("graphs/karate/edges.tsv"),
         "-o",
         s(&a),
         "--dim",
@@ -190,7 +197,7 @@ fn a_sidecar_is_a_config_and_flags_override_a_config_file() {
     ]);
     assert!(r.status.success());
     let sidecar = dir.path().join("a.txt.json");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&b), "--config", s(&sidecar), "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&b), "--config", s(&sidecar), "-q"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "same config, same vectors");
     let config = |p: &Path| -> serde_json::Value {
@@ -201,7 +208,7 @@ fn a_sidecar_is_a_config_and_flags_override_a_config_file() {
     // A TOML file, and a flag that overrides it.
     let toml = dir.path().join("c.toml");
     std::fs::write(&toml, "window = 2\n[factorize]\ndim = 5\n").unwrap();
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&c), "--config", s(&toml), "--dim", "3", "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&c), "--config", s(&toml), "--dim", "3", "-q"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let got = config(&dir.path().join("c.txt.json"));
     assert_eq!((got["window"].as_u64(), got["factorize"]["dim"].as_u64()), (Some(2), Some(3)));
@@ -217,9 +224,9 @@ fn tune_writes_a_config_that_embed_reads() {
     let best = dir.path().join("best.toml");
     let r = pmivec(&[
         "tune",
-        "graphs/karate/edges.tsv",
+        root!("graphs/karate/edges.tsv"),
         "--labels",
-        "graphs/karate/labels.tsv",
+        root!("graphs/karate/labels.tsv"),
         "-o",
         s(&best),
         "--dim",
@@ -229,7 +236,7 @@ fn tune_writes_a_config_that_embed_reads() {
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.starts_with("rank rung  Micro-F1") && table.lines().count() == 11, "{table}");
     let out = dir.path().join("o.txt");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "--config", s(&best), "-o", s(&out), "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "--config", s(&best), "-o", s(&out), "-q"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(std::fs::read_to_string(&out).unwrap().starts_with("34 4\n"));
 }
@@ -238,7 +245,7 @@ fn tune_writes_a_config_that_embed_reads() {
 fn tune_without_labels_writes_the_auto_choice_and_embed_says_it() {
     let dir = tmp();
     let best = dir.path().join("best.toml");
-    let words = "graphs/words/edges.tsv.gz";
+    let words = root!("graphs/words/edges.tsv.gz");
     let r = pmivec(&["tune", words, "--weighted", "-o", s(&best), "--dim", "32"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let table = String::from_utf8_lossy(&r.stdout);
@@ -259,7 +266,17 @@ fn two_seeds_align_closely_and_pca_explains_variance() {
     let (a, b, c, p) =
         (dir.path().join("a.txt"), dir.path().join("b.txt"), dir.path().join("c.txt"), dir.path().join("p.txt"));
     for (out, seed) in [(&a, "0"), (&b, "1")] {
-        let r = pmivec(&["embed", "graphs/blogcatalog/edges.tsv", "-o", s(out), "--dim", "32", "--seed", seed, "-q"]);
+        let r = pmivec(&[
+            "embed",
+            root!("graphs/blogcatalog/edges.tsv"),
+            "-o",
+            s(out),
+            "--dim",
+            "32",
+            "--seed",
+            seed,
+            "-q",
+        ]);
         assert!(r.status.success());
     }
     let r = pmivec(&["align", s(&a), s(&b), "-o", s(&c)]);
@@ -318,7 +335,7 @@ fn faction_of(known: &pmivec::Embeddings, labels: &std::collections::HashMap<Str
 fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
     let dir = tmp();
     let held = ["4", "10", "16", "23", "26", "29"];
-    let edges = std::fs::read_to_string("graphs/karate/edges.tsv").unwrap();
+    let edges = std::fs::read_to_string(root!("graphs/karate/edges.tsv")).unwrap();
     let is_held = |l: &str| l.split('\t').take(2).any(|x| held.contains(&x));
     let (new, known): (Vec<&str>, Vec<&str>) = edges.lines().partition(|l| is_held(l));
     let (k, n) = (dir.path().join("known.tsv"), dir.path().join("new.tsv"));
@@ -331,9 +348,9 @@ fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
     let r = pmivec(&["fold-in", s(&model), s(&n), "-o", s(&folded)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stderr).contains("6 new rows"));
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&refit), "--dim", "4", "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&refit), "--dim", "4", "-q"]);
     assert!(r.status.success());
-    let labels: std::collections::HashMap<String, String> = std::fs::read_to_string("graphs/karate/labels.tsv")
+    let labels: std::collections::HashMap<String, String> = std::fs::read_to_string(root!("graphs/karate/labels.tsv"))
         .unwrap()
         .lines()
         .map(|l| {
@@ -364,10 +381,11 @@ fn folded_in_karate_nodes_land_in_their_faction_as_in_a_refit() {
 fn plot_draws_one_mark_per_node_and_the_spectrum() {
     let dir = tmp();
     let emb = dir.path().join("k.txt");
-    let r = pmivec(&["embed", "graphs/karate/edges.tsv", "-o", s(&emb), "--dim", "8", "-q"]);
+    let r = pmivec(&["embed", root!("graphs/karate/edges.tsv"), "-o", s(&emb), "--dim", "8", "-q"]);
     assert!(r.status.success());
     let svg = dir.path().join("k.svg");
-    let args = ["--labels", "graphs/karate/labels.tsv", "--perplexity", "5", "--width", "800", "--height", "600"];
+    let args =
+        ["--labels", root!("graphs/karate/labels.tsv"), "--perplexity", "5", "--width", "800", "--height", "600"];
     let r = pmivec(&[&["plot", s(&emb), "-o", s(&svg)], &args[..]].concat());
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(&svg).unwrap();
