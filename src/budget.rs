@@ -48,6 +48,35 @@ pub struct Plan {
     pub in_memory_bytes: u64,
 }
 
+/// A memory limit as people write it — "2G", "512M", "1.5GiB", "100000"
+/// (binary units; `B`, `iB` optional; no unit is bytes) — to bytes. One
+/// parser for the CLI's `--memory-limit` and Python's
+/// `memory_limit`, so they accept and refuse the same sizes.
+pub fn parse_size(text: &str) -> Result<u64> {
+    let refuse =
+        |why: &str| Error::invalid("memory_limit", format!("`{text}`: {why} (e.g. 8G, 512M or a number of bytes)"));
+    let t = text.trim();
+    // The unit is the trailing letters, so a number may have an exponent ("8e9").
+    let split = t.len() - t.bytes().rev().take_while(|b| b.is_ascii_alphabetic() || *b == b' ').count();
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.trim().parse().map_err(|_| refuse("not a size"))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let prefix = unit.strip_suffix("ib").or_else(|| unit.strip_suffix('b')).unwrap_or(&unit);
+    let scale: u64 = match (prefix, unit.as_str()) {
+        (_, "" | "b") => 1,
+        ("k", _) => 1 << 10,
+        ("m", _) => 1 << 20,
+        ("g", _) => 1 << 30,
+        ("t", _) => 1 << 40,
+        _ => return Err(refuse("unknown unit: use K, M, G or T")),
+    };
+    let bytes = value * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0) {
+        return Err(refuse("must be at least one byte"));
+    }
+    Ok(bytes.min(u64::MAX as f64) as u64)
+}
+
 /// The default memory limit: 80 % of physical memory (8 GiB if unknown).
 pub fn default_memory_limit() -> u64 {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
@@ -337,6 +366,27 @@ mod tests {
     fn ring(n: u32) -> Graph {
         let labels = (0..n).map(|i| i.to_string()).collect();
         Graph::from_edges(labels, (0..n).map(|i| (i, (i + 1) % n, 1.0)), false, false).unwrap()
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units_and_bad_ones_name_the_parameter() {
+        for (text, bytes) in [
+            ("2G", 2u64 << 30),
+            ("512MiB", 512 << 20),
+            ("1.5gib", 3 << 29),
+            (" 1000 ", 1000),
+            ("64kb", 64 << 10),
+            ("7b", 7),
+            ("3 T", 3 << 40),
+        ] {
+            assert_eq!(parse_size(text).unwrap(), bytes, "{text}");
+        }
+        for text in
+            ["lots", "3X", "", "G", "-1G", "0", "0.5", "nan", "inf", "2Gii", "2bg", "7ib", "1e400", "2 GB extra"]
+        {
+            let e = parse_size(text).unwrap_err().to_string();
+            assert!(e.contains("`memory_limit`") && e.contains(&format!("`{text}`")), "{text}: {e}");
+        }
     }
 
     #[test]

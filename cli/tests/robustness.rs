@@ -169,6 +169,8 @@ fn absurd_parameters_are_refused_at_once() {
         (vec!["--walks-per-node", "1e300", "--dim", "4"], "lower the walk budget"),
         (vec!["--dim", "128"], "at most 34"),
         (vec!["--memory-limit", "1K", "--dim", "4"], "raise `--memory-limit`"),
+        (vec!["--memory-limit=-1G", "--dim", "4"], "`--memory-limit`: `-1G`: must be at least one byte"),
+        (vec!["--memory-limit", "2Gii", "--dim", "4"], "`--memory-limit`: `2Gii`: unknown unit"),
     ] {
         let mut all = vec!["embed", g, "-o", "/tmp/pmivec-never-written.txt"];
         all.extend(args.iter().copied());

@@ -121,12 +121,13 @@ def load(path) -> Embedding:
 
 
 def _size(value):
-    if value is None or isinstance(value, int):
-        return value
-    units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    s = str(value).strip().lower().rstrip("b").rstrip("i")
-    num = s.rstrip("kmgt")
-    return int(float(num) * units[s[len(num):]])
+    """``memory_limit`` in bytes: an int, or a size such as "8G" or "512MiB"
+    (the CLI's parser, so both accept and refuse the same sizes)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"invalid parameter `memory_limit`: {value!r}: give bytes or a size such as 8G")
+    return _core.parse_size(str(value))
 
 
 def _edges(edges, directed, weighted):

@@ -179,6 +179,13 @@ fn parse_delimiter(d: &str) -> PyResult<pmivec::Delimiter> {
     })
 }
 
+/// A memory limit ("8G", "512MiB", a number of bytes) in bytes, by the
+/// library's one parser; a bad one is a `ValueError` naming `memory_limit`.
+#[pyfunction]
+fn parse_size(text: &str) -> PyResult<u64> {
+    pmivec::budget::parse_size(text).map_err(to_py_err)
+}
+
 /// Embed a graph given as an edge-list file (`path`) or as edge lists
 /// (`src`, `dst`, optional `weights`), with `config` the library's
 /// `EmbedConfig` as JSON. Returns (left vectors, labels, right vectors or
@@ -498,6 +505,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(embed_graph, m)?)?;
     m.add_function(wrap_pyfunction!(embed_words, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_size, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(fold_in, m)?)?;
     m.add_function(wrap_pyfunction!(is_word_model, m)?)?;

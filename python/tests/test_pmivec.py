@@ -134,6 +134,18 @@ def test_bad_inputs_raise_the_right_exception(tmp_path):
         pmivec.embed_graph(np.zeros((3, 4)))
 
 
+def test_memory_limit_takes_the_clis_sizes_and_a_bad_one_names_the_keyword():
+    # The library's one parser: what the CLI's --memory-limit accepts.
+    assert pmivec._core.parse_size("512MiB") == 512 << 20
+    for bad in ["2x", "-1G", "0", "", "lots", "2Gii", True, [1 << 30]]:
+        with pytest.raises(ValueError, match="`memory_limit`"):
+            pmivec.embed_graph(KARATE, dim=4, memory_limit=bad)
+    as_text = pmivec.embed_graph(KARATE, dim=4, memory_limit="1.5GiB")
+    as_int = pmivec.embed_graph(KARATE, dim=4, memory_limit=3 << 29)
+    assert as_text.report["memory_estimate"][1] == as_int.report["memory_estimate"][1] == 3 << 29
+    assert np.array_equal(as_text.vectors, as_int.vectors)
+
+
 
 def test_a_run_short_of_memory_maps_its_blocks_and_gives_the_same_vectors(tmp_path):
     rng = np.random.default_rng(1)

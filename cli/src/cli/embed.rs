@@ -2,7 +2,7 @@
 
 use super::common::{FactorizeArgs, check_outputs_and, stage_line, thousands};
 use super::progress::Bars;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{ArgMatches, Args, ValueEnum};
 use pmivec::Side;
 use pmivec::budget::human_bytes;
@@ -150,26 +150,6 @@ pub struct EmbedOptions {
     pub config: Option<PathBuf>,
 }
 
-/// "2G", "512M", "1.5GiB", "100000" → bytes.
-pub fn parse_size(s: &str) -> anyhow::Result<u64> {
-    let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let v: f64 = num.trim().parse().with_context(|| format!("--memory-limit `{s}`: not a size (e.g. 2G, 512M)"))?;
-    let scale = match unit.trim().to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
-        "" => 1u64,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        "t" => 1 << 40,
-        _ => bail!("--memory-limit `{s}`: unknown unit (use K, M, G or T)"),
-    };
-    if !(v.is_finite() && v > 0.0) {
-        bail!("--memory-limit `{s}`: must be positive");
-    }
-    Ok((v * scale as f64).min(u64::MAX as f64) as u64)
-}
-
 impl EmbedOptions {
     /// The config: the file's (or the defaults), then every flag given on
     /// the command line.
@@ -214,7 +194,7 @@ impl EmbedOptions {
             };
         }
         if let Some(limit) = &self.memory_limit {
-            c.memory_limit = Some(parse_size(limit)?);
+            c.memory_limit = Some(pmivec::budget::parse_size(limit)?);
         }
         if let Some(dir) = &self.scratch_dir {
             c.scratch_dir = Some(dir.clone());
@@ -309,18 +289,4 @@ pub fn run(args: EmbedArgs, matches: &ArgMatches) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_parse_with_binary_units() {
-        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
-        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
-        assert_eq!(parse_size("1000").unwrap(), 1000);
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("3X").is_err());
-    }
 }
