@@ -300,7 +300,12 @@ fn estimate_memory(
     let adj = graph.adjacency_len() as f64;
     let d = config.factorize.dim as f64;
     let l = (d + config.factorize.svd(graph.node_count()).oversample as f64).min(n);
-    let threads = rayon::current_num_threads().max(config.factorize.threads) as f64;
+    // The run's pool (`threads`), which the plan is made before: with 0 the
+    // run stays on the caller's pool, counted here.
+    let threads = match config.factorize.threads {
+        0 => rayon::current_num_threads(),
+        t => t,
+    } as f64;
     let base = graph.memory_bytes() as f64 + n * 48.0;
     let entry = 8.0; // u32 index + f32 value
     let kind = matrix;
@@ -387,6 +392,23 @@ mod tests {
             let e = parse_size(text).unwrap_err().to_string();
             assert!(e.contains("`memory_limit`") && e.contains(&format!("`{text}`")), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn the_estimate_counts_the_runs_threads_not_the_callers_pool() {
+        let g = ring(10_000);
+        let cfg = EmbedConfig::default().dim(8).estimator(Estimator::Windows).threads(1);
+        let in_pool = |n: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+            pool.install(|| plan(&g, &cfg).unwrap().peak_bytes)
+        };
+        assert_eq!(in_pool(1), in_pool(8));
+        let all = cfg.clone().threads(0);
+        let with = |n: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+            pool.install(|| plan(&g, &all).unwrap().peak_bytes)
+        };
+        assert!(with(8) > with(1), "threads = 0 runs on the caller's pool, counted as such");
     }
 
     #[test]

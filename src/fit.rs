@@ -64,8 +64,13 @@ impl Report {
     }
 }
 
-/// Run `f` on a rayon pool of `threads` threads (0 = all cores).
+/// Run `f` on a rayon pool of `threads` threads, or with 0 on the pool it is
+/// called from (rayon's global pool, all cores, unless the caller installed
+/// another) — the pool the memory plan counts ([`crate::budget`]).
 pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
+    if threads == 0 {
+        return Ok(f());
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
