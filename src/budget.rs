@@ -398,17 +398,13 @@ mod tests {
     fn the_estimate_counts_the_runs_threads_not_the_callers_pool() {
         let g = ring(10_000);
         let cfg = EmbedConfig::default().dim(8).estimator(Estimator::Windows).threads(1);
-        let in_pool = |n: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
-            pool.install(|| plan(&g, &cfg).unwrap().peak_bytes)
+        let peak_in = |pool: usize, cfg: &EmbedConfig| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(pool).build().unwrap();
+            pool.install(|| plan(&g, cfg).unwrap().peak_bytes)
         };
-        assert_eq!(in_pool(1), in_pool(8));
+        assert_eq!(peak_in(1, &cfg), peak_in(8, &cfg));
         let all = cfg.clone().threads(0);
-        let with = |n: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
-            pool.install(|| plan(&g, &all).unwrap().peak_bytes)
-        };
-        assert!(with(8) > with(1), "threads = 0 runs on the caller's pool, counted as such");
+        assert!(peak_in(8, &all) > peak_in(1, &all), "threads = 0 runs on the caller's pool, counted as such");
     }
 
     #[test]

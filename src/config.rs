@@ -38,7 +38,9 @@ pub struct FactorizeConfig {
     pub eig_weight: f64,
     /// Master seed; every random choice derives from it. Default 0.
     pub seed: u64,
-    /// Worker threads; 0 = all cores (the pool the call runs on: rayon's global one unless the caller installed another). Does not change the output.
+    /// Worker threads; 0 = all cores (the pool the call runs on: rayon's
+    /// global one unless the caller installed another). Does not change the
+    /// output.
     pub threads: usize,
     /// Storage of the SVD's and the propagation's dense blocks: `f32`, or
     /// half-width `f16` with `f32` sums ([`crate::precision`]). Default
